@@ -1,0 +1,119 @@
+// The one catalogue of error codes wxrtc itself raises, and the one error class that carries them.
+// Codes are stable API: pages switch on them, so a code is never reused or renumbered.
+// Codes reported by WeChat's <live-pusher>/<live-player> (-1301, -1307, -100018, 10001 ...) pass through
+// unchanged in ERROR events; the 7xxx range below is ours and never collides with them.
+
+export const ErrorCode = {
+  /** enterRoom params is not an object. */
+  INVALID_ENTER_PARAMS: 7000,
+  /** sdkAppID missing, not a positive integer (number or numeric string). */
+  INVALID_SDK_APP_ID: 7001,
+  /** userID missing, empty, longer than 32 bytes, or with characters that would break the room url. */
+  INVALID_USER_ID: 7002,
+  /** userSig missing or empty. */
+  INVALID_USER_SIG: 7003,
+  /** roomID not an integer in 1..4294967294 (numeric strings are accepted). */
+  INVALID_ROOM_ID: 7004,
+  /** strRoomID empty, over 64 bytes, or with characters outside a-zA-Z0-9 and TRTC's symbol set. */
+  INVALID_STR_ROOM_ID: 7005,
+  /** scene is not 'rtc' or 'live' (or TRTC's older 'videocall' / 'audiocall'). */
+  INVALID_SCENE: 7006,
+  /** role is not 'anchor' or 'audience'. */
+  INVALID_ROLE: 7007,
+  /** A pusher or player attribute has the wrong type or an out-of-range value. */
+  INVALID_ATTRIBUTE: 7010,
+  /** No player with that id is in the room. */
+  UNKNOWN_PLAYER: 7011,
+  /** An argument other than attributes or enter params is malformed (mute options, business id, ...). */
+  INVALID_ARGUMENT: 7012,
+  /** The feature needs the other signaling driver (visibility, for example, needs the websocket driver). */
+  NOT_SUPPORTED_BY_DRIVER: 7013,
+  /** The method is not allowed in the room's current state (for example enterRoom while in a room). */
+  WRONG_STATE: 7020,
+  /** A status message from <live-pusher> or the signaling server could not be parsed; it was dropped. */
+  MALFORMED_NOTIFICATION: 7030,
+  /** Publishing the local stream failed (refused url, media server down, push disconnected). */
+  PUBLISH_FAILED: 7040,
+  /** Playing a remote stream failed (refused url, stream gone, pull disconnected). */
+  SUBSCRIBE_FAILED: 7041,
+  /** Retries of a failed stream ran out. */
+  STREAM_RETRIES_EXHAUSTED: 7042,
+  /** The connection to the room did not come back within the reconnect deadline; the room was left. */
+  RECONNECT_TIMEOUT: 7050,
+  /** The signaling connection failed or closed and could not be resumed. */
+  SIGNALING_UNAVAILABLE: 7051,
+  /** The signaling server did not answer a request in time. */
+  SIGNALING_TIMEOUT: 7052,
+
+  // Codes the dev server answers with (src/services/signaling/protocol.ts), surfaced unchanged.
+  /** The request was not valid JSON or not a known message. */
+  BAD_REQUEST: 8000,
+  /** The protocol version is not supported. */
+  UNSUPPORTED_VERSION: 8001,
+  /** The request is not allowed in the session's state (publish before join, join twice ...). */
+  REQUEST_OUT_OF_STATE: 8002,
+  /** A frame was larger than the server accepts. */
+  FRAME_TOO_LARGE: 8003,
+  /** Too many messages in a short time. */
+  RATE_LIMITED: 8004,
+  /** userSig does not verify (forged, wrong secret, wrong sdkAppID). */
+  USER_SIG_INVALID: 8010,
+  /** userSig has expired. */
+  USER_SIG_EXPIRED: 8011,
+  /** userSig was issued for another userID. */
+  USER_SIG_MISMATCH: 8012,
+  /** The room already has the maximum of visible users (8 through the mini-program). */
+  VISIBLE_USER_LIMIT: 8020,
+  /** The room already has the maximum of silent users (2000). */
+  SILENT_USER_LIMIT: 8021,
+  /** The room is at the scene's limit (300 in rtc, 50 anchors in live). */
+  ROOM_FULL: 8022,
+  /** The user already subscribes to the maximum of streams (8). */
+  SUBSCRIPTION_LIMIT: 8023,
+  /** The stream does not exist in this room. */
+  STREAM_NOT_FOUND: 8024,
+  /** Invisible users and audience cannot publish. */
+  PUBLISH_NOT_ALLOWED: 8025,
+  /** The resume token is unknown or its grace period is over. */
+  RESUME_REJECTED: 8030,
+  /** The admin API key is missing or wrong. */
+  ADMIN_UNAUTHORIZED: 8040,
+  /** The server failed while handling the request. */
+  INTERNAL: 8099,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
+export type WxrtcErrorCode = (typeof ErrorCode)[ErrorCodeName];
+
+const nameByCode = new Map<number, ErrorCodeName>(
+  (Object.keys(ErrorCode) as ErrorCodeName[]).map((name) => [ErrorCode[name], name]),
+);
+
+/** The name of a catalogue code ('INVALID_ROOM_ID'), or undefined for a code that is not ours. */
+export function errorCodeName(code: number): ErrorCodeName | undefined {
+  return nameByCode.get(code);
+}
+
+/** Every error wxrtc raises or reports. `code` is from ErrorCode, or a platform code passed through. */
+export class WxrtcError extends Error {
+  readonly code: number;
+  readonly data: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: number, message: string, data?: Record<string, unknown>) {
+    super(message);
+    this.name = 'WxrtcError';
+    this.code = code;
+    this.data = data;
+  }
+
+  /** The shape an ERROR event carries to the page: `{ code, message }` like trtc-wx, plus our extras. */
+  toEventData(): ErrorEventData {
+    return { code: this.code, message: this.message, ...(this.data ? { data: this.data } : {}) };
+  }
+}
+
+export interface ErrorEventData {
+  code: number;
+  message: string;
+  data?: Readonly<Record<string, unknown>>;
+}

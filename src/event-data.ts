@@ -1,0 +1,111 @@
+// The `data` of each public event, in the shape trtc-wx pages read: `{ userID, userList, playerList }`,
+// `{ player, userList, playerList }`, `{ pusher }` ... userList and playerList are built on first read
+// from the room as it was when the event happened, so an event nobody reads costs no list copies.
+
+import type { PlayerAttributes, PusherAttributes } from './machines/attributes';
+import type { RemoteStream, RoomEmitted, RoomView } from './machines/room-events';
+
+/** One remote user as trtc-wx lists it: which of its tracks are published. */
+export interface RemoteUserEntry {
+  userID: string;
+  hasMainVideo: boolean;
+  hasMainAudio: boolean;
+  hasAuxVideo: boolean;
+}
+
+export function userListOf(view: RoomView): RemoteUserEntry[] {
+  return view.users.map((userID) => {
+    const main = view.streams.find((s) => s.userID === userID && s.streamType === 'main');
+    const aux = view.streams.find((s) => s.userID === userID && s.streamType === 'aux');
+    return { userID, hasMainVideo: main?.video ?? false, hasMainAudio: main?.audio ?? false, hasAuxVideo: aux?.video ?? false };
+  });
+}
+
+/** Copies, so a page that edits what it got cannot change the SDK's state (trtc-wx 1.1.2 fixed exactly that). */
+export function playerListOf(streams: readonly RemoteStream[]): PlayerAttributes[] {
+  return streams.map((s) => ({ ...s.ref.getSnapshot().context.attributes }));
+}
+
+function withLists<T extends object>(fields: T, view: RoomView): T & { userList: RemoteUserEntry[]; playerList: PlayerAttributes[] } {
+  let userList: RemoteUserEntry[] | undefined;
+  let playerList: PlayerAttributes[] | undefined;
+  return Object.defineProperties(fields, {
+    userList: { enumerable: true, get: () => (userList ??= userListOf(view)) },
+    playerList: { enumerable: true, get: () => (playerList ??= playerListOf(view.streams)) },
+  }) as T & { userList: RemoteUserEntry[]; playerList: PlayerAttributes[] };
+}
+
+function withPlayerList<T extends object>(fields: T, view: RoomView): T & { playerList: PlayerAttributes[] } {
+  let playerList: PlayerAttributes[] | undefined;
+  return Object.defineProperty(fields, 'playerList', {
+    enumerable: true,
+    get: () => (playerList ??= playerListOf(view.streams)),
+  }) as T & { playerList: PlayerAttributes[] };
+}
+
+/**
+ * The page-facing data for an emitted room event. `pusher` reads the local pusher's attributes now
+ * (local events fire after the pusher has taken the change).
+ */
+export function eventDataOf(event: RoomEmitted, pusher: () => PusherAttributes): unknown {
+  switch (event.type) {
+    case 'LOCAL_JOIN':
+    case 'LOCAL_LEAVE':
+    case 'BGM_PLAY_START':
+    case 'BGM_PLAY_COMPLETE':
+      return undefined;
+    case 'KICKED_OUT':
+      return { reason: event.reason, message: kickMessages[event.reason] };
+    case 'REMOTE_USER_JOIN':
+    case 'REMOTE_USER_LEAVE':
+      return withLists({ userID: event.userID }, event.view);
+    case 'REMOTE_VIDEO_ADD':
+    case 'REMOTE_VIDEO_REMOVE':
+    case 'REMOTE_AUDIO_ADD':
+    case 'REMOTE_AUDIO_REMOVE':
+      return withLists({ player: { ...event.player.getSnapshot().context.attributes } }, event.view);
+    case 'REMOTE_STATE_UPDATE':
+    case 'PLAYER_WARNING':
+    case 'VIDEO_FULLSCREEN_UPDATE':
+      return event.detail;
+    case 'REMOTE_NET_STATE_UPDATE':
+    case 'REMOTE_AUDIO_VOLUME_UPDATE':
+      return withPlayerList({ id: event.id }, event.view);
+    case 'LOCAL_NET_STATE_UPDATE':
+    case 'LOCAL_AUDIO_VOLUME_UPDATE':
+      return { pusher: pusher() };
+    case 'BGM_PLAY_FAIL':
+      return { errMsg: event.errMsg };
+    case 'BGM_PLAY_PROGRESS':
+      return { progress: event.progress, duration: event.duration };
+    case 'ERROR':
+      return { code: event.code, message: event.message, ...(event.data ? { data: event.data } : {}) };
+    case 'STREAM_ADDED':
+      return { userID: event.userID, streamType: event.streamType, streamPublishState: { ...event.streamPublishState } };
+    case 'STREAM_REMOVED':
+    case 'MUTE_AUDIO':
+    case 'UNMUTE_AUDIO':
+    case 'MUTE_VIDEO':
+    case 'UNMUTE_VIDEO':
+      return { userID: event.userID, streamType: event.streamType };
+    case 'UPDATE_URL':
+      return { userID: event.userID, streamType: event.streamType, url: event.url, local: event.local };
+    case 'STREAM_FAILED':
+      return {
+        userID: event.userID,
+        streamType: event.streamType,
+        code: event.code,
+        reason: event.reason,
+        willRetry: event.willRetry,
+        local: event.local,
+      };
+    case 'CONNECTION_STATE_CHANGED':
+      return { state: event.state, prevState: event.prevState };
+  }
+}
+
+const kickMessages = {
+  kick: 'the same userID entered the room elsewhere',
+  banned: 'removed from the room by the server',
+  'room-disband': 'the room was dismissed',
+} as const;

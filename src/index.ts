@@ -1,0 +1,32 @@
+// wxrtc's public entry: the trtc-wx compatible facade, the statecharts behind it, and their types.
+
+export { TRTC, TRTC as default, type TRTCOptions, type ComponentEventLike } from './trtc';
+export { EVENT, type EventCode, type EventHandler, type TRTCEvent } from './events';
+export { ErrorCode, WxrtcError, errorCodeName, type ErrorEventData, type WxrtcErrorCode } from './errors';
+export { LogLevel } from './log';
+export { PusherInstance, PlayerInstance } from './instances';
+export { userListOf, playerListOf, type RemoteUserEntry } from './event-data';
+
+// The statechart API: createActor(roomMachine.provide(...), { input: { page } }).send({ type: 'ENTER_ROOM', params })
+export { createActor } from 'xstate';
+export { roomMachine, type RoomMachine, type RoomActorRef, type RoomInput, type RoomContext, type RoomEvent, type RoomCommand, type ComponentEvent } from './machines/room.machine';
+export { pusherMachine, PusherStatus, type PusherMachine, type PusherEvent, type PusherInput } from './machines/pusher.machine';
+export { playerMachine, PlayerStatus, type PlayerMachine, type PlayerEvent, type PlayerInput } from './machines/player.machine';
+export type { RoomEmitted, RoomEmittedType, RoomView, RemoteStream, ConnectionState, PlayerRef } from './machines/room-events';
+export {
+  DEFAULT_PUSHER_ATTRIBUTES,
+  DEFAULT_PLAYER_ATTRIBUTES,
+  checkPusherAttributes,
+  checkPlayerAttributes,
+  playerIdOf,
+  parsePlayerId,
+  type PusherAttributes,
+  type PlayerAttributes,
+  type StreamType,
+} from './machines/attributes';
+export { checkEnterParams, type EnterRoomParams, type RoomParams, type Scene, type Role } from './machines/enter-params';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './machines/retry';
+
+// Signaling drivers.
+export { trtcRoomSignaling, buildRoomUrl, translatePusherStatus, RoomStatus } from './services/signaling/trtc-room';
+export type { SignalingCommand, SignalingEvent, SignalingInput, KickReason, DriverName } from './services/signaling/types';

@@ -1,0 +1,206 @@
+// enterRoom params: what a page passes, how it is checked, and the normalized form the machines keep.
+// Pages often pass ids read from a page query (strings), so numeric strings are accepted and normalized,
+// as trtc-wx accepts them. Anything else malformed is refused with a catalogue code before any state changes.
+
+import { ErrorCode, WxrtcError } from '../errors';
+import { checkPusherAttributes } from './attributes';
+
+export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall';
+export type Role = 'anchor' | 'audience';
+
+/** What a page passes to enterRoom: the seed's params plus trtc-wx's url options and any pusher attributes. */
+export interface EnterRoomParams {
+  sdkAppID: number | string;
+  userID: string;
+  userSig: string;
+  roomID?: number | string;
+  strRoomID?: string;
+  scene?: Scene;
+  role?: Role;
+  userDefineRecordId?: string;
+  /** trtc-wx's spelling of userDefineRecordId; either is accepted. */
+  userDefineRecordID?: string;
+  privateMapKey?: string;
+  streamID?: string;
+  encsmall?: number;
+  cloudenv?: string;
+  enableBlackStream?: number | string;
+  pureAudioMode?: number | string;
+  recvMode?: number;
+  enableinfiniteanchor?: number;
+  /** Publish as soon as the room is entered (websocket driver). Default true for anchors. */
+  autoPublish?: boolean;
+  /** Subscribe to remote streams as they are announced (websocket driver). Default true. */
+  autoSubscribe?: boolean;
+  /** Any pusher attribute (enableMic, enableCamera, ...) may ride along, as in trtc-wx. */
+  [attribute: string]: unknown;
+}
+
+/** Validated and normalized: numbers are numbers, the room is exactly one of roomID / strRoomID. */
+export interface RoomParams {
+  sdkAppID: number;
+  userID: string;
+  userSig: string;
+  roomID: number | null;
+  strRoomID: string | null;
+  scene: Scene;
+  role: Role;
+  userDefineRecordId: string;
+  privateMapKey: string;
+  streamID: string;
+  encsmall: number;
+  cloudenv: string;
+  enableBlackStream: string;
+  pureAudioMode: string;
+  recvMode: number;
+  enableinfiniteanchor: number;
+  autoPublish: boolean;
+  autoSubscribe: boolean;
+}
+
+/** Keys of EnterRoomParams that configure the room, as opposed to pusher attributes riding along. */
+export const ROOM_PARAM_KEYS: ReadonlySet<string> = new Set([
+  'sdkAppID', 'userID', 'userSig', 'roomID', 'strRoomID', 'scene', 'role', 'userDefineRecordId', 'userDefineRecordID',
+  'privateMapKey', 'streamID', 'encsmall', 'cloudenv', 'enableBlackStream', 'pureAudioMode', 'recvMode',
+  'enableinfiniteanchor', 'autoPublish', 'autoSubscribe',
+]);
+
+const MAX_ROOM_ID = 4294967294;
+// userID and strRoomID travel inside the room:// url unencoded (as trtc-wx sends them), so characters
+// with a meaning in a url query are refused rather than silently corrupting the url.
+const USER_ID_PATTERN = /^[A-Za-z0-9_\-@.+]+$/;
+// TRTC's documented strRoomID alphabet, minus the url delimiters & = ? # and space.
+const STR_ROOM_ID_PATTERN = /^[A-Za-z0-9!$%()+\-:;<.>@[\]^_{}|~,]+$/;
+const SCENES: readonly Scene[] = ['rtc', 'live', 'videocall', 'audiocall'];
+const ROLES: readonly Role[] = ['anchor', 'audience'];
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+function toPositiveInteger(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : null;
+  if (typeof value === 'string' && /^[1-9][0-9]*$/.test(value.trim())) return Number(value.trim());
+  return null;
+}
+
+function optionalString(value: unknown, fallback: string): string {
+  return value === undefined || value === null ? fallback : String(value);
+}
+
+function optionalNumber(value: unknown, fallback: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+export type ParamsCheck = { ok: true; params: RoomParams } | { ok: false; error: WxrtcError };
+
+/** Check and normalize enterRoom params. Pure: the same input always gives the same answer. */
+export function checkEnterParams(input: unknown): ParamsCheck {
+  const fail = (code: number, message: string): ParamsCheck => ({ ok: false, error: new WxrtcError(code, message) });
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return fail(ErrorCode.INVALID_ENTER_PARAMS, 'enterRoom params must be an object');
+  }
+  const p = input as Record<string, unknown>;
+
+  const sdkAppID = toPositiveInteger(p.sdkAppID);
+  if (sdkAppID === null) return fail(ErrorCode.INVALID_SDK_APP_ID, 'sdkAppID is required: a positive integer');
+
+  if (typeof p.userID !== 'string' || p.userID.length === 0) {
+    return fail(ErrorCode.INVALID_USER_ID, 'userID is required: a non-empty string');
+  }
+  if (utf8Length(p.userID) > 32 || !USER_ID_PATTERN.test(p.userID)) {
+    return fail(ErrorCode.INVALID_USER_ID, 'userID must be at most 32 bytes of a-z A-Z 0-9 _ - @ . +');
+  }
+  if (typeof p.userSig !== 'string' || p.userSig.trim().length === 0) {
+    return fail(ErrorCode.INVALID_USER_SIG, 'userSig is required: the signature your server issued');
+  }
+
+  let roomID: number | null = null;
+  let strRoomID: string | null = null;
+  const hasStr = p.strRoomID !== undefined && p.strRoomID !== null && p.strRoomID !== '';
+  if (hasStr) {
+    // As in trtc-wx, a string room id takes precedence over a numeric one.
+    if (typeof p.strRoomID !== 'string' || utf8Length(p.strRoomID) > 64 || !STR_ROOM_ID_PATTERN.test(p.strRoomID)) {
+      return fail(ErrorCode.INVALID_STR_ROOM_ID, 'strRoomID must be at most 64 bytes of a-z A-Z 0-9 and !$%()+-:;<.>@[]^_{}|~,');
+    }
+    strRoomID = p.strRoomID;
+  } else {
+    if (p.roomID === undefined || p.roomID === null || p.roomID === '') {
+      return fail(ErrorCode.INVALID_ROOM_ID, 'roomID (or strRoomID) is required');
+    }
+    roomID = toPositiveInteger(p.roomID);
+    if (roomID === null || roomID > MAX_ROOM_ID) {
+      return fail(ErrorCode.INVALID_ROOM_ID, `roomID must be an integer in 1..${MAX_ROOM_ID}`);
+    }
+  }
+
+  const scene = (p.scene ?? 'rtc') as Scene;
+  if (!SCENES.includes(scene)) return fail(ErrorCode.INVALID_SCENE, "scene must be 'rtc' or 'live'");
+  const role = (p.role ?? 'anchor') as Role;
+  if (!ROLES.includes(role)) return fail(ErrorCode.INVALID_ROLE, "role must be 'anchor' or 'audience'");
+
+  if (p.autoPublish !== undefined && typeof p.autoPublish !== 'boolean') {
+    return fail(ErrorCode.INVALID_ENTER_PARAMS, 'autoPublish must be a boolean');
+  }
+  if (p.autoSubscribe !== undefined && typeof p.autoSubscribe !== 'boolean') {
+    return fail(ErrorCode.INVALID_ENTER_PARAMS, 'autoSubscribe must be a boolean');
+  }
+
+  const attributeError = checkPusherAttributes(pusherAttributesIn(p));
+  if (attributeError) return { ok: false, error: attributeError };
+
+  return {
+    ok: true,
+    params: {
+      sdkAppID,
+      userID: p.userID,
+      userSig: p.userSig,
+      roomID,
+      strRoomID,
+      scene,
+      role,
+      userDefineRecordId: optionalString(p.userDefineRecordId ?? p.userDefineRecordID, ''),
+      privateMapKey: optionalString(p.privateMapKey, ''),
+      streamID: optionalString(p.streamID, ''),
+      encsmall: optionalNumber(p.encsmall, 0),
+      cloudenv: optionalString(p.cloudenv, 'PRO'),
+      enableBlackStream: optionalString(p.enableBlackStream, ''),
+      pureAudioMode: optionalString(p.pureAudioMode, ''),
+      recvMode: optionalNumber(p.recvMode, 1),
+      enableinfiniteanchor: optionalNumber(p.enableinfiniteanchor, 0),
+      autoPublish: typeof p.autoPublish === 'boolean' ? p.autoPublish : role === 'anchor',
+      autoSubscribe: typeof p.autoSubscribe === 'boolean' ? p.autoSubscribe : true,
+    },
+  };
+}
+
+/** The pusher attributes that ride along with enterRoom params (everything that is not a room param). */
+export function pusherAttributesIn(input: Record<string, unknown>): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (!ROOM_PARAM_KEYS.has(key)) attributes[key] = value;
+  }
+  return attributes;
+}
+
+/** The identity fields trtc-wx leaves readable on pusherAttributes after enterRoom (no userSig). */
+export function publicRoomFields(params: RoomParams): Record<string, unknown> {
+  return {
+    sdkAppID: params.sdkAppID,
+    userID: params.userID,
+    ...(params.strRoomID !== null ? { strRoomID: params.strRoomID } : { roomID: params.roomID }),
+    scene: params.scene,
+  };
+}
+
+/** A room's key for logs and the wire: the string id when there is one. */
+export function roomKeyOf(params: Pick<RoomParams, 'roomID' | 'strRoomID'>): string {
+  return params.strRoomID ?? String(params.roomID);
+}

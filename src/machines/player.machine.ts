@@ -1,0 +1,222 @@
+// One remote stream (userID + main|aux), spawned by the room when the stream is announced and stopped when
+// it or its user goes away or the room is left. It owns the playerAttributes the page binds to
+// <live-player>, follows that player's status codes, and retries a failed pull with backoff.
+
+import { assign, sendParent, setup } from 'xstate';
+import { callPlayerContext, releasePlayerContext, type PlayerContextMethod } from '../wx/live-player';
+import type { PageHost, WxCallbacks } from '../wx/host';
+import { initialPlayerAttributes, type NetStatus, type PlayerAttributes, type StreamType } from './attributes';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
+
+/** <live-player> status codes the machine acts on. */
+export const PlayerStatus = {
+  CONNECTED: 2001,
+  BEGIN: 2002,
+  FIRST_VIDEO_FRAME: 2003,
+  PLAYING: 2004,
+  ENDED: 2006,
+  LOADING: 2007,
+  FIRST_AUDIO_FRAME: 2026,
+  DISCONNECTED: -2301,
+  UNRECOVERABLE: -2302,
+} as const;
+
+export interface PlayerInput {
+  page?: PageHost;
+  userID: string;
+  streamType: StreamType;
+  src: string;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  retry?: RetryPolicy;
+  /** Start with both tracks wanted (autoSubscribe); otherwise the seed's default, both muted. */
+  unmuted?: boolean;
+}
+
+export interface PlayerContext {
+  page: PageHost | undefined;
+  attributes: PlayerAttributes;
+  retry: RetryPolicy;
+  /** Failed attempts since media last flowed; reset by playing or a new url. */
+  failures: number;
+  /** Media was asked for at least once, so leaving must stop the <live-player>. */
+  mediaRequested: boolean;
+}
+
+export type PlayerEvent =
+  | { type: 'SET_ATTRIBUTES'; attributes: Readonly<Record<string, unknown>> }
+  | { type: 'PUBLISH_STATE'; audio: boolean; video: boolean }
+  | { type: 'SET_SRC'; url: string }
+  | { type: 'LIVE_PLAYER_STATUS'; code: number; message: string }
+  | { type: 'NET_STATUS'; info: NetStatus }
+  | { type: 'AUDIO_VOLUME'; volume: number }
+  | { type: 'SWITCH_STREAM_TYPE' }
+  | { type: 'SUBSCRIBE_FAILED'; code: number; reason: string }
+  | { type: 'CONTEXT_CALL'; method: PlayerContextMethod; options?: WxCallbacks }
+  | { type: 'RELEASE' };
+
+/** What a player tells its room: the room turns these into STREAM_FAILED and a fresh subscribe. */
+export type PlayerReport =
+  | { type: 'PLAYER_FAILED'; id: string; code: number; reason: string; willRetry: boolean }
+  | { type: 'PLAYER_RETRY'; id: string };
+
+function wantsMedia({ attributes: a }: PlayerContext): boolean {
+  return a.src !== '' && ((a.hasVideo && !a.muteVideo) || (a.hasAudio && !a.muteAudio));
+}
+
+const isStatus = (event: PlayerEvent, ...codes: number[]): boolean =>
+  event.type === 'LIVE_PLAYER_STATUS' && codes.includes(event.code);
+
+export const playerMachine = setup({
+  types: {} as { context: PlayerContext; events: PlayerEvent; input: PlayerInput },
+  actions: {
+    callContext: ({ context }, params: { method: PlayerContextMethod; options?: WxCallbacks }) =>
+      callPlayerContext(context.page, context.attributes.id, params.method, params.options),
+    releaseContext: ({ context }) => releasePlayerContext(context.page, context.attributes.id, context.mediaRequested),
+    restartContext: ({ context }) => {
+      callPlayerContext(context.page, context.attributes.id, 'stop');
+      callPlayerContext(context.page, context.attributes.id, 'play');
+    },
+    reportFailure: sendParent(({ context, event }): PlayerReport => {
+      const code = event.type === 'LIVE_PLAYER_STATUS' || event.type === 'SUBSCRIBE_FAILED' ? event.code : PlayerStatus.DISCONNECTED;
+      const reason = event.type === 'SUBSCRIBE_FAILED' ? event.reason : event.type === 'LIVE_PLAYER_STATUS' ? event.message : 'pull failed';
+      return { type: 'PLAYER_FAILED', id: context.attributes.id, code, reason, willRetry: context.failures < context.retry.maxAttempts };
+    }),
+    reportRetry: sendParent(({ context }): PlayerReport => ({ type: 'PLAYER_RETRY', id: context.attributes.id })),
+    assignSrc: assign({
+      attributes: ({ context, event }) => (event.type === 'SET_SRC' ? { ...context.attributes, src: event.url } : context.attributes),
+    }),
+  },
+  guards: {
+    wantsMedia: ({ context }) => wantsMedia(context),
+    wantsNoMedia: ({ context }) => !wantsMedia(context),
+    canRetry: ({ context }) => context.failures < context.retry.maxAttempts,
+    audible: ({ context }) => context.attributes.hasAudio && !context.attributes.muteAudio,
+    inaudible: ({ context }) => !(context.attributes.hasAudio && !context.attributes.muteAudio),
+    visible: ({ context }) => context.attributes.hasVideo && !context.attributes.muteVideo,
+    invisible: ({ context }) => !(context.attributes.hasVideo && !context.attributes.muteVideo),
+    isMediaFlowing: ({ event }) =>
+      isStatus(event, PlayerStatus.FIRST_VIDEO_FRAME, PlayerStatus.PLAYING, PlayerStatus.FIRST_AUDIO_FRAME),
+    isPullFailure: ({ event }) => isStatus(event, PlayerStatus.DISCONNECTED, PlayerStatus.UNRECOVERABLE),
+    isLoading: ({ event }) => isStatus(event, PlayerStatus.LOADING),
+    isEnded: ({ event }) => isStatus(event, PlayerStatus.ENDED),
+  },
+  delays: {
+    retryDelay: ({ context }) => retryDelayMs(context.retry, context.failures),
+  },
+}).createMachine({
+  id: 'player',
+  context: ({ input }) => ({
+    page: input.page,
+    attributes: input.unmuted ? { ...initialPlayerAttributes(input), muteAudio: false, muteVideo: false } : initialPlayerAttributes(input),
+    retry: input.retry ?? DEFAULT_RETRY_POLICY,
+    failures: 0,
+    mediaRequested: false,
+  }),
+  initial: 'idle',
+  on: {
+    SET_ATTRIBUTES: {
+      actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, ...event.attributes }) }),
+    },
+    PUBLISH_STATE: {
+      actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, hasAudio: event.audio, hasVideo: event.video }) }),
+    },
+    NET_STATUS: { actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, netStatus: event.info }) }) },
+    AUDIO_VOLUME: { actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, volume: event.volume }) }) },
+    SWITCH_STREAM_TYPE: {
+      // trtc-wx's big/small switch: the room url names the picture it pulls.
+      actions: assign({
+        attributes: ({ context: { attributes: a } }) =>
+          a._definitionType === 'main'
+            ? { ...a, src: a.src.replace('main', 'small'), _definitionType: 'small' as const }
+            : { ...a, src: a.src.replace('small', 'main'), _definitionType: 'main' as const },
+      }),
+    },
+    CONTEXT_CALL: { actions: { type: 'callContext', params: ({ event }) => ({ method: event.method, options: event.options }) } },
+    RELEASE: { actions: 'releaseContext' },
+  },
+  states: {
+    /** Announced; nothing is pulled (both tracks muted, or no url yet). */
+    idle: {
+      always: { guard: 'wantsMedia', target: 'loading' },
+      on: { SET_SRC: { actions: 'assignSrc' } },
+    },
+    /** Media is asked for; waiting for the first frame (or for it to come back after buffering). */
+    loading: {
+      entry: assign({ mediaRequested: true }),
+      always: { guard: 'wantsNoMedia', target: 'idle' },
+      on: {
+        LIVE_PLAYER_STATUS: [
+          { guard: 'isMediaFlowing', target: 'playing' },
+          { guard: 'isPullFailure', target: 'failed' },
+          { guard: 'isEnded', target: 'ended' },
+        ],
+        SUBSCRIBE_FAILED: { target: 'failed' },
+        SET_SRC: { actions: 'assignSrc' },
+      },
+    },
+    playing: {
+      type: 'parallel',
+      entry: assign({ failures: 0 }),
+      always: { guard: 'wantsNoMedia', target: 'idle' },
+      on: {
+        LIVE_PLAYER_STATUS: [
+          { guard: 'isPullFailure', target: 'failed' },
+          { guard: 'isLoading', target: 'loading' },
+          { guard: 'isEnded', target: 'ended' },
+        ],
+        SUBSCRIBE_FAILED: { target: 'failed' },
+        SET_SRC: { target: 'loading', actions: 'assignSrc' },
+      },
+      states: {
+        audio: {
+          initial: 'checking',
+          states: {
+            checking: { always: [{ guard: 'audible', target: 'audible' }, { target: 'silent' }] },
+            audible: { always: { guard: 'inaudible', target: 'silent' } },
+            silent: { always: { guard: 'audible', target: 'audible' } },
+          },
+        },
+        video: {
+          initial: 'checking',
+          states: {
+            checking: { always: [{ guard: 'visible', target: 'shown' }, { target: 'hidden' }] },
+            shown: { always: { guard: 'invisible', target: 'hidden' } },
+            hidden: { always: { guard: 'visible', target: 'shown' } },
+          },
+        },
+      },
+    },
+    /** The publisher stopped sending (2006); the room removes the player if the stream is gone for good. */
+    ended: {
+      always: { guard: 'wantsNoMedia', target: 'idle' },
+      on: {
+        LIVE_PLAYER_STATUS: [
+          { guard: 'isMediaFlowing', target: 'playing' },
+          { guard: 'isPullFailure', target: 'failed' },
+        ],
+        SET_SRC: { target: 'loading', actions: 'assignSrc' },
+      },
+    },
+    failed: {
+      entry: [assign({ failures: ({ context }) => context.failures + 1 }), 'reportFailure'],
+      always: { guard: 'wantsNoMedia', target: 'idle' },
+      initial: 'deciding',
+      on: {
+        // A new url (UPDATE_URL) is a fresh chance: start over with a clean retry budget.
+        SET_SRC: { target: 'loading', actions: ['assignSrc', assign({ failures: 0 })] },
+        LIVE_PLAYER_STATUS: { guard: 'isMediaFlowing', target: 'playing' },
+      },
+      states: {
+        deciding: { always: [{ guard: 'canRetry', target: 'waitingToRetry' }, { target: 'gaveUp' }] },
+        waitingToRetry: {
+          after: { retryDelay: { target: '#player.loading', actions: ['restartContext', 'reportRetry'] } },
+        },
+        /** Retries ran out: stays here until a new url arrives or the stream goes away. */
+        gaveUp: {},
+      },
+    },
+  },
+});
+
+export type PlayerMachine = typeof playerMachine;

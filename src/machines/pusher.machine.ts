@@ -1,0 +1,285 @@
+// The local <live-pusher>: its attributes (what the page binds), its context (start, stop, BGM, preview ...)
+// and what it is doing. A child of the room, spawned by createPusher. Three regions run side by side:
+// the stream (is anything going up), background music, and the camera preview.
+
+import { and, assign, sendParent, sendTo, setup } from 'xstate';
+import { livePusherContext, type PusherContextEvent, type PusherContextMethod } from '../wx/live-pusher';
+import type { WxCallbacks } from '../wx/host';
+import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from './attributes';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
+
+/** <live-pusher> status codes the machine acts on (the room handles the signaling ones). */
+export const PusherStatus = {
+  CONNECTED: 1001,
+  PUSH_BEGIN: 1002,
+  CAMERA_OPENED: 1003,
+  FIRST_FRAME: 1007,
+  ENCODER_STARTED: 1008,
+  DISCONNECTED: -1307,
+  APP_HUNG_UP: 5000,
+} as const;
+
+export interface PusherInput {
+  /** createPusher's config, already validated. */
+  attributes?: Readonly<Record<string, unknown>>;
+  retry?: RetryPolicy;
+}
+
+export interface PusherContext {
+  attributes: PusherAttributes;
+  /** What createPusher configured, url cleared: exitRoom resets to this, so entering again needs no createPusher. */
+  initialAttributes: PusherAttributes;
+  retry: RetryPolicy;
+  failures: number;
+}
+
+type WithOptions<T extends string> = { type: T; options?: WxCallbacks };
+
+export type PusherEvent =
+  | { type: 'SET_ATTRIBUTES'; attributes: Readonly<Record<string, unknown>> }
+  | { type: 'SET_URL'; url: string }
+  | WithOptions<'START'>
+  | WithOptions<'STOP'>
+  | WithOptions<'PAUSE'>
+  | WithOptions<'RESUME'>
+  | WithOptions<'START_PREVIEW'>
+  | WithOptions<'STOP_PREVIEW'>
+  | WithOptions<'SWITCH_CAMERA'>
+  | WithOptions<'PLAY_BGM'>
+  | WithOptions<'PAUSE_BGM'>
+  | WithOptions<'RESUME_BGM'>
+  | WithOptions<'STOP_BGM'>
+  /** Methods that change nothing the chart tracks: snapshot, setMICVolume, setBGMVolume, toggleTorch ... */
+  | { type: 'CONTEXT_CALL'; method: PusherContextMethod; options?: WxCallbacks }
+  /** The room asks for a fresh start with the same url (1021 re-enter, app shown again after 5000). */
+  | { type: 'RESTART' }
+  /** The room was left: stop, forget the url, back to createPusher's attributes. */
+  | { type: 'RESET' }
+  | { type: 'LIVE_PUSHER_STATUS'; code: number; message: string }
+  | { type: 'NET_STATUS'; info: NetStatus }
+  | { type: 'AUDIO_VOLUME'; volume: number }
+  | { type: 'BGM_STARTED' }
+  | { type: 'BGM_COMPLETED' }
+  | { type: 'BGM_FAILED'; errMsg: string }
+  | PusherContextEvent;
+
+/** What the pusher tells its room. */
+export type PusherReport =
+  | { type: 'PUSHER_FAILED'; code: number; reason: string; willRetry: boolean }
+  | { type: 'PUSHER_RETRY' }
+  | { type: 'PUSHER_BGM_FAILED'; errMsg: string };
+
+function resetAttributes(attributes: Readonly<Record<string, unknown>> | undefined): PusherAttributes {
+  return { ...DEFAULT_PUSHER_ATTRIBUTES, ...attributes, url: '', netStatus: {}, volume: 0 } as PusherAttributes;
+}
+
+const isStatus = (event: PusherEvent, code: number): boolean => event.type === 'LIVE_PUSHER_STATUS' && event.code === code;
+
+export const pusherMachine = setup({
+  types: {} as { context: PusherContext; events: PusherEvent; input: PusherInput },
+  actors: { livePusherContext },
+  actions: {
+    call: sendTo('context', (_, params: { method: PusherContextMethod; options?: WxCallbacks }) => ({
+      type: 'CALL' as const,
+      method: params.method,
+      ...(params.options ? { options: params.options } : {}),
+    })),
+    stopContext: sendTo('context', { type: 'CALL', method: 'stop' }),
+    startContext: sendTo('context', { type: 'CALL', method: 'start' }),
+    releaseContext: sendTo('context', { type: 'RELEASE' }),
+    // autopush pushes without a start() call; the context must still know to stop it when released.
+    markContextActive: sendTo('context', { type: 'MARK_ACTIVE' }),
+    assignUrl: assign({
+      attributes: ({ context, event }) => (event.type === 'SET_URL' ? { ...context.attributes, url: event.url } : context.attributes),
+    }),
+    reportFailure: sendParent(({ context, event }): PusherReport => ({
+      type: 'PUSHER_FAILED',
+      code: event.type === 'LIVE_PUSHER_STATUS' ? event.code : PusherStatus.DISCONNECTED,
+      reason: event.type === 'LIVE_PUSHER_STATUS' ? event.message : 'push failed',
+      willRetry: context.failures < context.retry.maxAttempts,
+    })),
+    reportRetry: sendParent({ type: 'PUSHER_RETRY' } satisfies PusherReport),
+    reportBgmFailure: sendParent(({ event }): PusherReport => ({
+      type: 'PUSHER_BGM_FAILED',
+      errMsg: event.type === 'BGM_FAILED' || event.type === 'CONTEXT_CALL_FAILED' ? event.errMsg : 'bgm failed',
+    })),
+  },
+  guards: {
+    hasUrl: ({ event }) => event.type === 'SET_URL' && event.url !== '',
+    clearsUrl: ({ event }) => event.type === 'SET_URL' && event.url === '',
+    changesUrl: ({ context, event }) => event.type === 'SET_URL' && event.url !== '' && event.url !== context.attributes.url,
+    autopush: ({ context }) => context.attributes.autopush,
+    canRetry: ({ context }) => context.failures < context.retry.maxAttempts,
+    isPushBegin: ({ event }) => isStatus(event, PusherStatus.PUSH_BEGIN),
+    isDisconnected: ({ event }) => isStatus(event, PusherStatus.DISCONNECTED),
+    isHungUp: ({ event }) => isStatus(event, PusherStatus.APP_HUNG_UP),
+    isBgmCallFailure: ({ event }) => event.type === 'CONTEXT_CALL_FAILED' && event.method === 'playBGM',
+  },
+  delays: {
+    retryDelay: ({ context }) => retryDelayMs(context.retry, context.failures),
+  },
+}).createMachine({
+  id: 'pusher',
+  type: 'parallel',
+  context: ({ input }) => ({
+    attributes: resetAttributes(input.attributes),
+    initialAttributes: resetAttributes(input.attributes),
+    retry: input.retry ?? DEFAULT_RETRY_POLICY,
+    failures: 0,
+  }),
+  invoke: { id: 'context', src: 'livePusherContext' },
+  on: {
+    SET_ATTRIBUTES: {
+      actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, ...event.attributes }) }),
+    },
+    NET_STATUS: { actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, netStatus: event.info }) }) },
+    AUDIO_VOLUME: { actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, volume: event.volume }) }) },
+    SWITCH_CAMERA: {
+      actions: [
+        assign({
+          attributes: ({ context }) => ({
+            ...context.attributes,
+            frontCamera: context.attributes.frontCamera === 'front' ? 'back' : 'front',
+          }),
+        }),
+        { type: 'call', params: ({ event }) => ({ method: 'switchCamera', options: event.options }) },
+      ],
+    },
+    CONTEXT_CALL: { actions: { type: 'call', params: ({ event }) => ({ method: event.method, options: event.options }) } },
+    RESET: {
+      target: ['.stream.idle', '.bgm.off', '.preview.off'],
+      actions: ['releaseContext', assign(({ context }) => ({ attributes: context.initialAttributes, failures: 0 }))],
+    },
+  },
+  states: {
+    stream: {
+      initial: 'idle',
+      states: {
+        /** No url: not in a room yet. */
+        idle: {
+          on: {
+            SET_URL: [
+              // autopush: <live-pusher> starts by itself once it has a url.
+              { guard: and(['hasUrl', 'autopush']), target: 'publishing', actions: 'assignUrl' },
+              { guard: 'hasUrl', target: 'ready', actions: 'assignUrl' },
+              { actions: 'assignUrl' },
+            ],
+            START: 'waitingForUrl',
+          },
+        },
+        /** start() came before the url (the websocket driver gets it from the server): push once it arrives. */
+        waitingForUrl: {
+          on: {
+            SET_URL: { guard: 'hasUrl', target: 'publishing', actions: ['assignUrl', 'startContext'] },
+            STOP: 'idle',
+          },
+        },
+        /** Url known; the page has not started pushing yet (trtc-wx pages call start() after setData). */
+        ready: {
+          on: {
+            START: { target: 'publishing', actions: { type: 'call', params: ({ event }) => ({ method: 'start', options: event.options }) } },
+            SET_URL: [{ guard: 'clearsUrl', target: 'idle', actions: 'assignUrl' }, { actions: 'assignUrl' }],
+          },
+        },
+        publishing: {
+          initial: 'connecting',
+          entry: 'markContextActive',
+          on: {
+            STOP: { target: 'stopped', actions: { type: 'call', params: ({ event }) => ({ method: 'stop', options: event.options }) } },
+            RESTART: { target: '.connecting', actions: ['stopContext', 'startContext'] },
+            SET_URL: [
+              { guard: 'clearsUrl', target: 'idle', actions: ['assignUrl', { type: 'call', params: { method: 'stop' } }] },
+              // The page applies the new url to <live-pusher> (setData), which pushes to it.
+              { guard: 'changesUrl', target: '.connecting', actions: 'assignUrl' },
+            ],
+            LIVE_PUSHER_STATUS: [
+              { guard: 'isDisconnected', target: 'failed' },
+              { guard: 'isHungUp', target: 'suspended' },
+            ],
+          },
+          states: {
+            connecting: { on: { LIVE_PUSHER_STATUS: { guard: 'isPushBegin', target: 'pushing' } } },
+            pushing: {
+              entry: assign({ failures: 0 }),
+              on: { PAUSE: { target: 'paused', actions: { type: 'call', params: ({ event }) => ({ method: 'pause', options: event.options }) } } },
+            },
+            paused: {
+              on: { RESUME: { target: 'pushing', actions: { type: 'call', params: ({ event }) => ({ method: 'resume', options: event.options }) } } },
+            },
+          },
+        },
+        /** WeChat stopped the push because the mini-program was hung up (5000); the room restarts it on show. */
+        suspended: {
+          on: {
+            RESTART: { target: 'publishing', actions: ['stopContext', 'startContext'] },
+            LIVE_PUSHER_STATUS: { guard: 'isPushBegin', target: 'publishing.pushing' },
+            STOP: { target: 'stopped', actions: { type: 'call', params: ({ event }) => ({ method: 'stop', options: event.options }) } },
+          },
+        },
+        failed: {
+          entry: [assign({ failures: ({ context }) => context.failures + 1 }), 'reportFailure'],
+          initial: 'deciding',
+          on: {
+            STOP: { target: 'stopped', actions: { type: 'call', params: ({ event }) => ({ method: 'stop', options: event.options }) } },
+            SET_URL: { guard: 'changesUrl', target: 'publishing', actions: ['assignUrl', assign({ failures: 0 })] },
+            LIVE_PUSHER_STATUS: { guard: 'isPushBegin', target: 'publishing.pushing' },
+          },
+          states: {
+            deciding: { always: [{ guard: 'canRetry', target: 'waitingToRetry' }, { target: 'gaveUp' }] },
+            waitingToRetry: {
+              after: { retryDelay: { target: '#pusher.stream.publishing', actions: ['stopContext', 'startContext', 'reportRetry'] } },
+            },
+            gaveUp: {},
+          },
+        },
+        stopped: {
+          on: {
+            START: { target: 'publishing', actions: { type: 'call', params: ({ event }) => ({ method: 'start', options: event.options }) } },
+            SET_URL: [{ guard: 'clearsUrl', target: 'idle', actions: 'assignUrl' }, { actions: 'assignUrl' }],
+          },
+        },
+      },
+    },
+    bgm: {
+      initial: 'off',
+      on: {
+        BGM_FAILED: { target: '.off', actions: 'reportBgmFailure' },
+        CONTEXT_CALL_FAILED: { guard: 'isBgmCallFailure', target: '.off', actions: 'reportBgmFailure' },
+        BGM_STARTED: '.playing',
+      },
+      states: {
+        off: {
+          on: { PLAY_BGM: { target: 'playing', actions: { type: 'call', params: ({ event }) => ({ method: 'playBGM', options: event.options }) } } },
+        },
+        playing: {
+          on: {
+            PAUSE_BGM: { target: 'paused', actions: { type: 'call', params: ({ event }) => ({ method: 'pauseBGM', options: event.options }) } },
+            STOP_BGM: { target: 'off', actions: { type: 'call', params: ({ event }) => ({ method: 'stopBGM', options: event.options }) } },
+            PLAY_BGM: { actions: { type: 'call', params: ({ event }) => ({ method: 'playBGM', options: event.options }) } },
+            BGM_COMPLETED: 'off',
+          },
+        },
+        paused: {
+          on: {
+            RESUME_BGM: { target: 'playing', actions: { type: 'call', params: ({ event }) => ({ method: 'resumeBGM', options: event.options }) } },
+            STOP_BGM: { target: 'off', actions: { type: 'call', params: ({ event }) => ({ method: 'stopBGM', options: event.options }) } },
+            PLAY_BGM: { target: 'playing', actions: { type: 'call', params: ({ event }) => ({ method: 'playBGM', options: event.options }) } },
+          },
+        },
+      },
+    },
+    preview: {
+      initial: 'off',
+      states: {
+        off: {
+          on: { START_PREVIEW: { target: 'on', actions: { type: 'call', params: ({ event }) => ({ method: 'startPreview', options: event.options }) } } },
+        },
+        on: {
+          on: { STOP_PREVIEW: { target: 'off', actions: { type: 'call', params: ({ event }) => ({ method: 'stopPreview', options: event.options }) } } },
+        },
+      },
+    },
+  },
+});
+
+export type PusherMachine = typeof pusherMachine;

@@ -1,0 +1,825 @@
+// The root statechart: idle -> active(entering -> inRoom -> exiting) -> idle, and kicked. While in a room
+// four regions run in parallel: the connection, the local publication, the remote players, and the local
+// user's visibility. The pusher is a child spawned by createPusher; each remote stream is a spawned player.
+// Every page-visible effect is an emitted event (room-events.ts); every side effect is an actor or action
+// from src/services or src/wx, so tests and the headless runtime swap them with provide().
+
+import { assign, emit, enqueueActions, raise, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { ErrorCode, WxrtcError } from '../errors';
+import { trtcRoomSignaling } from '../services/signaling/trtc-room';
+import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from '../services/signaling/types';
+import { appLifecycle, type AppLifecycleEvent } from '../wx/app-lifecycle';
+import { failCall, type PageHost, type WxCallbacks } from '../wx/host';
+import type { PlayerContextMethod } from '../wx/live-player';
+import { checkPlayerAttributes, checkPusherAttributes, parsePlayerId, playerIdOf, type StreamType } from './attributes';
+import { checkEnterParams, pusherAttributesIn, publicRoomFields, type RoomParams } from './enter-params';
+import { playerMachine, type PlayerEvent, type PlayerReport } from './player.machine';
+import { pusherMachine, type PusherEvent, type PusherReport } from './pusher.machine';
+import { planRemoteUrl, planStreamUpdate, planUserList, planUsersJoined, planUsersLeft, wantedTracks, type Step } from './remote-streams';
+import type { ConnectionState, PlayerRef, RemoteStream, RoomEmitted, RoomView } from './room-events';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+
+export type PusherRef = ActorRefFrom<typeof pusherMachine>;
+
+export interface RoomInput {
+  /** The page (or component) that hosts <live-pusher>/<live-player>; contexts are created against it. */
+  page?: PageHost;
+  retry?: RetryPolicy;
+  /** How long the room tries to get its connection back before leaving with RECONNECT_TIMEOUT. */
+  reconnectTimeoutMs?: number;
+  /** How long exitRoom waits for the server to confirm before leaving anyway. */
+  exitTimeoutMs?: number;
+  /** trtc-wx's TUIScene, reported to Tencent in the room url. */
+  component?: number;
+}
+
+export interface RoomContext {
+  page: PageHost | undefined;
+  retry: RetryPolicy;
+  reconnectTimeoutMs: number;
+  exitTimeoutMs: number;
+  component: number;
+  pusher: PusherRef | null;
+  params: RoomParams | null;
+  /** enterRoom called while still leaving the previous room: entered once the leave completes. */
+  pendingEnter: unknown;
+  users: readonly string[];
+  streams: readonly RemoteStream[];
+  /** Whether the local user is (or will enter as) visible: counts toward the room's 8 visible users. */
+  visible: boolean;
+  businessId: string | null;
+  connection: ConnectionState;
+}
+
+/** Play options for the pusher and player handles: the page's own callbacks, passed to WeChat untouched. */
+type CallOptions = { options?: WxCallbacks };
+
+/** Commands a page (through the facade or directly) sends. */
+export type RoomCommand =
+  | { type: 'CREATE_PUSHER'; attributes?: unknown }
+  | { type: 'ENTER_ROOM'; params: unknown }
+  | { type: 'EXIT_ROOM' }
+  | { type: 'SET_PUSHER_ATTRIBUTES'; attributes: unknown }
+  | { type: 'PUSHER'; command: Extract<PusherEvent, { type: 'START' | 'STOP' | 'PAUSE' | 'RESUME' | 'START_PREVIEW' | 'STOP_PREVIEW' | 'SWITCH_CAMERA' | 'PLAY_BGM' | 'PAUSE_BGM' | 'RESUME_BGM' | 'STOP_BGM' | 'CONTEXT_CALL' }> }
+  | { type: 'SET_PLAYER_ATTRIBUTES'; id: string; attributes: unknown }
+  | ({ type: 'PLAYER'; id: string; method: PlayerContextMethod } & CallOptions)
+  | { type: 'SWITCH_STREAM_TYPE'; id: string }
+  | { type: 'SET_BUSINESS_ID'; businessId: unknown }
+  | { type: 'SET_VISIBILITY'; visible: boolean }
+  /** true = disabled (volc semantics). */
+  | { type: 'MUTE_LOCAL'; audio?: boolean; video?: boolean }
+  | { type: 'MUTE_REMOTE'; userID: string; streamType?: StreamType; audio?: boolean; video?: boolean }
+  | { type: 'PUBLISH' }
+  | { type: 'UNPUBLISH' }
+  /** audio/video: which tracks to receive (default both). */
+  | { type: 'SUBSCRIBE'; userID: string; streamType?: StreamType; audio?: boolean; video?: boolean }
+  | { type: 'UNSUBSCRIBE'; userID: string; streamType?: StreamType };
+
+/** What the page's <live-pusher>/<live-player> tags report, forwarded by the facade's handler methods. */
+export type ComponentEvent =
+  | { type: 'LIVE_PUSHER_STATUS'; code: number; message: string }
+  | { type: 'LIVE_PUSHER_NET_STATUS'; info: Readonly<Record<string, unknown>> }
+  | { type: 'LIVE_PUSHER_ERROR'; code: number; message: string }
+  | { type: 'LIVE_PUSHER_BGM_START' }
+  | { type: 'LIVE_PUSHER_BGM_PROGRESS'; progress: unknown; duration: unknown }
+  | { type: 'LIVE_PUSHER_BGM_COMPLETE' }
+  | { type: 'LIVE_PUSHER_AUDIO_VOLUME'; volume: number }
+  | { type: 'LIVE_PLAYER_STATUS'; id: string | null; code: number; message: string; detail: unknown }
+  | { type: 'LIVE_PLAYER_NET_STATUS'; id: string | null; info: Readonly<Record<string, unknown>> }
+  | { type: 'LIVE_PLAYER_AUDIO_VOLUME'; id: string | null; volume: number }
+  | { type: 'LIVE_PLAYER_FULLSCREEN_CHANGE'; id: string | null; detail: unknown };
+
+export type RoomEvent = RoomCommand | ComponentEvent | SignalingEvent | PusherReport | PlayerReport | AppLifecycleEvent;
+
+/** <live-player> codes trtc-wx reports as PLAYER_WARNING rather than REMOTE_STATE_UPDATE. */
+const PLAYER_WARNING_CODES = new Set([6002, 6003, 6004, 6005]);
+/** binderror of <live-pusher>: background music failed to load. */
+const PUSHER_ERROR_BGM_LOAD = 10003;
+const BUSINESS_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,128}$/;
+
+const viewOf = (context: RoomContext): RoomView => ({ users: context.users, streams: context.streams });
+const streamById = (context: RoomContext, id: string): RemoteStream | undefined => context.streams.find((s) => s.id === id);
+const mainIdOf = (event: { userID: string; streamType?: StreamType }): string => playerIdOf(event.userID, event.streamType ?? 'main');
+
+/** Media errors of <live-pusher> (-1301 camera, -1307 disconnected ...); room errors (<= -3000) come from signaling. */
+const isMediaErrorCode = (code: number): boolean => code < 0 && code > -3000;
+
+/** The player-machine event a room event addressed to one player stands for. */
+function playerCommandOf(event: RoomEvent): PlayerEvent | null {
+  switch (event.type) {
+    case 'SWITCH_STREAM_TYPE':
+      return { type: 'SWITCH_STREAM_TYPE' };
+    case 'PLAYER':
+      return { type: 'CONTEXT_CALL', method: event.method, ...(event.options ? { options: event.options } : {}) };
+    case 'LIVE_PLAYER_STATUS':
+      return { type: 'LIVE_PLAYER_STATUS', code: event.code, message: event.message };
+    case 'LIVE_PLAYER_NET_STATUS':
+      return { type: 'NET_STATUS', info: event.info };
+    case 'LIVE_PLAYER_AUDIO_VOLUME':
+      return { type: 'AUDIO_VOLUME', volume: event.volume };
+    default:
+      return null;
+  }
+}
+
+/**
+ * Infinite-anchor rooms (enableinfiniteanchor=1) do not announce every anchor: a page pulls one by id and
+ * trtc-wx creates its player on the spot. Anywhere else an unknown id is a no-op.
+ */
+function planInfiniteAnchorPull(context: RoomContext, id: string): Step[] {
+  if (streamById(context, id) || context.params?.enableinfiniteanchor !== 1) return [];
+  const parsed = parsePlayerId(id);
+  if (!parsed) return [];
+  return [
+    ...(context.users.includes(parsed.userID) ? [] : [{ kind: 'addUser' as const, userID: parsed.userID }]),
+    {
+      kind: 'addStream' as const,
+      ...parsed,
+      audio: false,
+      video: false,
+      url: `room://cloud.tencent.com/rtc?userid=${parsed.userID}&streamtype=${parsed.streamType}`,
+      unmute: false,
+    },
+  ];
+}
+
+/** The subscription a player wants once `attributes` are applied (the player itself sees them only later). */
+function subscriptionAfter(context: RoomContext, id: string, attributes: unknown): { id: string; wanted?: { audio: boolean; video: boolean } } {
+  const stream = streamById(context, id);
+  const changes = attributes as Readonly<Record<string, unknown>>;
+  if (!stream || !('muteAudio' in changes || 'muteVideo' in changes)) return { id: '' };
+  const merged = { ...stream.ref.getSnapshot().context.attributes, ...changes };
+  return { id, wanted: { audio: !merged.muteAudio, video: !merged.muteVideo } };
+}
+
+function errorEvent(error: WxrtcError): RoomEmitted {
+  return { type: 'ERROR', ...error.toEventData() };
+}
+
+function localKey(context: RoomContext): { userID: string; streamType: 'main' } {
+  return { userID: context.params?.userID ?? '', streamType: 'main' };
+}
+
+function localMuteOf(context: RoomContext): { audio: boolean; video: boolean } {
+  const attributes = context.pusher?.getSnapshot().context.attributes;
+  return { audio: !(attributes?.enableMic ?? false), video: !(attributes?.enableCamera ?? false) };
+}
+
+export const roomMachine = setup({
+  types: {} as { context: RoomContext; events: RoomEvent; input: RoomInput; emitted: RoomEmitted },
+  actors: { pusher: pusherMachine, player: playerMachine, signaling: trtcRoomSignaling, appLifecycle },
+  actions: {
+    emitError: emit((_, params: { code: number; message: string }) => errorEvent(new WxrtcError(params.code, params.message))),
+
+    setConnection: enqueueActions(({ context, enqueue }, params: { state: ConnectionState }) => {
+      if (context.connection === params.state) return;
+      enqueue.assign({ connection: params.state });
+      enqueue.emit({ type: 'CONNECTION_STATE_CHANGED', state: params.state, prevState: context.connection });
+    }),
+
+    createPusher: enqueueActions(({ context, enqueue }, params: { attributes: unknown }) => {
+      if (context.pusher) enqueue(stopChild(context.pusher));
+      const attributes = (params.attributes ?? {}) as Readonly<Record<string, unknown>>;
+      enqueue.assign({
+        pusher: ({ spawn }) => spawn('pusher', { id: 'pusher', input: { attributes, retry: context.retry } }),
+      });
+    }),
+
+    ensurePusher: enqueueActions(({ context, enqueue }) => {
+      if (context.pusher) return;
+      enqueue.assign({ pusher: ({ spawn }) => spawn('pusher', { id: 'pusher', input: { retry: context.retry } }) });
+    }),
+
+    toPusher: sendTo(({ context }) => context.pusher!, (_, event: PusherEvent) => event),
+
+    forwardPusherStatus: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'LIVE_PUSHER_STATUS') return;
+      if (context.pusher) enqueue.sendTo(context.pusher, { type: 'LIVE_PUSHER_STATUS', code: event.code, message: event.message });
+      if (isMediaErrorCode(event.code)) enqueue.emit({ type: 'ERROR', code: event.code, message: event.message });
+    }),
+
+    enterRoom: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'ENTER_ROOM') return;
+      const checked = checkEnterParams(event.params);
+      if (!checked.ok) return;
+      const params = checked.params;
+      enqueue.assign({ params, users: [], streams: [], pendingEnter: null });
+      enqueue.sendTo(({ context: now }) => now.pusher!, {
+        type: 'SET_ATTRIBUTES',
+        attributes: { ...pusherAttributesIn(event.params as Record<string, unknown>), ...publicRoomFields(params) },
+      });
+    }),
+
+    /** Leave as far as this device goes: stop every player and the pusher, forget who was here. */
+    leaveLocally: enqueueActions(({ context, enqueue }) => {
+      for (const stream of context.streams) {
+        enqueue.sendTo(stream.ref, { type: 'RELEASE' });
+        enqueue(stopChild(stream.ref));
+      }
+      enqueue.assign({ users: [], streams: [] });
+      if (context.pusher) enqueue.sendTo(context.pusher, { type: 'RESET' });
+    }),
+
+    toSignaling: sendTo('signaling', (_, command: SignalingCommand) => command),
+
+    toPlayerById: enqueueActions(({ context, event, enqueue }) => {
+      const id = 'id' in event && typeof event.id === 'string' ? event.id : null;
+      const stream = id === null ? undefined : streamById(context, id);
+      if (!stream) return;
+      const command = playerCommandOf(event);
+      if (command) enqueue.sendTo(stream.ref, command);
+    }),
+
+    sendPlayerAttributes: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SET_PLAYER_ATTRIBUTES') return;
+      const stream = streamById(context, event.id);
+      if (stream) enqueue.sendTo(stream.ref, { type: 'SET_ATTRIBUTES', attributes: event.attributes as Readonly<Record<string, unknown>> });
+    }),
+
+    emitLocalStreamFailed: emit(({ context, event }) => ({
+      type: 'STREAM_FAILED' as const,
+      ...localKey(context),
+      code: event.type === 'LOCAL_STREAM_FAILED' ? event.code : ErrorCode.PUBLISH_FAILED,
+      reason: event.type === 'LOCAL_STREAM_FAILED' ? event.reason : 'publish failed',
+      willRetry: false,
+      local: true,
+    })),
+
+    /**
+     * Ask the server for what the local user wants from a stream (its player's mute flags), when that differs
+     * from what was last asked. `wanted` overrides the player's flags: a player told to unmute in this same
+     * step has not processed it yet (sends to children are delivered at the end of the step).
+     */
+    syncSubscription: enqueueActions(
+      ({ context, enqueue }, params: { id: string; wanted?: { audio: boolean; video: boolean }; force?: boolean }) => {
+        const stream = streamById(context, params.id);
+        if (!stream) return;
+        const wanted = params.wanted ?? wantedTracks(stream);
+        const key = { userID: stream.userID, streamType: stream.streamType };
+        const setSubscribed = (subscribed: RemoteStream['subscribed']) =>
+          enqueue.assign({ streams: ({ context: now }) => now.streams.map((s) => (s.id === params.id ? { ...s, subscribed } : s)) });
+        if (!wanted.audio && !wanted.video) {
+          if (stream.subscribed) {
+            enqueue.sendTo('signaling', { type: 'UNSUBSCRIBE', ...key });
+            setSubscribed(null);
+          }
+          return;
+        }
+        const unchanged = stream.subscribed?.audio === wanted.audio && stream.subscribed?.video === wanted.video;
+        if (unchanged && !params.force) return;
+        enqueue.sendTo('signaling', { type: 'SUBSCRIBE', ...key, audio: wanted.audio, video: wanted.video });
+        setSubscribed({ ...wanted });
+      },
+    ),
+
+    applyRemotePlan: enqueueActions(({ context, enqueue }, params: { steps: readonly Step[] }) => {
+      for (const step of params.steps) {
+        switch (step.kind) {
+          case 'addUser':
+            enqueue.assign({ users: ({ context: now }) => [...now.users, step.userID] });
+            break;
+          case 'removeUser':
+            enqueue.assign({ users: ({ context: now }) => now.users.filter((u) => u !== step.userID) });
+            break;
+          case 'addStream': {
+            const id = playerIdOf(step.userID, step.streamType);
+            enqueue.assign({
+              streams: ({ context: now, spawn }) => [
+                ...now.streams,
+                {
+                  id,
+                  userID: step.userID,
+                  streamType: step.streamType,
+                  audio: step.audio,
+                  video: step.video,
+                  subscribed: null,
+                  ref: spawn('player', {
+                    id,
+                    input: {
+                      page: now.page,
+                      userID: step.userID,
+                      streamType: step.streamType,
+                      src: step.url,
+                      hasAudio: step.audio,
+                      hasVideo: step.video,
+                      retry: now.retry,
+                      ...(step.unmute ? { unmuted: true } : {}),
+                    },
+                  }),
+                },
+              ],
+            });
+            break;
+          }
+          case 'setFlags': {
+            enqueue.assign({
+              streams: ({ context: now }) => now.streams.map((s) => (s.id === step.id ? { ...s, audio: step.audio, video: step.video } : s)),
+            });
+            enqueue.sendTo(({ context: now }) => streamById(now, step.id)!.ref, { type: 'PUBLISH_STATE', audio: step.audio, video: step.video });
+            break;
+          }
+          case 'removeStream': {
+            const ref = streamById(context, step.id)?.ref;
+            if (!ref) break;
+            enqueue.sendTo(ref, { type: 'RELEASE' });
+            enqueue(stopChild(ref));
+            enqueue.assign({ streams: ({ context: now }) => now.streams.filter((s) => s.id !== step.id) });
+            break;
+          }
+          case 'setSrc':
+            enqueue.sendTo(({ context: now }) => streamById(now, step.id)!.ref, { type: 'SET_SRC', url: step.url });
+            break;
+          case 'subscribe': {
+            // A stream just announced with autoSubscribe: both tracks are wanted and nothing was asked yet.
+            const stream = { userID: step.userID, streamType: step.streamType };
+            enqueue.sendTo('signaling', { type: 'SUBSCRIBE', ...stream, audio: true, video: true });
+            enqueue.assign({
+              streams: ({ context: now }) => now.streams.map((s) => (s.id === step.id ? { ...s, subscribed: { audio: true, video: true } } : s)),
+            });
+            break;
+          }
+          case 'emitUser':
+            enqueue.emit(({ context: now }) => ({ type: step.type, userID: step.userID, view: viewOf(now) }));
+            break;
+          case 'emitTrack':
+            enqueue.emit(({ context: now }) => ({
+              type: step.type,
+              userID: step.userID,
+              streamType: step.streamType,
+              player: step.ref ?? streamById(now, playerIdOf(step.userID, step.streamType))!.ref,
+              view: viewOf(now),
+            }));
+            break;
+          case 'emitStreamAdded':
+            enqueue.emit({
+              type: 'STREAM_ADDED',
+              userID: step.userID,
+              streamType: step.streamType,
+              streamPublishState: { audio: step.audio, video: step.video },
+            });
+            break;
+          case 'emitStream':
+            enqueue.emit({ type: step.type, userID: step.userID, streamType: step.streamType });
+            break;
+          case 'emitUrl':
+            enqueue.emit({ type: 'UPDATE_URL', userID: step.userID, streamType: step.streamType, url: step.url, local: false });
+            break;
+        }
+      }
+    }),
+  },
+  guards: {
+    validEnter: ({ event }) => event.type === 'ENTER_ROOM' && checkEnterParams(event.params).ok,
+    hasPusher: ({ context }) => context.pusher !== null,
+    hasPendingEnter: ({ context }) => context.pendingEnter !== null,
+    playerKnown: ({ context, event }) => 'id' in event && typeof event.id === 'string' && streamById(context, event.id) !== undefined,
+  },
+  delays: {
+    reconnectTimeout: ({ context }) => context.reconnectTimeoutMs,
+    exitTimeout: ({ context }) => context.exitTimeoutMs,
+  },
+}).createMachine({
+  id: 'room',
+  context: ({ input }) => ({
+    page: input.page,
+    retry: input.retry ?? DEFAULT_RETRY_POLICY,
+    reconnectTimeoutMs: input.reconnectTimeoutMs ?? 30_000,
+    exitTimeoutMs: input.exitTimeoutMs ?? 3_000,
+    component: input.component ?? 1,
+    pusher: null,
+    params: null,
+    pendingEnter: null,
+    users: [],
+    streams: [],
+    visible: true,
+    businessId: null,
+    connection: 'DISCONNECTED',
+  }),
+  initial: 'idle',
+  // What holds in every state. States below override an event when they mean something else by it.
+  on: {
+    CREATE_PUSHER: [
+      {
+        guard: ({ event }) => checkPusherAttributes(event.attributes ?? {}) !== null,
+        actions: emit(({ event }) => errorEvent(checkPusherAttributes(event.attributes ?? {})!)),
+      },
+      { actions: { type: 'createPusher', params: ({ event }) => ({ attributes: event.attributes }) } },
+    ],
+    SET_PUSHER_ATTRIBUTES: [
+      {
+        guard: ({ event }) => checkPusherAttributes(event.attributes) !== null,
+        actions: emit(({ event }) => errorEvent(checkPusherAttributes(event.attributes)!)),
+      },
+      {
+        actions: [
+          'ensurePusher',
+          sendTo(({ context }) => context.pusher!, ({ event }) => ({
+            type: 'SET_ATTRIBUTES' as const,
+            attributes: event.attributes as Readonly<Record<string, unknown>>,
+          })),
+        ],
+      },
+    ],
+    MUTE_LOCAL: {
+      actions: raise(({ event }) => ({
+        type: 'SET_PUSHER_ATTRIBUTES' as const,
+        attributes: {
+          ...(typeof event.audio === 'boolean' ? { enableMic: !event.audio } : {}),
+          ...(typeof event.video === 'boolean' ? { enableCamera: !event.video } : {}),
+        },
+      })),
+    },
+    PUSHER: { guard: 'hasPusher', actions: sendTo(({ context }) => context.pusher!, ({ event }) => event.command) },
+    LIVE_PUSHER_STATUS: { actions: 'forwardPusherStatus' },
+    LIVE_PUSHER_NET_STATUS: {
+      guard: 'hasPusher',
+      actions: [sendTo(({ context }) => context.pusher!, ({ event }) => ({ type: 'NET_STATUS' as const, info: event.info })), emit({ type: 'LOCAL_NET_STATE_UPDATE' })],
+    },
+    LIVE_PUSHER_AUDIO_VOLUME: {
+      guard: 'hasPusher',
+      actions: [
+        sendTo(({ context }) => context.pusher!, ({ event }) => ({ type: 'AUDIO_VOLUME' as const, volume: event.volume })),
+        emit({ type: 'LOCAL_AUDIO_VOLUME_UPDATE' }),
+      ],
+    },
+    LIVE_PUSHER_ERROR: {
+      actions: enqueueActions(({ context, event, enqueue }) => {
+        enqueue.emit({ type: 'ERROR', code: event.code, message: event.message });
+        if (event.code === PUSHER_ERROR_BGM_LOAD && context.pusher) {
+          enqueue.sendTo(context.pusher, { type: 'BGM_FAILED', errMsg: event.message });
+        }
+      }),
+    },
+    LIVE_PUSHER_BGM_START: {
+      actions: [
+        enqueueActions(({ context, enqueue }) => {
+          if (context.pusher) enqueue.sendTo(context.pusher, { type: 'BGM_STARTED' });
+        }),
+        emit({ type: 'BGM_PLAY_START' }),
+      ],
+    },
+    LIVE_PUSHER_BGM_PROGRESS: { actions: emit(({ event }) => ({ type: 'BGM_PLAY_PROGRESS' as const, progress: event.progress, duration: event.duration })) },
+    LIVE_PUSHER_BGM_COMPLETE: {
+      actions: [
+        enqueueActions(({ context, enqueue }) => {
+          if (context.pusher) enqueue.sendTo(context.pusher, { type: 'BGM_COMPLETED' });
+        }),
+        emit({ type: 'BGM_PLAY_COMPLETE' }),
+      ],
+    },
+    LIVE_PLAYER_FULLSCREEN_CHANGE: { actions: emit(({ event }) => ({ type: 'VIDEO_FULLSCREEN_UPDATE' as const, id: event.id, detail: event.detail })) },
+    PUSHER_BGM_FAILED: { actions: emit(({ event }) => ({ type: 'BGM_PLAY_FAIL' as const, errMsg: event.errMsg })) },
+    PUSHER_FAILED: {
+      actions: emit(({ context, event }) => ({
+        type: 'STREAM_FAILED' as const,
+        ...localKey(context),
+        code: event.code,
+        reason: event.reason,
+        willRetry: event.willRetry,
+        local: true,
+      })),
+    },
+    SET_PLAYER_ATTRIBUTES: {
+      // Outside a room there are no players; a malformed config is still reported.
+      guard: ({ event }) => checkPlayerAttributes(event.attributes) !== null,
+      actions: emit(({ event }) => errorEvent(checkPlayerAttributes(event.attributes)!)),
+    },
+    PLAYER: { actions: ({ event }) => failCall(event.options, `player ${event.id} is not in the room`) },
+    SET_VISIBILITY: { actions: assign({ visible: ({ event }) => event.visible }) },
+    SET_BUSINESS_ID: [
+      {
+        guard: ({ event }) => typeof event.businessId !== 'string' || !BUSINESS_ID_PATTERN.test(event.businessId),
+        actions: { type: 'emitError', params: { code: ErrorCode.INVALID_ARGUMENT, message: 'businessId must be 1..128 characters of a-z A-Z 0-9 _ - . :' } },
+      },
+      { actions: assign({ businessId: ({ event }) => event.businessId as string }) },
+    ],
+    ENTER_ROOM: {
+      actions: { type: 'emitError', params: { code: ErrorCode.WRONG_STATE, message: 'already in a room: call exitRoom first' } },
+    },
+  },
+  states: {
+    idle: {
+      entry: [{ type: 'setConnection', params: { state: 'DISCONNECTED' } }],
+      always: {
+        guard: 'hasPendingEnter',
+        actions: [raise(({ context }) => ({ type: 'ENTER_ROOM' as const, params: context.pendingEnter })), assign({ pendingEnter: null })],
+      },
+      on: {
+        ENTER_ROOM: [
+          { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },
+          { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
+        ],
+        // Not in a room: nothing to leave, nothing to announce.
+        EXIT_ROOM: { actions: enqueueActions(({ context, enqueue }) => context.pusher && enqueue.sendTo(context.pusher, { type: 'RESET' })) },
+      },
+    },
+    active: {
+      entry: { type: 'setConnection', params: { state: 'CONNECTING' } },
+      invoke: [
+        {
+          id: 'signaling',
+          src: 'signaling',
+          input: ({ context }): SignalingInput & { component: number } => ({
+            params: context.params!,
+            visible: context.visible,
+            businessId: context.businessId,
+            localMute: localMuteOf(context),
+            component: context.component,
+          }),
+        },
+        { id: 'appLifecycle', src: 'appLifecycle' },
+      ],
+      on: {
+        CREATE_PUSHER: { actions: { type: 'emitError', params: { code: ErrorCode.WRONG_STATE, message: 'createPusher while in a room: exitRoom first' } } },
+        SET_BUSINESS_ID: { actions: { type: 'emitError', params: { code: ErrorCode.WRONG_STATE, message: 'setBusinessId must be called before enterRoom' } } },
+        LIVE_PUSHER_STATUS: {
+          actions: ['forwardPusherStatus', sendTo('signaling', ({ event }) => ({ type: 'PUSHER_STATUS' as const, code: event.code, message: event.message }))],
+        },
+        LOCAL_URL_READY: { guard: 'hasPusher', actions: sendTo(({ context }) => context.pusher!, ({ event }) => ({ type: 'SET_URL' as const, url: event.url })) },
+        LOCAL_URL_CHANGED: {
+          guard: 'hasPusher',
+          actions: [
+            sendTo(({ context }) => context.pusher!, ({ event }) => ({ type: 'SET_URL' as const, url: event.url })),
+            emit(({ context, event }) => ({ type: 'UPDATE_URL' as const, ...localKey(context), url: event.url, local: true })),
+          ],
+        },
+        KICKED: { target: 'kicked', actions: ['leaveLocally', emit(({ event }) => ({ type: 'KICKED_OUT' as const, reason: event.reason }))] },
+        SIGNALING_ERROR: { actions: emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message })) },
+        SIGNALING_WARNING: { actions: emit(({ event }) => ({ type: 'PLAYER_WARNING' as const, id: null, detail: { code: event.code, message: event.message } })) },
+        SET_PUSHER_ATTRIBUTES: [
+          {
+            guard: ({ event }) => checkPusherAttributes(event.attributes) !== null,
+            actions: emit(({ event }) => errorEvent(checkPusherAttributes(event.attributes)!)),
+          },
+          {
+            actions: [
+              sendTo(({ context }) => context.pusher!, ({ event }) => ({
+                type: 'SET_ATTRIBUTES' as const,
+                attributes: event.attributes as Readonly<Record<string, unknown>>,
+              })),
+              // enableMic / enableCamera are the local publish state: the server tells the others (MUTE_AUDIO ...).
+              enqueueActions(({ context, event, enqueue }) => {
+                const changed = event.attributes as Record<string, unknown>;
+                if (!('enableMic' in changed) && !('enableCamera' in changed)) return;
+                const before = localMuteOf(context);
+                enqueue.sendTo('signaling', {
+                  type: 'MUTE_LOCAL',
+                  audio: typeof changed.enableMic === 'boolean' ? !changed.enableMic : before.audio,
+                  video: typeof changed.enableCamera === 'boolean' ? !changed.enableCamera : before.video,
+                });
+              }),
+            ],
+          },
+        ],
+      },
+      initial: 'entering',
+      states: {
+        entering: {
+          on: {
+            ENTER_SUCCEEDED: { target: 'inRoom', actions: emit({ type: 'LOCAL_JOIN' }) },
+            ENTER_FAILED: {
+              target: '#room.idle',
+              actions: ['leaveLocally', emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message }))],
+            },
+            EXIT_ROOM: { target: 'exiting', actions: 'leaveLocally' },
+          },
+        },
+        inRoom: {
+          type: 'parallel',
+          on: {
+            EXIT_ROOM: { target: 'exiting', actions: 'leaveLocally' },
+            // The user closed the floating window the call lived in: the call is over.
+            FLOAT_WINDOW_CLOSED: { target: 'exiting', actions: 'leaveLocally' },
+            ENTER_FAILED: { actions: emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message })) },
+            PUSHER_RETRY: { actions: { type: 'toSignaling', params: { type: 'PUBLISH' } } },
+          },
+          states: {
+            connection: {
+              initial: 'connected',
+              states: {
+                connected: {
+                  entry: { type: 'setConnection', params: { state: 'CONNECTED' } },
+                  on: {
+                    CONNECTION_LOST: 'reconnecting',
+                    REENTER_REQUIRED: { target: 'reconnecting', actions: { type: 'toPusher', params: { type: 'RESTART' } } },
+                    APP_SUSPENDED: 'reconnecting.suspended',
+                  },
+                },
+                reconnecting: {
+                  entry: { type: 'setConnection', params: { state: 'RECONNECTING' } },
+                  initial: 'network',
+                  on: {
+                    CONNECTION_RESTORED: 'connected',
+                    ENTER_SUCCEEDED: 'connected',
+                    REENTER_REQUIRED: { actions: { type: 'toPusher', params: { type: 'RESTART' } } },
+                  },
+                  states: {
+                    /** The network or server went away: bounded by the reconnect deadline. */
+                    network: {
+                      on: { APP_SUSPENDED: 'suspended' },
+                      after: {
+                        reconnectTimeout: {
+                          target: '#room.active.exiting',
+                          actions: [
+                            'leaveLocally',
+                            { type: 'emitError', params: { code: ErrorCode.RECONNECT_TIMEOUT, message: 'the connection did not come back in time; the room was left' } },
+                          ],
+                        },
+                      },
+                    },
+                    /** WeChat hung the mini-program up (5000); waits, without a deadline, for the app to show again. */
+                    suspended: {
+                      on: { APP_SHOWN: { target: 'network', actions: { type: 'toPusher', params: { type: 'RESTART' } } } },
+                    },
+                  },
+                },
+              },
+            },
+            publication: {
+              initial: 'deciding',
+              states: {
+                deciding: {
+                  always: [
+                    { guard: ({ context }) => context.params!.autoPublish && context.visible, target: 'publishing' },
+                    { target: 'unpublished' },
+                  ],
+                },
+                unpublished: {
+                  on: {
+                    PUBLISH: [
+                      { guard: ({ context }) => context.visible, target: 'publishing' },
+                      { actions: { type: 'emitError', params: { code: ErrorCode.PUBLISH_NOT_ALLOWED, message: 'an invisible user cannot publish: setUserVisibility(true) first' } } },
+                    ],
+                  },
+                },
+                publishing: {
+                  entry: { type: 'toSignaling', params: { type: 'PUBLISH' } },
+                  on: {
+                    LOCAL_STREAM_PUBLISHED: 'published',
+                    LOCAL_STREAM_FAILED: { target: 'unpublished', actions: 'emitLocalStreamFailed' },
+                    UNPUBLISH: { target: 'unpublished', actions: { type: 'toSignaling', params: { type: 'UNPUBLISH' } } },
+                  },
+                },
+                published: {
+                  on: {
+                    UNPUBLISH: { target: 'unpublished', actions: { type: 'toSignaling', params: { type: 'UNPUBLISH' } } },
+                    LOCAL_STREAM_UNPUBLISHED: 'unpublished',
+                    LOCAL_STREAM_FAILED: { target: 'unpublished', actions: 'emitLocalStreamFailed' },
+                  },
+                },
+              },
+            },
+            players: {
+              initial: 'tracking',
+              states: {
+                tracking: {
+                  on: {
+                    REMOTE_USERS_JOINED: { actions: { type: 'applyRemotePlan', params: ({ context, event }) => ({ steps: planUsersJoined(context, event.userIDs) }) } },
+                    REMOTE_USERS_LEFT: { actions: { type: 'applyRemotePlan', params: ({ context, event }) => ({ steps: planUsersLeft(context, event.userIDs) }) } },
+                    REMOTE_USER_LIST: { actions: { type: 'applyRemotePlan', params: ({ context, event }) => ({ steps: planUserList(context, event.userIDs) }) } },
+                    REMOTE_STREAM_UPDATED: {
+                      actions: {
+                        type: 'applyRemotePlan',
+                        params: ({ context, event }) => ({ steps: planStreamUpdate(context, event, context.params!.autoSubscribe) }),
+                      },
+                    },
+                    REMOTE_URL_CHANGED: { actions: { type: 'applyRemotePlan', params: ({ context, event }) => ({ steps: planRemoteUrl(context, event) }) } },
+                    REMOTE_STREAM_FAILED: {
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        const stream = streamById(context, playerIdOf(event.userID, event.streamType));
+                        if (!stream) return;
+                        enqueue.assign({ streams: context.streams.map((s) => (s === stream ? { ...s, subscribed: null } : s)) });
+                        enqueue.sendTo(stream.ref, { type: 'SUBSCRIBE_FAILED', code: event.code, reason: event.reason });
+                      }),
+                    },
+                    PLAYER_FAILED: {
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        const stream = streamById(context, event.id);
+                        if (!stream) return;
+                        enqueue.emit({
+                          type: 'STREAM_FAILED',
+                          userID: stream.userID,
+                          streamType: stream.streamType,
+                          code: event.code,
+                          reason: event.reason,
+                          willRetry: event.willRetry,
+                          local: false,
+                        });
+                      }),
+                    },
+                    PLAYER_RETRY: { actions: { type: 'syncSubscription', params: ({ event }) => ({ id: event.id, force: true }) } },
+                    SET_PLAYER_ATTRIBUTES: [
+                      {
+                        guard: ({ event }) => checkPlayerAttributes(event.attributes) !== null,
+                        actions: emit(({ event }) => errorEvent(checkPlayerAttributes(event.attributes)!)),
+                      },
+                      {
+                        actions: [
+                          { type: 'applyRemotePlan', params: ({ context, event }) => ({ steps: planInfiniteAnchorPull(context, event.id) }) },
+                          'sendPlayerAttributes',
+                          { type: 'syncSubscription', params: ({ context, event }) => subscriptionAfter(context, event.id, event.attributes) },
+                        ],
+                      },
+                    ],
+                    MUTE_REMOTE: {
+                      actions: raise(({ event }) => ({
+                        type: 'SET_PLAYER_ATTRIBUTES' as const,
+                        id: mainIdOf(event),
+                        attributes: {
+                          ...(typeof event.audio === 'boolean' ? { muteAudio: event.audio } : {}),
+                          ...(typeof event.video === 'boolean' ? { muteVideo: event.video } : {}),
+                        },
+                      })),
+                    },
+                    SUBSCRIBE: {
+                      actions: raise(({ event }) => ({
+                        type: 'SET_PLAYER_ATTRIBUTES' as const,
+                        id: mainIdOf(event),
+                        attributes: { muteAudio: event.audio === false, muteVideo: event.video === false },
+                      })),
+                    },
+                    UNSUBSCRIBE: {
+                      actions: raise(({ event }) => ({ type: 'SET_PLAYER_ATTRIBUTES' as const, id: mainIdOf(event), attributes: { muteAudio: true, muteVideo: true } })),
+                    },
+                    SWITCH_STREAM_TYPE: { actions: 'toPlayerById' },
+                    PLAYER: [
+                      { guard: ({ context, event }) => !streamById(context, event.id), actions: ({ event }) => failCall(event.options, `player ${event.id} is not in the room`) },
+                      { actions: 'toPlayerById' },
+                    ],
+                    LIVE_PLAYER_STATUS: {
+                      guard: 'playerKnown',
+                      actions: [
+                        'toPlayerById',
+                        sendTo('signaling', ({ event }) => ({ type: 'PLAYER_STATUS' as const, id: event.id!, code: event.code, message: event.message })),
+                        emit(({ event }) =>
+                          PLAYER_WARNING_CODES.has(event.code)
+                            ? { type: 'PLAYER_WARNING' as const, id: event.id, detail: event.detail }
+                            : { type: 'REMOTE_STATE_UPDATE' as const, id: event.id!, detail: event.detail },
+                        ),
+                      ],
+                    },
+                    LIVE_PLAYER_NET_STATUS: {
+                      guard: 'playerKnown',
+                      actions: ['toPlayerById', emit(({ context, event }) => ({ type: 'REMOTE_NET_STATE_UPDATE' as const, id: event.id!, view: viewOf(context) }))],
+                    },
+                    LIVE_PLAYER_AUDIO_VOLUME: {
+                      guard: 'playerKnown',
+                      actions: ['toPlayerById', emit(({ context, event }) => ({ type: 'REMOTE_AUDIO_VOLUME_UPDATE' as const, id: event.id!, view: viewOf(context) }))],
+                    },
+                  },
+                },
+              },
+            },
+            visibility: {
+              initial: 'deciding',
+              on: {
+                SET_VISIBILITY: {
+                  actions: [assign({ visible: ({ event }) => event.visible }), sendTo('signaling', ({ event }) => ({ type: 'SET_VISIBILITY' as const, visible: event.visible }))],
+                },
+              },
+              states: {
+                deciding: { always: [{ guard: ({ context }) => context.visible, target: 'visible' }, { target: 'invisible' }] },
+                visible: {
+                  on: { VISIBILITY_CHANGED: { guard: ({ event }) => !event.visible, target: 'invisible', actions: assign({ visible: false }) } },
+                },
+                invisible: {
+                  on: { VISIBILITY_CHANGED: { guard: ({ event }) => event.visible, target: 'visible', actions: assign({ visible: true }) } },
+                },
+              },
+            },
+          },
+        },
+        /** Players and pusher are already stopped; waiting for the server to confirm (bounded). */
+        exiting: {
+          entry: { type: 'toSignaling', params: { type: 'LEAVE' } },
+          on: {
+            EXIT_CONFIRMED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
+            // Leaving already: a kick changes nothing the page must hear about twice.
+            KICKED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
+            EXIT_ROOM: {},
+            ENTER_ROOM: [
+              { guard: 'validEnter', actions: assign({ pendingEnter: ({ event }) => event.params }) },
+              { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
+            ],
+            LIVE_PUSHER_STATUS: { actions: 'forwardPusherStatus' },
+          },
+          after: { exitTimeout: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) } },
+        },
+      },
+    },
+    /** Removed by the server (kick, banned, room-disband): everything is stopped; enterRoom starts over. */
+    kicked: {
+      entry: { type: 'setConnection', params: { state: 'DISCONNECTED' } },
+      on: {
+        ENTER_ROOM: [
+          { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },
+          { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
+        ],
+        EXIT_ROOM: {},
+      },
+    },
+  },
+});
+
+export type RoomMachine = typeof roomMachine;
+export type RoomActorRef = ActorRefFrom<typeof roomMachine>;

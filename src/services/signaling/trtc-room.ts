@@ -1,0 +1,240 @@
+// The trtc-room driver: with Tencent Cloud, <live-pusher> itself carries the signaling. Entering is
+// starting a pusher whose url is room://cloud.tencent.com/rtc?...; the room's news comes back as the
+// pusher's status codes. This file builds that url and turns the codes into SignalingEvents.
+// Message formats and parameter names follow trtc-wx 1.1.15, the peer pages are written against.
+
+import { fromCallback } from 'xstate';
+import { ErrorCode } from '../../errors';
+import { logger } from '../../log';
+import type { RoomParams } from '../../machines/enter-params';
+import type { StreamType } from '../../machines/attributes';
+import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from './types';
+
+/** Status codes of <live-pusher> that carry room signaling (TRTC's PUSH_EVT_ROOM_*). */
+export const RoomStatus = {
+  ENTERED: 1018,
+  LEFT: 1019,
+  USER_LIST: 1020,
+  NEED_REENTER: 1021,
+  USERS_JOINED: 1031,
+  USERS_LEFT: 1032,
+  VIDEO_STATE: 1033,
+  AUDIO_STATE: 1034,
+  USER_SIG_INVALID: -100018,
+  ENTER_FAILED: -3301,
+  APP_HUNG_UP: 5000,
+  FLOAT_WINDOW_CLOSED: 5001,
+} as const;
+
+/** TUIKit scene names trtc-wx reports in the url's `component` field; a number 1..19 passes as is. */
+const COMPONENT_BY_SCENE: Readonly<Record<string, number>> = {
+  sampleDemo: 2,
+  TUICalling: 3,
+  TUIRoom: 5,
+  TUIVoiceRoom: 6,
+  TIMCalling: 10,
+  TUICallKit: 14,
+  TIMCallKit: 15,
+  TUIRoomEngine: 16,
+  TUICallEngine: 17,
+  TUIRoomKit: 18,
+};
+
+export function componentOf(tuiScene: unknown): number {
+  const n = Number(tuiScene);
+  if (tuiScene !== undefined && tuiScene !== null && tuiScene !== '' && Number.isInteger(n) && n > 0 && n < 20) return n;
+  return typeof tuiScene === 'string' ? (COMPONENT_BY_SCENE[tuiScene] ?? 1) : 1;
+}
+
+/**
+ * The url that makes <live-pusher> enter a TRTC room. Same parameter names, order and defaults as trtc-wx,
+ * so Tencent's backend sees exactly what it sees from trtc-wx. Values were validated by checkEnterParams;
+ * only strRoomID can hold url-reserved characters, and it is percent-encoded.
+ */
+export function buildRoomUrl(params: RoomParams, component = 1): string {
+  const room = params.strRoomID !== null ? `&strroomid=${encodeURIComponent(params.strRoomID)}` : `&roomid=${params.roomID}`;
+  // TRTC's url knows 'videocall', 'audiocall' and 'live'; the seed's 'rtc' is its videocall.
+  const appscene = params.scene === 'rtc' ? 'videocall' : params.scene;
+  return (
+    `room://cloud.tencent.com/rtc?sdkappid=${params.sdkAppID}${room}` +
+    `&userid=${params.userID}&usersig=${params.userSig}&appscene=${appscene}` +
+    `&encsmall=${params.encsmall}&cloudenv=${params.cloudenv}&enableBlackStream=${params.enableBlackStream}` +
+    `&streamid=${params.streamID}&userdefinerecordid=${params.userDefineRecordId}` +
+    `&privatemapkey=${params.privateMapKey}&pureaudiomode=${params.pureAudioMode}` +
+    `&recvmode=${params.recvMode}&enableinfiniteanchor=${params.enableinfiniteanchor}&component=${component}`
+  );
+}
+
+/** 1019's message says why: "reason[0]" is our own exit; 1 removed by the server; 2 room dismissed; 3 same userID elsewhere. */
+export function kickReasonOf(message: string): KickReason | 'self' {
+  const match = /reason\[(\d+)\]/.exec(message);
+  const reason = match ? Number(match[1]) : -1;
+  if (reason === 0) return 'self';
+  if (reason === 1) return 'banned';
+  if (reason === 2) return 'room-disband';
+  // 3, or a message without a reason: the server replaced this session (the same userID entered again).
+  return 'kick';
+}
+
+export type Translation = { events: SignalingEvent[]; dropped: string[] };
+
+interface UserEntry {
+  userid?: unknown;
+  streamtype?: unknown;
+  hasvideo?: unknown;
+  hasaudio?: unknown;
+  playurl?: unknown;
+}
+
+function parseUserList(message: string): { entries: UserEntry[] } | { error: string } {
+  if (typeof message !== 'string' || message.length === 0) return { error: 'empty message' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return { error: 'message is not JSON' };
+  }
+  const list = (parsed as { userlist?: unknown } | null)?.userlist;
+  if (!Array.isArray(list)) return { error: 'message has no userlist array' };
+  return { entries: list as UserEntry[] };
+}
+
+function flag(value: unknown): boolean | null {
+  if (typeof value === 'boolean') return value;
+  if (value === 1 || value === 0) return value === 1;
+  return null;
+}
+
+function userIdOf(entry: UserEntry): string | null {
+  return typeof entry?.userid === 'string' && entry.userid.length > 0 ? entry.userid : null;
+}
+
+function streamTypeOf(value: unknown): StreamType | null {
+  if (value === undefined || value === null || value === '') return 'main';
+  return value === 'main' || value === 'aux' ? value : null;
+}
+
+/**
+ * Turn one <live-pusher> status into what it means for the room. Codes that are not room signaling give
+ * nothing (media codes are the pusher machine's business). Entries that cannot be read are reported in
+ * `dropped` and skipped; their siblings in the same message still count.
+ */
+export function translatePusherStatus(code: number, message: string): Translation {
+  const events: SignalingEvent[] = [];
+  const dropped: string[] = [];
+  switch (code) {
+    case RoomStatus.ENTERED:
+      events.push({ type: 'ENTER_SUCCEEDED' });
+      break;
+    case RoomStatus.LEFT: {
+      const reason = kickReasonOf(typeof message === 'string' ? message : '');
+      events.push(reason === 'self' ? { type: 'EXIT_CONFIRMED' } : { type: 'KICKED', reason });
+      break;
+    }
+    case RoomStatus.NEED_REENTER:
+      events.push({ type: 'REENTER_REQUIRED' });
+      break;
+    case RoomStatus.APP_HUNG_UP:
+      events.push({ type: 'APP_SUSPENDED' });
+      break;
+    case RoomStatus.FLOAT_WINDOW_CLOSED:
+      events.push({ type: 'FLOAT_WINDOW_CLOSED' });
+      break;
+    case RoomStatus.USER_LIST:
+    case RoomStatus.USERS_JOINED:
+    case RoomStatus.USERS_LEFT:
+    case RoomStatus.VIDEO_STATE:
+    case RoomStatus.AUDIO_STATE: {
+      const parsed = parseUserList(message);
+      if ('error' in parsed) {
+        dropped.push(`${code}: ${parsed.error}`);
+        break;
+      }
+      translateUserList(code, parsed.entries, events, dropped);
+      break;
+    }
+    default:
+      if (code === RoomStatus.USER_SIG_INVALID || (code <= -3300 && code > -3400)) {
+        events.push({ type: 'ENTER_FAILED', code, message: String(message ?? '') });
+      } else if (code <= -3000) {
+        events.push({ type: 'SIGNALING_ERROR', code, message: String(message ?? '') });
+      }
+  }
+  return { events, dropped };
+}
+
+function translateUserList(code: number, entries: UserEntry[], events: SignalingEvent[], dropped: string[]): void {
+  if (code === RoomStatus.USER_LIST || code === RoomStatus.USERS_JOINED || code === RoomStatus.USERS_LEFT) {
+    const userIDs: string[] = [];
+    for (const entry of entries) {
+      const userID = userIdOf(entry);
+      if (userID === null) dropped.push(`${code}: entry without userid`);
+      else userIDs.push(userID);
+    }
+    if (code === RoomStatus.USER_LIST) events.push({ type: 'REMOTE_USER_LIST', userIDs });
+    else if (userIDs.length > 0) {
+      events.push({ type: code === RoomStatus.USERS_JOINED ? 'REMOTE_USERS_JOINED' : 'REMOTE_USERS_LEFT', userIDs });
+    }
+    return;
+  }
+  const isVideo = code === RoomStatus.VIDEO_STATE;
+  for (const entry of entries) {
+    const userID = userIdOf(entry);
+    // 1034 is about the main stream's audio whatever it says; only 1033 names a stream type.
+    const streamType = isVideo ? streamTypeOf(entry?.streamtype) : 'main';
+    const on = flag(isVideo ? entry?.hasvideo : entry?.hasaudio);
+    if (userID === null || streamType === null || on === null) {
+      dropped.push(`${code}: entry needs userid, ${isVideo ? 'streamtype main|aux and hasvideo' : 'hasaudio'}`);
+      continue;
+    }
+    const url = typeof entry.playurl === 'string' && entry.playurl.length > 0 ? entry.playurl : undefined;
+    events.push({
+      type: 'REMOTE_STREAM_UPDATED',
+      userID,
+      streamType,
+      ...(isVideo ? { video: on } : { audio: on }),
+      ...(url !== undefined ? { url } : {}),
+    });
+  }
+}
+
+export interface TrtcRoomInput extends SignalingInput {
+  /** trtc-wx's TUIScene option, reported to Tencent in the url. */
+  component?: number;
+}
+
+/**
+ * The driver actor. Entering needs no request of its own: the url goes to the pusher, and the pusher's
+ * 1018 says we are in. Leaving is stopping the pusher, which the room does, so LEAVE is confirmed at once.
+ */
+export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, SignalingEvent>(({ input, sendBack, receive }) => {
+  sendBack({ type: 'LOCAL_URL_READY', url: buildRoomUrl(input.params, input.component ?? 1) });
+  receive((command) => {
+    switch (command.type) {
+      case 'PUSHER_STATUS': {
+        const { events, dropped } = translatePusherStatus(command.code, command.message);
+        for (const reason of dropped) logger.warn(`dropped malformed <live-pusher> status (code ${ErrorCode.MALFORMED_NOTIFICATION})`, reason);
+        for (const event of events) sendBack(event);
+        break;
+      }
+      case 'LEAVE':
+        sendBack({ type: 'EXIT_CONFIRMED' });
+        break;
+      case 'PUBLISH':
+        // The room url already publishes: what goes up is governed by enableCamera / enableMic.
+        sendBack({ type: 'LOCAL_STREAM_PUBLISHED' });
+        break;
+      case 'SET_VISIBILITY':
+        sendBack({
+          type: 'SIGNALING_ERROR',
+          code: ErrorCode.NOT_SUPPORTED_BY_DRIVER,
+          message: 'setUserVisibility needs the websocket driver; with Tencent Cloud use scene live and role audience',
+        });
+        break;
+      default:
+        // UNPUBLISH, SUBSCRIBE, UNSUBSCRIBE, MUTE_LOCAL, PLAYER_STATUS: with trtc-room these are carried by the
+        // pusher and player attributes themselves (enableMic, muteVideo, src), which the room already set.
+        break;
+    }
+  });
+});

@@ -1,0 +1,83 @@
+// The contract between the room machine and a signaling driver. A driver is an actor the room invokes
+// while it is in a room: it receives SignalingCommands and sends back SignalingEvents, and nothing else.
+// trtc-room (Tencent's cloud, signaling carried by <live-pusher>) and websocket (our own server) both
+// speak it, so the same machines serve both.
+
+import type { RoomParams } from '../../machines/enter-params';
+import type { StreamType } from '../../machines/attributes';
+
+/** Why the server took us out of the room (TRTC's names). */
+export type KickReason = 'kick' | 'banned' | 'room-disband';
+
+/** What the room asks of its driver. Audio/video flags in MUTE_LOCAL mean "disabled" (the volc semantics). */
+export type SignalingCommand =
+  | { type: 'LEAVE' }
+  | { type: 'PUBLISH' }
+  | { type: 'UNPUBLISH' }
+  | { type: 'SUBSCRIBE'; userID: string; streamType: StreamType; audio: boolean; video: boolean }
+  | { type: 'UNSUBSCRIBE'; userID: string; streamType: StreamType }
+  | { type: 'MUTE_LOCAL'; audio: boolean; video: boolean }
+  | { type: 'SET_VISIBILITY'; visible: boolean }
+  /** A status code from the page's <live-pusher> (bindstatechange). */
+  | { type: 'PUSHER_STATUS'; code: number; message: string }
+  /** A status code from one of the page's <live-player>s. */
+  | { type: 'PLAYER_STATUS'; id: string; code: number; message: string };
+
+/** What a driver tells the room. Every name says what happened. */
+export type SignalingEvent =
+  /** The push url that enters the room is known now (trtc-room: the room:// url; enterRoom returns it). */
+  | { type: 'LOCAL_URL_READY'; url: string }
+  /** A publish gave a push url, or it changed (re-publish, media restart): UPDATE_URL for the local stream. */
+  | { type: 'LOCAL_URL_CHANGED'; url: string }
+  | { type: 'ENTER_SUCCEEDED' }
+  | { type: 'ENTER_FAILED'; code: number; message: string }
+  | { type: 'EXIT_CONFIRMED' }
+  | { type: 'KICKED'; reason: KickReason }
+  | { type: 'REMOTE_USERS_JOINED'; userIDs: readonly string[] }
+  | { type: 'REMOTE_USERS_LEFT'; userIDs: readonly string[] }
+  /** The complete list of remote users (1020, or a server snapshot after resume): reconcile against it. */
+  | { type: 'REMOTE_USER_LIST'; userIDs: readonly string[] }
+  /**
+   * A remote stream's publish state. `published` undefined means "published while audio or video is on"
+   * (trtc-room, where 1033/1034 carry only the flags); undefined audio/video means "unchanged".
+   */
+  | {
+      type: 'REMOTE_STREAM_UPDATED';
+      userID: string;
+      streamType: StreamType;
+      published?: boolean;
+      audio?: boolean;
+      video?: boolean;
+      url?: string;
+    }
+  /** A subscribe gave a pull url, or it changed: UPDATE_URL for that player. */
+  | { type: 'REMOTE_URL_CHANGED'; userID: string; streamType: StreamType; url: string }
+  | { type: 'REMOTE_STREAM_FAILED'; userID: string; streamType: StreamType; code: number; reason: string }
+  | { type: 'LOCAL_STREAM_PUBLISHED' }
+  /** The server took the local stream down (the user became invisible, an admin unpublished it). */
+  | { type: 'LOCAL_STREAM_UNPUBLISHED' }
+  | { type: 'LOCAL_STREAM_FAILED'; code: number; reason: string }
+  | { type: 'VISIBILITY_CHANGED'; visible: boolean }
+  | { type: 'CONNECTION_LOST'; reason: string }
+  | { type: 'CONNECTION_RESTORED' }
+  /** trtc-room 1021: the network type changed and the pusher must enter again to get the best server. */
+  | { type: 'REENTER_REQUIRED' }
+  /** trtc-room 5000: WeChat hung the mini-program up and stopped pushing. */
+  | { type: 'APP_SUSPENDED' }
+  /** trtc-room 5001: the user closed the mini-program's floating window. */
+  | { type: 'FLOAT_WINDOW_CLOSED' }
+  | { type: 'SIGNALING_ERROR'; code: number; message: string }
+  | { type: 'SIGNALING_WARNING'; code: number; message: string };
+
+/** What the room hands its driver when it invokes it. */
+export interface SignalingInput {
+  params: RoomParams;
+  /** Whether the local user enters visible (counts toward the 8) or silent. */
+  visible: boolean;
+  /** Business id for server callbacks, set by setBusinessId before entering. */
+  businessId: string | null;
+  /** Local audio/video disabled before entering (muteLocal), true = disabled. */
+  localMute: { audio: boolean; video: boolean };
+}
+
+export type DriverName = 'trtc-room' | 'websocket';

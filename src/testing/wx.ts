@@ -1,0 +1,138 @@
+// A `wx` for Node: the parts of WeChat's API the SDK touches, recording every call so a test can assert
+// on what the SDK asked of the phone. Context methods answer through their success/complete callbacks
+// asynchronously, as WeChat does. Emulated <live-pusher>/<live-player> components (components.ts) hook
+// into the context calls to behave like the real tags.
+
+export interface ContextCall {
+  /** 'pusher', or the player id. */
+  target: string;
+  method: string;
+  options: Record<string, unknown> | undefined;
+}
+
+type Listener<T> = (value: T) => void;
+type Callbacks = { success?: (r: unknown) => void; fail?: (r: unknown) => void; complete?: (r: unknown) => void };
+
+export interface HeadlessWxOptions {
+  /** What getSystemInfoSync reports; 'android' matters for the 6th-subscription warning. */
+  platform?: 'ios' | 'android' | 'devtools';
+  /** Methods that should fail, e.g. ['pusher.playBGM', 'player.requestFullScreen']. */
+  failing?: string[];
+}
+
+export class HeadlessWx {
+  /** Every context method call, in order. */
+  readonly calls: ContextCall[] = [];
+  private readonly callListeners = new Set<Listener<ContextCall>>();
+  private readonly showListeners = new Set<() => void>();
+  private readonly hideListeners = new Set<() => void>();
+  private readonly networkListeners = new Set<Listener<{ isConnected: boolean; networkType: string }>>();
+  private readonly storage = new Map<string, unknown>();
+  private readonly failing: Set<string>;
+  readonly platform: string;
+  /** Files "saved" to the album by saveImageToPhotosAlbum. */
+  readonly album: string[] = [];
+
+  constructor(options: HeadlessWxOptions = {}) {
+    this.platform = options.platform ?? 'ios';
+    this.failing = new Set(options.failing ?? []);
+  }
+
+  /** Observe context calls (emulated components use this to react to start/stop/play). */
+  onContextCall(listener: Listener<ContextCall>): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
+  }
+
+  /** Calls of one method on one target. */
+  callsOf(target: string, method?: string): ContextCall[] {
+    return this.calls.filter((c) => c.target === target && (method === undefined || c.method === method));
+  }
+
+  // --- app lifecycle and network, driven by tests -----------------------------------------------------
+
+  showApp(): void {
+    for (const listener of [...this.showListeners]) listener();
+  }
+
+  hideApp(): void {
+    for (const listener of [...this.hideListeners]) listener();
+  }
+
+  changeNetwork(networkType: string, isConnected = networkType !== 'none'): void {
+    for (const listener of [...this.networkListeners]) listener({ isConnected, networkType });
+  }
+
+  // --- the WeChat API surface ------------------------------------------------------------------------
+
+  createLivePusherContext = (): Record<string, (options?: Record<string, unknown>) => void> => this.contextFor('pusher');
+
+  createLivePlayerContext = (id: string): Record<string, (options?: Record<string, unknown>) => void> => this.contextFor(id);
+
+  onAppShow = (listener: () => void): void => void this.showListeners.add(listener);
+  offAppShow = (listener?: () => void): void => (listener ? void this.showListeners.delete(listener) : this.showListeners.clear());
+  onAppHide = (listener: () => void): void => void this.hideListeners.add(listener);
+  offAppHide = (listener?: () => void): void => (listener ? void this.hideListeners.delete(listener) : this.hideListeners.clear());
+  onNetworkStatusChange = (listener: Listener<{ isConnected: boolean; networkType: string }>): void => void this.networkListeners.add(listener);
+  offNetworkStatusChange = (listener?: Listener<{ isConnected: boolean; networkType: string }>): void =>
+    listener ? void this.networkListeners.delete(listener) : this.networkListeners.clear();
+
+  getSystemInfoSync = (): Record<string, unknown> => ({ platform: this.platform, system: this.platform, SDKVersion: '3.0.0', version: '8.0.50' });
+  getSystemInfo = (options: Callbacks = {}): void => this.answer(options, true, this.getSystemInfoSync());
+  getStorageSync = (key: string): unknown => this.storage.get(key) ?? '';
+  setStorageSync = (key: string, value: unknown): void => void this.storage.set(key, value);
+  getStorage = (options: Callbacks & { key: string }): void =>
+    this.answer(options, this.storage.has(options.key), { data: this.storage.get(options.key), errMsg: 'getStorage:ok' });
+
+  saveImageToPhotosAlbum = (options: Callbacks & { filePath: string }): void => {
+    this.album.push(options.filePath);
+    this.answer(options, !this.failing.has('saveImageToPhotosAlbum'), { errMsg: 'saveImageToPhotosAlbum:ok' });
+  };
+
+  // --- internals ---------------------------------------------------------------------------------------
+
+  private contextFor(target: string): Record<string, (options?: Record<string, unknown>) => void> {
+    const kind = target === 'pusher' ? 'pusher' : 'player';
+    return new Proxy({} as Record<string, (options?: Record<string, unknown>) => void>, {
+      get: (_, method) => {
+        if (typeof method !== 'string' || method === 'then') return undefined;
+        return (options?: Record<string, unknown>) => {
+          const call = { target, method, options };
+          this.calls.push(call);
+          for (const listener of [...this.callListeners]) listener(call);
+          const ok = !this.failing.has(`${kind}.${method}`);
+          const result =
+            method === 'snapshot'
+              ? { tempImagePath: `wxfile://tmp/${target}-${this.calls.length}.jpg`, width: 320, height: 240, errMsg: 'snapshot:ok' }
+              : { errMsg: `${method}:${ok ? 'ok' : 'fail'}` };
+          this.answer(options as Callbacks | undefined, ok, result);
+        };
+      },
+    });
+  }
+
+  private answer(options: Callbacks | undefined, ok: boolean, result: unknown): void {
+    if (!options) return;
+    queueMicrotask(() => {
+      if (ok) options.success?.(result);
+      else options.fail?.(result);
+      options.complete?.(result);
+    });
+  }
+}
+
+/** Install a headless `wx` (and getApp) as globals; returns it and a function that removes them. */
+export function installWx(options: HeadlessWxOptions = {}): { wx: HeadlessWx; uninstall: () => void } {
+  const headless = new HeadlessWx(options);
+  const scope = globalThis as Record<string, unknown>;
+  const previous = { wx: scope.wx, getApp: scope.getApp };
+  scope.wx = headless;
+  scope.getApp = () => ({ globalData: {} });
+  return {
+    wx: headless,
+    uninstall: () => {
+      scope.wx = previous.wx;
+      scope.getApp = previous.getApp;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// What src/wx needs to know about the page that owns the <live-pusher>/<live-player> tags. The machines
+// carry it as an opaque value; only this folder looks inside.
+
+/** The page (or component) instance a TRTC facade or room actor was created with. */
+export type PageHost = object;
+
+/** WeChat wants the page or component instance as `this` for createLivePlayerContext(id, this). */
+export function asWxInstance(page: PageHost | undefined): WechatMiniprogram.Page.TrivialInstance | undefined {
+  return page as WechatMiniprogram.Page.TrivialInstance | undefined;
+}
+
+/** True where a `wx` global exists (a mini-program, or the headless runtime in src/testing). */
+export function hasWx(): boolean {
+  return typeof wx !== 'undefined' && wx !== null;
+}
+
+/** The options bag every WeChat context method takes: the page's own callbacks pass through untouched. */
+export interface WxCallbacks {
+  success?: (result: unknown) => void;
+  fail?: (result: { errMsg?: string } & Record<string, unknown>) => void;
+  complete?: (result: unknown) => void;
+  [option: string]: unknown;
+}
+
+/** Tell a page's callbacks a call could not be made (the player is gone, the method is missing). */
+export function failCall(options: WxCallbacks | undefined, errMsg: string): void {
+  try {
+    options?.fail?.({ errMsg });
+    options?.complete?.({ errMsg });
+  } catch {
+    // The page's own callback threw; that must not break the room.
+  }
+}

@@ -1,0 +1,84 @@
+// The <live-pusher> context, owned by the pusher machine as an invoked actor: it is created on first use,
+// runs the methods the machine asks for, reports failed calls back, and stops a started pusher when the
+// actor stops (room left, TRTC destroyed) so nothing is left pushing.
+
+import { fromCallback } from 'xstate';
+import { logger } from '../log';
+import { hasWx, type WxCallbacks } from './host';
+
+/** Methods of LivePusherContext the SDK forwards. */
+export type PusherContextMethod =
+  | 'start' | 'stop' | 'pause' | 'resume'
+  | 'startPreview' | 'stopPreview' | 'switchCamera' | 'snapshot' | 'toggleTorch' | 'setZoom'
+  | 'playBGM' | 'pauseBGM' | 'resumeBGM' | 'stopBGM' | 'setBGMVolume' | 'setMICVolume'
+  | 'sendMessage' | 'startDumpAudio' | 'stopDumpAudio';
+
+export type PusherContextCommand =
+  | { type: 'CALL'; method: PusherContextMethod; options?: WxCallbacks }
+  /** Stop the pusher if it was started; used when the room is left, where a never-started pusher needs nothing. */
+  | { type: 'RELEASE' }
+  /** The pusher is pushing without our start() call (autopush): a later RELEASE must stop it. */
+  | { type: 'MARK_ACTIVE' };
+
+export type PusherContextEvent = { type: 'CONTEXT_CALL_FAILED'; method: PusherContextMethod; errMsg: string };
+
+type LivePusherContextLike = { [method in PusherContextMethod]?: (options?: WxCallbacks) => void };
+
+const STARTING: ReadonlySet<PusherContextMethod> = new Set(['start', 'resume', 'startPreview']);
+
+export const livePusherContext = fromCallback<PusherContextCommand, Record<string, never> | undefined, PusherContextEvent>(
+  ({ sendBack, receive }) => {
+    let context: LivePusherContextLike | null = null;
+    let started = false;
+
+    const contextOrNull = (): LivePusherContextLike | null => {
+      if (context === null && hasWx()) context = wx.createLivePusherContext() as unknown as LivePusherContextLike;
+      return context;
+    };
+
+    const call = (method: PusherContextMethod, options: WxCallbacks = {}): void => {
+      const target = contextOrNull();
+      const fn = target?.[method];
+      if (typeof fn !== 'function') {
+        logger.warn(`LivePusherContext.${method} is not available here`);
+        options.fail?.({ errMsg: `${method}:fail not available` });
+        return;
+      }
+      const userFail = options.fail;
+      try {
+        fn.call(target, {
+          ...options,
+          fail: (result: { errMsg?: string } & Record<string, unknown>) => {
+            sendBack({ type: 'CONTEXT_CALL_FAILED', method, errMsg: String(result?.errMsg ?? `${method}:fail`) });
+            userFail?.(result);
+          },
+        });
+        if (STARTING.has(method)) started = true;
+        if (method === 'stop') started = false;
+      } catch (error) {
+        logger.error(`LivePusherContext.${method} threw`, error);
+        sendBack({ type: 'CONTEXT_CALL_FAILED', method, errMsg: String(error) });
+      }
+    };
+
+    const release = (): void => {
+      if (!started || !context?.stop) return;
+      try {
+        context.stop({});
+      } catch (error) {
+        logger.warn('LivePusherContext.stop threw while releasing', error);
+      }
+      started = false;
+    };
+
+    receive((command) => {
+      if (command.type === 'RELEASE') release();
+      else if (command.type === 'MARK_ACTIVE') started = true;
+      else call(command.method, command.options);
+    });
+    return () => {
+      release();
+      context = null;
+    };
+  },
+);

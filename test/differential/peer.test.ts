@@ -1,0 +1,162 @@
+// Differential: Tencent's trtc-wx.js (the devDependency trtc-wx-sdk) and our dist-equivalent facade run
+// the same <live-pusher> status traces; both must fire the same events in the same order, about the same
+// players, with the same published flags and the same user and player lists. Where we deliberately
+// differ (README "Where wxrtc differs from trtc-wx"), a trace is left out here and the difference has
+// its own test in test/facade.
+
+import { installWx } from '../../src/testing/wx';
+import { createPage } from '../../src/testing/page';
+import { TRTC } from '../../src/trtc';
+import { pusherEvent, status, validParams, type PusherStatus } from '../helpers/status';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PeerTRTC = require('trtc-wx-sdk/trtc-wx.js') as new (page: object, options: object) => FacadeLike;
+
+interface FacadeLike {
+  EVENT: Record<string, string>;
+  on(code: string, handler: (event: { eventCode: string; data: any }) => void): void;
+  createPusher(attributes: object): unknown;
+  enterRoom(params: object): { url?: string };
+  exitRoom(): { pusher: unknown; playerList: Array<Record<string, unknown>> };
+  setPlayerAttributes(id: string, config: object): Array<Record<string, unknown>>;
+  getPlayerList(): Array<Record<string, unknown>>;
+  pusherEventHandler(event: object): void;
+}
+
+type TraceStep = { status: PusherStatus } | { setPlayer: [string, Record<string, unknown>] } | { exit: true };
+
+/** The events both SDKs share: the seed's table plus trtc-wx's additions. */
+const SHARED_EVENTS = [
+  'LOCAL_JOIN', 'LOCAL_LEAVE', 'KICKED_OUT', 'REMOTE_USER_JOIN', 'REMOTE_USER_LEAVE', 'REMOTE_VIDEO_ADD', 'REMOTE_VIDEO_REMOVE',
+  'REMOTE_AUDIO_ADD', 'REMOTE_AUDIO_REMOVE', 'REMOTE_STATE_UPDATE', 'LOCAL_NET_STATE_UPDATE', 'REMOTE_NET_STATE_UPDATE',
+  'REMOTE_AUDIO_VOLUME_UPDATE', 'LOCAL_AUDIO_VOLUME_UPDATE', 'VIDEO_FULLSCREEN_UPDATE', 'BGM_PLAY_PROGRESS', 'BGM_PLAY_COMPLETE',
+  'ERROR', 'BGM_PLAY_START', 'BGM_PLAY_FAIL', 'PLAYER_WARNING',
+];
+
+const playerSummary = (p: Record<string, unknown>) => `${p.id}:v${p.hasVideo ? 1 : 0}a${p.hasAudio ? 1 : 0}`;
+
+function summarize(event: { eventCode: string; data: any }): string {
+  const d = event.data ?? {};
+  const parts = [event.eventCode];
+  if (d.userID) parts.push(`user=${d.userID}`);
+  if (d.player) parts.push(`player=${playerSummary(d.player)}`);
+  if (d.userList) parts.push(`users=[${d.userList.map((u: { userID: string }) => u.userID).join(',')}]`);
+  if (d.playerList) parts.push(`players=[${d.playerList.map(playerSummary).join(',')}]`);
+  return parts.join(' ');
+}
+
+function run(Facade: new (page: object, options: object) => FacadeLike, trace: TraceStep[]): string[] {
+  const { uninstall } = installWx();
+  try {
+    const page = createPage({});
+    const trtc = new Facade(page, { env: 'test' });
+    const log: string[] = [];
+    for (const code of SHARED_EVENTS) trtc.on(code, (event) => log.push(summarize(event)));
+    trtc.createPusher({});
+    trtc.enterRoom({ ...validParams, enableMic: true, enableCamera: true });
+    for (const step of trace) {
+      if ('status' in step) trtc.pusherEventHandler(pusherEvent(step.status));
+      else if ('setPlayer' in step) {
+        const list = trtc.setPlayerAttributes(...step.setPlayer);
+        log.push(`setPlayerAttributes -> [${list.map((p) => `${playerSummary(p)}/mv${p.muteVideo ? 1 : 0}ma${p.muteAudio ? 1 : 0}`).join(',')}]`);
+      } else {
+        const result = trtc.exitRoom();
+        log.push(`exitRoom -> players=${result.playerList.length}`);
+      }
+    }
+    return log;
+  } finally {
+    uninstall();
+  }
+}
+
+const traces: Record<string, TraceStep[]> = {
+  '1v1 call': [
+    { status: status.entered() },
+    { status: status.joined('bob') },
+    { status: status.video('bob', true) },
+    { status: status.audio('bob', true) },
+    { setPlayer: ['bob_main', { muteVideo: false, muteAudio: false }] },
+    { status: status.video('bob', false) },
+    { status: status.audio('bob', false) },
+    { status: status.left('bob') },
+    { exit: true },
+  ],
+  '4-person meeting': [
+    { status: status.entered() },
+    { status: status.joined('bob', 'carol', 'dave') },
+    { status: status.video('bob', true) },
+    { status: status.audio('bob', true) },
+    { status: status.video('carol', true) },
+    { status: status.audio('dave', true) },
+    { status: status.audio('carol', true) },
+    { setPlayer: ['carol_main', { muteVideo: false, muteAudio: false }] },
+    { status: status.left('bob') },
+    { status: status.video('carol', false) },
+    { status: status.joined('erin') },
+    { status: status.video('erin', true) },
+    { status: status.left('dave') },
+    { status: status.left('carol', 'erin') },
+    { exit: true },
+  ],
+  'screen share (aux stream) on and off': [
+    { status: status.entered() },
+    { status: status.joined('bob') },
+    { status: status.video('bob', true) },
+    { status: status.audio('bob', true) },
+    { status: status.video('bob', true, 'aux') },
+    { setPlayer: ['bob_aux', { muteVideo: false }] },
+    { status: status.video('bob', false, 'aux') },
+    { status: status.video('bob', true, 'aux') },
+    { status: status.left('bob') },
+    { exit: true },
+  ],
+  'mute and unmute through setPlayerAttributes': [
+    { status: status.entered() },
+    { status: status.joined('bob', 'carol') },
+    { status: status.video('bob', true) },
+    { status: status.audio('bob', true) },
+    { status: status.audio('carol', true) },
+    { setPlayer: ['bob_main', { muteVideo: false, muteAudio: false }] },
+    { setPlayer: ['carol_main', { muteAudio: false }] },
+    { setPlayer: ['bob_main', { muteAudio: true }] },
+    { setPlayer: ['bob_main', { muteVideo: true, muteAudio: true }] },
+    { setPlayer: ['nobody_main', { muteVideo: false }] },
+    { status: status.audio('carol', false) },
+    { exit: true },
+  ],
+};
+
+describe('same traces, same events as trtc-wx 1.1.15', () => {
+  for (const [name, trace] of Object.entries(traces)) {
+    test(name, () => {
+      const theirs = run(PeerTRTC, trace);
+      const ours = run(TRTC as unknown as new (page: object, options: object) => FacadeLike, trace);
+      // A trace that produced nothing would make this comparison vacuous.
+      expect(theirs.filter((line) => line.startsWith('REMOTE_')).length).toBeGreaterThan(3);
+      expect(ours).toEqual(theirs);
+    });
+  }
+
+  test('the room url is the same for the same enterRoom params', () => {
+    const urlOf = (Facade: new (page: object, options: object) => FacadeLike, params: object) => {
+      const { uninstall } = installWx();
+      try {
+        const trtc = new Facade(createPage({}), { env: 'test' });
+        trtc.createPusher({});
+        return trtc.enterRoom(params).url;
+      } finally {
+        uninstall();
+      }
+    };
+    const cases = [
+      validParams,
+      { ...validParams, scene: 'live' },
+      { ...validParams, roomID: undefined, strRoomID: 'class-7A' },
+      { ...validParams, privateMapKey: 'pmk', userDefineRecordID: 'rec_1', streamID: 's1', recvMode: 2, enableinfiniteanchor: 1, encsmall: 1 },
+    ];
+    for (const params of cases) {
+      expect(urlOf(TRTC as unknown as new (page: object, options: object) => FacadeLike, params)).toBe(urlOf(PeerTRTC, params));
+    }
+  });
+});
