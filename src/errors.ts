@@ -70,6 +70,8 @@ export const ErrorCode = {
   ROOM_FULL: 8022,
   /** The user already subscribes to the maximum of streams (8). */
   SUBSCRIPTION_LIMIT: 8023,
+  /** Warning, not a failure: the 6th+ subscription on Android may play black or silent (volc 3.0.0). */
+  SUBSCRIPTION_WARNING: 8026,
   /** The stream does not exist in this room. */
   STREAM_NOT_FOUND: 8024,
   /** Invisible users and audience cannot publish. */

@@ -1,0 +1,277 @@
+// The wire protocol between the websocket driver and the dev server (server/), imported by both so the two
+// cannot drift. JSON text frames. Every frame carries the protocol version `v`. A client request has an
+// `id` and gets exactly one response with the same id; the server also sends notifications (no id) with a
+// per-session sequence number `seq`, so a client that resumes can tell what it has already seen.
+// Nothing here touches a socket: it is types, constants and pure checks.
+
+import { ErrorCode } from '../../errors';
+
+export const PROTOCOL_VERSION = 1;
+/** Frames above this size are refused (FRAME_TOO_LARGE) and the socket closed. */
+export const MAX_FRAME_BYTES = 16 * 1024;
+/** The client pings this often; the server drops a session silent for 3 intervals. */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** A dropped session can be resumed with its token for this long; then the user has left. */
+export const RESUME_GRACE_MS = 30_000;
+/** A client gives a request this long before it counts as lost. */
+export const REQUEST_TIMEOUT_MS = 8_000;
+
+/** Limits through the mini-program (volc 3.0.0) and per scene (TRTC). */
+export const LIMITS = Object.freeze({
+  visibleUsersPerRoom: 8,
+  silentUsersPerRoom: 2000,
+  subscriptionsPerUser: 8,
+  /** From this many subscriptions on, an Android client is warned (black screens, silence were seen). */
+  androidSubscriptionWarningAt: 6,
+  rtcUsersPerRoom: 300,
+  liveAnchorsPerRoom: 50,
+});
+
+export type StreamTypeWire = 'main' | 'aux';
+export type SceneWire = 'rtc' | 'live';
+export type RoleWire = 'anchor' | 'audience';
+export type PlatformWire = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'unknown';
+export type KickReasonWire = 'kick' | 'banned' | 'room-disband';
+
+/** Published tracks of a stream; `true` = the track is sent. */
+export interface PublishState {
+  audio: boolean;
+  video: boolean;
+}
+
+export interface StreamInfo extends PublishState {
+  userID: string;
+  streamType: StreamTypeWire;
+}
+
+/** What a joined or resumed client learns about the room: visible users and published streams, self excluded. */
+export interface RoomSnapshot {
+  users: string[];
+  streams: StreamInfo[];
+}
+
+// --- requests (client -> server) ----------------------------------------------------------------------------
+
+export interface JoinRequest {
+  type: 'join';
+  sdkAppID: number;
+  userID: string;
+  userSig: string;
+  /** Exactly one of roomID / strRoomID. */
+  roomID?: number;
+  strRoomID?: string;
+  scene: SceneWire;
+  role: RoleWire;
+  /** Visible users count toward the 8; silent ones (up to 2000) are not announced and cannot publish. */
+  visible: boolean;
+  businessId?: string;
+  platform?: PlatformWire;
+  /** Local tracks disabled at join (muteLocal before entering); true = disabled. */
+  mute?: { audio: boolean; video: boolean };
+}
+
+export interface ResumeRequest {
+  type: 'resume';
+  resumeToken: string;
+  /** The highest notification seq the client processed. */
+  lastSeq: number;
+}
+
+export type RequestBody =
+  | JoinRequest
+  | ResumeRequest
+  | { type: 'leave' }
+  | { type: 'publish'; streamType: StreamTypeWire }
+  | { type: 'unpublish'; streamType: StreamTypeWire }
+  /** Local tracks disabled (true) or enabled (false): the others hear stream-updated. */
+  | { type: 'mute'; audio: boolean; video: boolean }
+  | { type: 'subscribe'; userID: string; streamType: StreamTypeWire; audio: boolean; video: boolean }
+  | { type: 'unsubscribe'; userID: string; streamType: StreamTypeWire }
+  | { type: 'set-visibility'; visible: boolean }
+  /** What the client's own <live-pusher>/<live-player> report (volc 2.1.0: the SDK tells the server). */
+  | { type: 'media-state'; kind: 'push' | 'play'; userID: string; streamType: StreamTypeWire; state: 'started' | 'stopped' | 'failed'; code: number }
+  | { type: 'ping' };
+
+export type RequestType = RequestBody['type'];
+export type Request = RequestBody & { v: number; id: number };
+
+// --- responses (server -> client, one per request) ----------------------------------------------------------
+
+export interface JoinResult extends RoomSnapshot {
+  sessionId: string;
+  resumeToken: string;
+  heartbeatIntervalMs: number;
+  graceMs: number;
+}
+
+export interface ResumeResult extends RoomSnapshot {
+  sessionId: string;
+  resumeToken: string;
+  /** The push url the session publishes to (a new one if the media server restarted), or null. */
+  publishUrl: string | null;
+  /** Current pull urls of the session's subscriptions; a changed one is UPDATE_URL for the client. */
+  subscriptions: Array<{ userID: string; streamType: StreamTypeWire; url: string }>;
+  /** Notifications after lastSeq that the session missed while away, in order. */
+  missed: Notification[];
+}
+
+export interface ResultByType {
+  join: JoinResult;
+  resume: ResumeResult;
+  leave: Record<string, never>;
+  publish: { url: string; expiresAt: number };
+  unpublish: Record<string, never>;
+  mute: PublishState;
+  subscribe: { url: string; expiresAt: number; warning?: WireError };
+  unsubscribe: Record<string, never>;
+  'set-visibility': { visible: boolean };
+  'media-state': Record<string, never>;
+  ping: { now: number };
+}
+
+export interface WireError {
+  code: number;
+  message: string;
+}
+
+export type Response =
+  | { v: number; id: number; type: 'response'; ok: true; result: unknown }
+  | { v: number; id: number; type: 'response'; ok: false; error: WireError };
+
+// --- notifications (server -> client) -----------------------------------------------------------------------
+
+export type NotificationBody =
+  | { type: 'user-joined'; userID: string }
+  | { type: 'user-left'; userID: string; reason: 'leave' | 'timeout' | 'kicked' | 'invisible' }
+  | ({ type: 'stream-added' } & StreamInfo)
+  | ({ type: 'stream-updated' } & StreamInfo)
+  | { type: 'stream-removed'; userID: string; streamType: StreamTypeWire }
+  /** A url the client uses changed: its own push url (kind publish) or a pull url (kind subscribe). */
+  | { type: 'url-updated'; kind: 'publish' | 'subscribe'; userID: string; streamType: StreamTypeWire; url: string }
+  | { type: 'stream-failed'; kind: 'publish' | 'subscribe'; userID: string; streamType: StreamTypeWire; code: number; reason: string }
+  /** The server took the client's own stream down (it became invisible, an admin unpublished it). */
+  | { type: 'unpublished'; streamType: StreamTypeWire; reason: string }
+  | { type: 'visibility-changed'; visible: boolean }
+  | { type: 'kicked'; reason: KickReasonWire }
+  | { type: 'warning'; code: number; message: string };
+
+export type NotificationType = NotificationBody['type'];
+export type Notification = NotificationBody & { v: number; seq: number };
+
+export type ServerFrame = Response | Notification;
+
+// --- pure helpers used by both ends -------------------------------------------------------------------------
+
+export function encodeRequest(id: number, body: RequestBody): string {
+  return JSON.stringify({ v: PROTOCOL_VERSION, id, ...body });
+}
+
+export function encodeResponse(id: number, result: unknown): string {
+  return JSON.stringify({ v: PROTOCOL_VERSION, id, type: 'response', ok: true, result });
+}
+
+export function encodeError(id: number, code: number, message: string): string {
+  return JSON.stringify({ v: PROTOCOL_VERSION, id, type: 'response', ok: false, error: { code, message } });
+}
+
+export function encodeNotification(seq: number, body: NotificationBody): string {
+  return JSON.stringify({ v: PROTOCOL_VERSION, seq, ...body });
+}
+
+const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
+  'join', 'resume', 'leave', 'publish', 'unpublish', 'mute', 'subscribe', 'unsubscribe', 'set-visibility', 'media-state', 'ping',
+]);
+
+export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: number | null; code: number; message: string };
+
+const isStreamType = (v: unknown): v is StreamTypeWire => v === 'main' || v === 'aux';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isNonEmptyString = (v: unknown, max = 128): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+
+/**
+ * Check one client frame: valid JSON, the right version, a known type with well-typed fields. The server
+ * answers a failure with its code and the request id when one could be read.
+ */
+export function parseRequest(text: string): ParsedRequest {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return { ok: false, id: null, code: ErrorCode.BAD_REQUEST, message: 'frame is not JSON' };
+  }
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+    return { ok: false, id: null, code: ErrorCode.BAD_REQUEST, message: 'frame is not an object' };
+  }
+  const f = frame as Record<string, unknown>;
+  const id = Number.isSafeInteger(f.id) && (f.id as number) >= 0 ? (f.id as number) : null;
+  const fail = (code: number, message: string): ParsedRequest => ({ ok: false, id, code, message });
+  if (id === null) return fail(ErrorCode.BAD_REQUEST, 'request id must be a non-negative integer');
+  if (f.v !== PROTOCOL_VERSION) return fail(ErrorCode.UNSUPPORTED_VERSION, `protocol version ${String(f.v)} is not supported (use ${PROTOCOL_VERSION})`);
+  if (typeof f.type !== 'string' || !REQUEST_TYPES.has(f.type)) return fail(ErrorCode.BAD_REQUEST, `unknown request type ${JSON.stringify(f.type)}`);
+
+  switch (f.type as RequestType) {
+    case 'join':
+      if (!Number.isSafeInteger(f.sdkAppID) || (f.sdkAppID as number) <= 0) return fail(ErrorCode.BAD_REQUEST, 'join.sdkAppID must be a positive integer');
+      if (!isNonEmptyString(f.userID, 32)) return fail(ErrorCode.BAD_REQUEST, 'join.userID must be 1..32 characters');
+      if (!isNonEmptyString(f.userSig, 4096)) return fail(ErrorCode.BAD_REQUEST, 'join.userSig is required');
+      if ((f.roomID === undefined) === (f.strRoomID === undefined)) return fail(ErrorCode.BAD_REQUEST, 'join needs exactly one of roomID and strRoomID');
+      if (f.roomID !== undefined && (!Number.isSafeInteger(f.roomID) || (f.roomID as number) < 1 || (f.roomID as number) > 4294967294)) {
+        return fail(ErrorCode.BAD_REQUEST, 'join.roomID must be an integer in 1..4294967294');
+      }
+      if (f.strRoomID !== undefined && !isNonEmptyString(f.strRoomID, 64)) return fail(ErrorCode.BAD_REQUEST, 'join.strRoomID must be 1..64 characters');
+      if (f.scene !== 'rtc' && f.scene !== 'live') return fail(ErrorCode.BAD_REQUEST, "join.scene must be 'rtc' or 'live'");
+      if (f.role !== 'anchor' && f.role !== 'audience') return fail(ErrorCode.BAD_REQUEST, "join.role must be 'anchor' or 'audience'");
+      if (!isBool(f.visible)) return fail(ErrorCode.BAD_REQUEST, 'join.visible must be a boolean');
+      if (f.businessId !== undefined && !isNonEmptyString(f.businessId)) return fail(ErrorCode.BAD_REQUEST, 'join.businessId must be 1..128 characters');
+      break;
+    case 'resume':
+      if (!isNonEmptyString(f.resumeToken, 256)) return fail(ErrorCode.BAD_REQUEST, 'resume.resumeToken is required');
+      if (!Number.isSafeInteger(f.lastSeq) || (f.lastSeq as number) < 0) return fail(ErrorCode.BAD_REQUEST, 'resume.lastSeq must be a non-negative integer');
+      break;
+    case 'publish':
+    case 'unpublish':
+      if (!isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, `${f.type}.streamType must be 'main' or 'aux'`);
+      break;
+    case 'mute':
+      if (!isBool(f.audio) || !isBool(f.video)) return fail(ErrorCode.BAD_REQUEST, 'mute.audio and mute.video must be booleans');
+      break;
+    case 'subscribe':
+      if (!isNonEmptyString(f.userID, 32) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'subscribe needs userID and streamType');
+      if (!isBool(f.audio) || !isBool(f.video)) return fail(ErrorCode.BAD_REQUEST, 'subscribe.audio and subscribe.video must be booleans');
+      break;
+    case 'unsubscribe':
+      if (!isNonEmptyString(f.userID, 32) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'unsubscribe needs userID and streamType');
+      break;
+    case 'set-visibility':
+      if (!isBool(f.visible)) return fail(ErrorCode.BAD_REQUEST, 'set-visibility.visible must be a boolean');
+      break;
+    case 'media-state':
+      if (f.kind !== 'push' && f.kind !== 'play') return fail(ErrorCode.BAD_REQUEST, "media-state.kind must be 'push' or 'play'");
+      if (!isNonEmptyString(f.userID, 32) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'media-state needs userID and streamType');
+      if (f.state !== 'started' && f.state !== 'stopped' && f.state !== 'failed') return fail(ErrorCode.BAD_REQUEST, 'media-state.state is invalid');
+      break;
+    default:
+      break;
+  }
+  return { ok: true, request: f as unknown as Request };
+}
+
+/** Check one server frame on the client: a response to a request, or a notification. null if unreadable. */
+export function parseServerFrame(text: string): ServerFrame | null {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof frame !== 'object' || frame === null) return null;
+  const f = frame as Record<string, unknown>;
+  if (f.v !== PROTOCOL_VERSION || typeof f.type !== 'string') return null;
+  if (f.type === 'response') {
+    if (!Number.isSafeInteger(f.id) || typeof f.ok !== 'boolean') return null;
+    if (!f.ok && (typeof f.error !== 'object' || f.error === null)) return null;
+    return f as unknown as Response;
+  }
+  if (!Number.isSafeInteger(f.seq)) return null;
+  return f as unknown as Notification;
+}
