@@ -109,3 +109,34 @@ const kickMessages = {
   banned: 'removed from the room by the server',
   'room-disband': 'the room was dismissed',
 } as const;
+
+/** Room events worth reporting (volc's client event reporting), in a compact form; null for chatty ones. */
+export function reportOf(event: RoomEmitted, at: number): ({ type: string; at: number } & Record<string, unknown>) | null {
+  switch (event.type) {
+    case 'LOCAL_JOIN':
+    case 'LOCAL_LEAVE':
+      return { type: event.type, at };
+    case 'KICKED_OUT':
+      return { type: event.type, at, reason: event.reason };
+    case 'ERROR':
+      return { type: event.type, at, code: event.code, message: event.message };
+    case 'REMOTE_USER_JOIN':
+    case 'REMOTE_USER_LEAVE':
+      return { type: event.type, at, userID: event.userID };
+    case 'STREAM_ADDED':
+    case 'STREAM_REMOVED':
+    case 'MUTE_AUDIO':
+    case 'UNMUTE_AUDIO':
+    case 'MUTE_VIDEO':
+    case 'UNMUTE_VIDEO':
+      return { type: event.type, at, userID: event.userID, streamType: event.streamType };
+    case 'UPDATE_URL':
+      return { type: event.type, at, userID: event.userID, streamType: event.streamType, local: event.local };
+    case 'STREAM_FAILED':
+      return { type: event.type, at, userID: event.userID, streamType: event.streamType, code: event.code, reason: event.reason, willRetry: event.willRetry };
+    case 'CONNECTION_STATE_CHANGED':
+      return { type: event.type, at, state: event.state, prevState: event.prevState };
+    default:
+      return null;
+  }
+}

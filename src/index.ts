@@ -27,6 +27,8 @@ export {
 export { checkEnterParams, type EnterRoomParams, type RoomParams, type Scene, type Role } from './machines/enter-params';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './machines/retry';
 
-// Signaling drivers.
+// Signaling drivers and services.
+export { createWebSocketSignaling, type WebSocketSignalingOptions } from './services/signaling/websocket';
+export { Reporter, type ReporterOptions, type ReportedEvent } from './services/reporter';
 export { trtcRoomSignaling, buildRoomUrl, translatePusherStatus, RoomStatus } from './services/signaling/trtc-room';
 export type { SignalingCommand, SignalingEvent, SignalingInput, KickReason, DriverName } from './services/signaling/types';

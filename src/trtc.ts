@@ -5,7 +5,7 @@
 import { createActor, type AnyActorLogic } from 'xstate';
 import { Emitter } from './emitter';
 import { EVENT, type EventHandler } from './events';
-import { eventDataOf, playerListOf } from './event-data';
+import { eventDataOf, playerListOf, reportOf } from './event-data';
 import { PlayerInstance, PusherInstance } from './instances';
 import { logger } from './log';
 import { ErrorCode } from './errors';
@@ -14,6 +14,8 @@ import type { EnterRoomParams } from './machines/enter-params';
 import { roomMachine, type RoomActorRef, type RoomInput } from './machines/room.machine';
 import type { RetryPolicy } from './machines/retry';
 import { componentOf } from './services/signaling/trtc-room';
+import { Reporter, type ReporterOptions } from './services/reporter';
+import { roomKeyOf } from './machines/enter-params';
 import type { PageHost } from './wx/host';
 
 export interface TRTCOptions {
@@ -31,6 +33,8 @@ export interface TRTCOptions {
   retry?: RetryPolicy;
   reconnectTimeoutMs?: number;
   exitTimeoutMs?: number;
+  /** Client event reporting: off unless an endpoint is given. */
+  report?: ReporterOptions;
 }
 
 /** A <live-pusher>/<live-player> event as WXML delivers it to a page method. */
@@ -73,6 +77,7 @@ export class TRTC {
   private readonly emitter = new Emitter();
   private pusherHandle: PusherInstance | null = null;
   private readonly playerHandles = new Map<string, PlayerInstance>();
+  private readonly reporter: Reporter | null;
 
   constructor(page: PageHost, options: TRTCOptions = {}) {
     if (typeof options.logLevel === 'number') logger.setLevel(options.logLevel);
@@ -86,7 +91,9 @@ export class TRTC {
       ...(options.exitTimeoutMs !== undefined ? { exitTimeoutMs: options.exitTimeoutMs } : {}),
     };
     this.actor = createActor(machine, { input }) as RoomActorRef;
+    this.reporter = options.report?.endpoint ? new Reporter(options.report) : null;
     this.actor.on('*', (emitted) => {
+      if (this.reporter) this.report(emitted);
       if (!this.emitter.has(emitted.type)) return;
       this.emitter.emit(emitted.type, eventDataOf(emitted, () => this.pusherAttributes()));
     });
@@ -223,6 +230,7 @@ export class TRTC {
   destroy(): void {
     this.emitter.off();
     this.actor.stop();
+    void this.reporter?.flush().finally(() => this.reporter?.dispose());
   }
 
   // --- <live-pusher> / <live-player> event handlers, bound from the page ----------------------------------
@@ -292,6 +300,17 @@ export class TRTC {
   });
 
   // --- reading the actors -------------------------------------------------------------------------------
+
+  private report(emitted: Parameters<typeof reportOf>[0]): void {
+    const entry = reportOf(emitted, Date.now());
+    if (!entry || !this.reporter) return;
+    const params = this.actor.getSnapshot().context.params;
+    if (emitted.type === 'LOCAL_JOIN' && params) {
+      this.reporter.identify({ sdkAppID: params.sdkAppID, userID: params.userID, roomID: roomKeyOf(params) });
+    }
+    this.reporter.record(entry);
+    if (emitted.type === 'LOCAL_LEAVE' || emitted.type === 'KICKED_OUT') void this.reporter.flush();
+  }
 
   /** A copy of the pusher's attributes; `{}` before any pusher exists (as trtc-wx after a reset). */
   private pusherAttributes(): PusherAttributes {

@@ -272,8 +272,9 @@ export function initialPlayerAttributes(input: NewPlayerInput): PlayerAttributes
   const id = playerIdOf(input.userID, input.streamType);
   return {
     ...DEFAULT_PLAYER_ATTRIBUTES,
-    // A screen share is a document or a slide: show all of it rather than crop (trtc-wx does the same).
-    ...(input.streamType === 'aux' ? { objectFit: 'contain' } : {}),
+    // A screen share is a document or a slide: show all of it rather than crop. Its audio starts unmuted:
+    // trtc-wx 1.1.3 found Android silent during a remote screen share otherwise.
+    ...(input.streamType === 'aux' ? { objectFit: 'contain', muteAudio: false } : {}),
     id,
     userID: input.userID,
     streamType: input.streamType,

@@ -30,7 +30,10 @@ export interface EnterRoomParams {
   enableinfiniteanchor?: number;
   /** Publish as soon as the room is entered (websocket driver). Default true for anchors. */
   autoPublish?: boolean;
-  /** Subscribe to remote streams as they are announced (websocket driver). Default true. */
+  /**
+   * Unmute (and so subscribe to) every remote stream as it is announced. Default false: as in trtc-wx, the
+   * page unmutes a player on REMOTE_VIDEO_ADD / REMOTE_AUDIO_ADD.
+   */
   autoSubscribe?: boolean;
   /** Any pusher attribute (enableMic, enableCamera, ...) may ride along, as in trtc-wx. */
   [attribute: string]: unknown;
@@ -176,7 +179,7 @@ export function checkEnterParams(input: unknown): ParamsCheck {
       recvMode: optionalNumber(p.recvMode, 1),
       enableinfiniteanchor: optionalNumber(p.enableinfiniteanchor, 0),
       autoPublish: typeof p.autoPublish === 'boolean' ? p.autoPublish : role === 'anchor',
-      autoSubscribe: typeof p.autoSubscribe === 'boolean' ? p.autoSubscribe : true,
+      autoSubscribe: typeof p.autoSubscribe === 'boolean' ? p.autoSubscribe : false,
     },
   };
 }

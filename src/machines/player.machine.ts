@@ -60,8 +60,12 @@ export type PlayerReport =
   | { type: 'PLAYER_FAILED'; id: string; code: number; reason: string; willRetry: boolean }
   | { type: 'PLAYER_RETRY'; id: string };
 
+/**
+ * The page wants a published track. With the websocket driver the url comes later (the subscribe answer),
+ * so wanting media without a url is already loading: the subscription is under way.
+ */
 function wantsMedia({ attributes: a }: PlayerContext): boolean {
-  return a.src !== '' && ((a.hasVideo && !a.muteVideo) || (a.hasAudio && !a.muteAudio));
+  return (a.hasVideo && !a.muteVideo) || (a.hasAudio && !a.muteAudio);
 }
 
 const isStatus = (event: PlayerEvent, ...codes: number[]): boolean =>
@@ -136,12 +140,12 @@ export const playerMachine = setup({
     RELEASE: { actions: 'releaseContext' },
   },
   states: {
-    /** Announced; nothing is pulled (both tracks muted, or no url yet). */
+    /** Announced; nothing is wanted (every published track is muted by the page). */
     idle: {
       always: { guard: 'wantsMedia', target: 'loading' },
       on: { SET_SRC: { actions: 'assignSrc' } },
     },
-    /** Media is asked for; waiting for the first frame (or for it to come back after buffering). */
+    /** Media is asked for: waiting for the url (subscribing) or the first frame, or rebuffering. */
     loading: {
       entry: assign({ mediaRequested: true }),
       always: { guard: 'wantsNoMedia', target: 'idle' },

@@ -590,6 +590,10 @@ export const roomMachine = setup({
             EXIT_ROOM: { target: 'exiting', actions: 'leaveLocally' },
             // The user closed the floating window the call lived in: the call is over.
             FLOAT_WINDOW_CLOSED: { target: 'exiting', actions: 'leaveLocally' },
+            CONNECTION_FAILED: {
+              target: 'exiting',
+              actions: ['leaveLocally', emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message }))],
+            },
             ENTER_FAILED: { actions: emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message })) },
             PUSHER_RETRY: { actions: { type: 'toSignaling', params: { type: 'PUBLISH' } } },
           },
@@ -776,15 +780,16 @@ export const roomMachine = setup({
                 SET_VISIBILITY: {
                   actions: [assign({ visible: ({ event }) => event.visible }), sendTo('signaling', ({ event }) => ({ type: 'SET_VISIBILITY' as const, visible: event.visible }))],
                 },
+                // The server's word is final, including a refusal that puts back the previous visibility.
+                VISIBILITY_CHANGED: [
+                  { guard: ({ event }) => event.visible, target: '.visible', actions: assign({ visible: true }) },
+                  { target: '.invisible', actions: assign({ visible: false }) },
+                ],
               },
               states: {
                 deciding: { always: [{ guard: ({ context }) => context.visible, target: 'visible' }, { target: 'invisible' }] },
-                visible: {
-                  on: { VISIBILITY_CHANGED: { guard: ({ event }) => !event.visible, target: 'invisible', actions: assign({ visible: false }) } },
-                },
-                invisible: {
-                  on: { VISIBILITY_CHANGED: { guard: ({ event }) => event.visible, target: 'visible', actions: assign({ visible: true }) } },
-                },
+                visible: {},
+                invisible: {},
               },
             },
           },

@@ -1,7 +1,9 @@
 // A `wx` for Node: the parts of WeChat's API the SDK touches, recording every call so a test can assert
 // on what the SDK asked of the phone. Context methods answer through their success/complete callbacks
-// asynchronously, as WeChat does. Emulated <live-pusher>/<live-player> components (components.ts) hook
-// into the context calls to behave like the real tags.
+// asynchronously, as WeChat does; connectSocket is a real WebSocket (ws) and request a real HTTP call
+// (fetch). Emulated <live-pusher>/<live-player> components hook into the context calls.
+
+import WebSocket from 'ws';
 
 export interface ContextCall {
   /** 'pusher', or the player id. */
@@ -32,6 +34,10 @@ export class HeadlessWx {
   readonly platform: string;
   /** Files "saved" to the album by saveImageToPhotosAlbum. */
   readonly album: string[] = [];
+  /** Sockets opened through connectSocket that are not closed yet. */
+  readonly sockets = new Set<WebSocket>();
+  /** Every wx.request made, with the parsed JSON body. */
+  readonly requests: Array<{ url: string; method: string; data: unknown }> = [];
 
   constructor(options: HeadlessWxOptions = {}) {
     this.platform = options.platform ?? 'ios';
@@ -89,6 +95,60 @@ export class HeadlessWx {
     this.answer(options, !this.failing.has('saveImageToPhotosAlbum'), { errMsg: 'saveImageToPhotosAlbum:ok' });
   };
 
+  /** wx.connectSocket over a real WebSocket. */
+  connectSocket = (options: { url: string; fail?: (r: unknown) => void }): HeadlessSocketTask => {
+    const socket = new WebSocket(options.url);
+    // A connection error must reach the SDK's onError, never crash the process as an unhandled 'error'.
+    socket.on('error', () => undefined);
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    return new HeadlessSocketTask(socket);
+  };
+
+  /** Cut every open socket without a close handshake, as a lost network does. */
+  dropSockets(): void {
+    for (const socket of [...this.sockets]) socket.terminate();
+    this.sockets.clear();
+  }
+
+  /** wx.request over fetch; JSON bodies in and out. */
+  request = (options: Callbacks & { url: string; method?: string; data?: unknown; header?: Record<string, string>; timeout?: number }): void => {
+    const method = options.method ?? 'GET';
+    this.requests.push({ url: options.url, method, data: options.data });
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), options.timeout ?? 10_000);
+    fetch(options.url, {
+      method,
+      headers: { 'content-type': 'application/json', ...(options.header ?? {}) },
+      ...(method === 'GET' || options.data === undefined ? {} : { body: JSON.stringify(options.data) }),
+      signal: controller.signal,
+    })
+      .then(async (response) => {
+        const text = await response.text();
+        let data: unknown = text;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          // Not JSON: hand the text over as WeChat does.
+        }
+        const result = { statusCode: response.status, data, header: Object.fromEntries(response.headers), errMsg: 'request:ok' };
+        options.success?.(result);
+        options.complete?.(result);
+      })
+      .catch((error: unknown) => {
+        const result = { errMsg: `request:fail ${String(error)}` };
+        options.fail?.(result);
+        options.complete?.(result);
+      })
+      .finally(() => clearTimeout(timer));
+  };
+
+  /** Close every socket this wx opened (test teardown). */
+  closeAll(): void {
+    for (const socket of [...this.sockets]) socket.close();
+    this.sockets.clear();
+  }
+
   // --- internals ---------------------------------------------------------------------------------------
 
   private contextFor(target: string): Record<string, (options?: Record<string, unknown>) => void> {
@@ -118,6 +178,42 @@ export class HeadlessWx {
       else options.fail?.(result);
       options.complete?.(result);
     });
+  }
+}
+
+/** WeChat's SocketTask over a ws WebSocket: text frames only, callbacks registered with onX. */
+export class HeadlessSocketTask {
+  constructor(private readonly socket: WebSocket) {}
+
+  send(options: { data: string; success?: () => void; fail?: (r: unknown) => void }): void {
+    if (this.socket.readyState !== WebSocket.OPEN) {
+      options.fail?.({ errMsg: 'sendSocketMessage:fail socket is not open' });
+      return;
+    }
+    this.socket.send(options.data, (error) => (error ? options.fail?.({ errMsg: String(error) }) : options.success?.()));
+  }
+
+  close(options: { code?: number; reason?: string } = {}): void {
+    if (this.socket.readyState === WebSocket.CLOSED || this.socket.readyState === WebSocket.CLOSING) return;
+    this.socket.close(options.code ?? 1000, options.reason ?? '');
+  }
+
+  onOpen(listener: () => void): void {
+    this.socket.on('open', () => listener());
+  }
+
+  onMessage(listener: (message: { data: string }) => void): void {
+    this.socket.on('message', (data, isBinary) => {
+      if (!isBinary) listener({ data: data.toString() });
+    });
+  }
+
+  onClose(listener: (info: { code: number; reason: string }) => void): void {
+    this.socket.on('close', (code, reason) => listener({ code, reason: reason.toString() }));
+  }
+
+  onError(listener: (error: { errMsg: string }) => void): void {
+    this.socket.on('error', (error) => listener({ errMsg: error.message }));
   }
 }
 

@@ -57,8 +57,13 @@ function run(Facade: new (page: object, options: object) => FacadeLike, trace: T
     for (const step of trace) {
       if ('status' in step) trtc.pusherEventHandler(pusherEvent(step.status));
       else if ('setPlayer' in step) {
-        const list = trtc.setPlayerAttributes(...step.setPlayer);
-        log.push(`setPlayerAttributes -> [${list.map((p) => `${playerSummary(p)}/mv${p.muteVideo ? 1 : 0}ma${p.muteAudio ? 1 : 0}`).join(',')}]`);
+        const [id, config] = step.setPlayer;
+        const list = trtc.setPlayerAttributes(id, config);
+        // The attributes the page set are compared; defaults it did not touch differ on purpose
+        // (the seed: muted until subscribed; trtc-wx 1.1.6+: unmuted; README lists it).
+        const target = list.find((p) => p.id === id);
+        const set = target ? ` ${id}/${Object.keys(config).map((key) => `${key}=${String(target[key])}`).join(',')}` : '';
+        log.push(`setPlayerAttributes -> [${list.map(playerSummary).join(',')}]${set}`);
       } else {
         const result = trtc.exitRoom();
         log.push(`exitRoom -> players=${result.playerList.length}`);
@@ -128,6 +133,13 @@ const traces: Record<string, TraceStep[]> = {
 };
 
 describe('same traces, same events as trtc-wx 1.1.15', () => {
+  // trtc-wx logs its own resets to the console; keep the test output readable.
+  beforeAll(() => {
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    jest.spyOn(console, 'info').mockImplementation(() => undefined);
+  });
+  afterAll(() => jest.restoreAllMocks());
+
   for (const [name, trace] of Object.entries(traces)) {
     test(name, () => {
       const theirs = run(PeerTRTC, trace);

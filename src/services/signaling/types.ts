@@ -60,6 +60,8 @@ export type SignalingEvent =
   | { type: 'VISIBILITY_CHANGED'; visible: boolean }
   | { type: 'CONNECTION_LOST'; reason: string }
   | { type: 'CONNECTION_RESTORED' }
+  /** The connection cannot come back (joining again was refused): the room is left with this error. */
+  | { type: 'CONNECTION_FAILED'; code: number; message: string }
   /** trtc-room 1021: the network type changed and the pusher must enter again to get the best server. */
   | { type: 'REENTER_REQUIRED' }
   /** trtc-room 5000: WeChat hung the mini-program up and stopped pushing. */

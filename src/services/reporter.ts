@@ -1,0 +1,81 @@
+// Client event reporting (volc 3.1.0): what happened in the room — joins, leaves, errors, stream failures,
+// connection changes — batched and POSTed to an endpoint the app configures. Off unless an endpoint is
+// given; a failed post is retried with the next batch and the buffer is bounded, so reporting can never
+// grow memory or slow the call.
+
+import { postJson } from '../wx/request';
+import { logger } from '../log';
+
+export interface ReporterOptions {
+  /** Where batches go (the dev server accepts them at /v1/reports). */
+  endpoint: string;
+  /** Flush at most this often. */
+  flushIntervalMs?: number;
+  /** Flush as soon as this many events wait. */
+  maxBatch?: number;
+  /** Events kept while the endpoint is unreachable; the oldest are dropped past this. */
+  maxBuffered?: number;
+  /** Sends a batch; defaults to wx.request. Returns the HTTP status. */
+  post?: (url: string, body: unknown) => Promise<number>;
+}
+
+export interface ReportedEvent {
+  type: string;
+  at: number;
+  [field: string]: unknown;
+}
+
+export class Reporter {
+  private buffer: ReportedEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private sending = false;
+  private identity: { sdkAppID: number | null; userID: string | null; roomID: string | null } = { sdkAppID: null, userID: null, roomID: null };
+  private readonly flushIntervalMs: number;
+  private readonly maxBatch: number;
+  private readonly maxBuffered: number;
+  private readonly post: (url: string, body: unknown) => Promise<number>;
+
+  constructor(private readonly options: ReporterOptions) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 5_000;
+    this.maxBatch = options.maxBatch ?? 20;
+    this.maxBuffered = options.maxBuffered ?? 500;
+    this.post = options.post ?? postJson;
+  }
+
+  /** Who the events are about; set when a room is entered. */
+  identify(identity: { sdkAppID: number; userID: string; roomID: string }): void {
+    this.identity = identity;
+  }
+
+  record(event: ReportedEvent): void {
+    this.buffer.push(event);
+    if (this.buffer.length > this.maxBuffered) this.buffer.splice(0, this.buffer.length - this.maxBuffered);
+    if (this.buffer.length >= this.maxBatch) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
+  }
+
+  /** Send what is waiting now (also called on exit and destroy). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.sending || this.buffer.length === 0) return;
+    const batch = this.buffer.splice(0, this.maxBatch);
+    this.sending = true;
+    try {
+      const status = await this.post(this.options.endpoint, { ...this.identity, events: batch });
+      if (status < 200 || status >= 300) throw new Error(`status ${status}`);
+    } catch (error) {
+      logger.info('event report failed; kept for the next batch', error);
+      this.buffer.unshift(...batch.slice(0, Math.max(0, this.maxBuffered - this.buffer.length)));
+    } finally {
+      this.sending = false;
+    }
+    if (this.buffer.length >= this.maxBatch) void this.flush();
+    else if (this.buffer.length > 0) this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,32 @@
+// A WebSocket through wx.connectSocket, reduced to what the websocket driver needs. In a mini-program the
+// socket's domain must be listed as a socket domain in the mini-program console (README explains).
+
+import { hasWx } from './host';
+
+export interface SocketLike {
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  onOpen(listener: () => void): void;
+  onMessage(listener: (text: string) => void): void;
+  onClose(listener: (info: { code: number; reason: string }) => void): void;
+  onError(listener: (message: string) => void): void;
+}
+
+export type SocketFactory = (url: string) => SocketLike;
+
+/** Open a socket with wx.connectSocket. Binary frames are ignored: the protocol is JSON text. */
+export const connectWxSocket: SocketFactory = (url) => {
+  if (!hasWx() || typeof wx.connectSocket !== 'function') throw new Error('wx.connectSocket is not available');
+  const task = wx.connectSocket({ url, fail: () => undefined });
+  return {
+    send: (text) => task.send({ data: text }),
+    close: (code = 1000, reason = '') => task.close({ code, reason }),
+    onOpen: (listener) => task.onOpen(() => listener()),
+    onMessage: (listener) =>
+      task.onMessage((message) => {
+        if (typeof message.data === 'string') listener(message.data);
+      }),
+    onClose: (listener) => task.onClose((info) => listener({ code: info.code, reason: info.reason })),
+    onError: (listener) => task.onError((error) => listener(error.errMsg)),
+  };
+};
