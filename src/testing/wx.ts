@@ -8,6 +8,8 @@ import WebSocket from 'ws';
 export interface ContextCall {
   /** 'pusher', or the player id. */
   target: string;
+  /** The page the context was created for (trtc-wx and wxrtc both pass it). */
+  page: object | undefined;
   method: string;
   options: Record<string, unknown> | undefined;
 }
@@ -71,9 +73,9 @@ export class HeadlessWx {
 
   // --- the WeChat API surface ------------------------------------------------------------------------
 
-  createLivePusherContext = (): Record<string, (options?: Record<string, unknown>) => void> => this.contextFor('pusher');
+  createLivePusherContext = (page?: object): Record<string, (options?: Record<string, unknown>) => void> => this.contextFor('pusher', page);
 
-  createLivePlayerContext = (id: string): Record<string, (options?: Record<string, unknown>) => void> => this.contextFor(id);
+  createLivePlayerContext = (id: string, page?: object): Record<string, (options?: Record<string, unknown>) => void> => this.contextFor(id, page);
 
   onAppShow = (listener: () => void): void => void this.showListeners.add(listener);
   offAppShow = (listener?: () => void): void => (listener ? void this.showListeners.delete(listener) : this.showListeners.clear());
@@ -151,13 +153,13 @@ export class HeadlessWx {
 
   // --- internals ---------------------------------------------------------------------------------------
 
-  private contextFor(target: string): Record<string, (options?: Record<string, unknown>) => void> {
+  private contextFor(target: string, page: object | undefined): Record<string, (options?: Record<string, unknown>) => void> {
     const kind = target === 'pusher' ? 'pusher' : 'player';
     return new Proxy({} as Record<string, (options?: Record<string, unknown>) => void>, {
       get: (_, method) => {
         if (typeof method !== 'string' || method === 'then') return undefined;
         return (options?: Record<string, unknown>) => {
-          const call = { target, method, options };
+          const call = { target, page, method, options };
           this.calls.push(call);
           for (const listener of [...this.callListeners]) listener(call);
           const ok = !this.failing.has(`${kind}.${method}`);

@@ -1,0 +1,177 @@
+// Builds every shipped artifact (npm ESM/CJS + types, the drop-in dist/trtc-wx.js, miniprogram_dist/) with
+// esbuild, then proves the SDK bundles hold nothing test- or server-only and that the drop-in file works.
+
+import { build, transform } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const at = (...parts) => join(root, ...parts);
+
+/** Inputs that must never reach a bundle a mini-program or an npm user runs. */
+const FORBIDDEN_INPUTS = [/^src\/testing\//, /^server\//, /^test\//, /^scripts\//, /^bench\//, /^example\//, /^node_modules\/ws\//];
+
+/** Only Node-side users have `ws`; the mini-program builds must fail rather than silently bundle it. */
+const NPM_EXTERNALS = ['xstate', 'ws'];
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+  // Some dependencies branch on NODE_ENV; a mini-program has no `process` at all.
+  define: { 'process.env.NODE_ENV': '"production"' },
+};
+
+async function buildNpm() {
+  const entryPoints = { index: 'src/index.ts', testing: 'src/testing/index.ts' };
+  const esm = await build({
+    ...common,
+    entryPoints,
+    outdir: 'dist/esm',
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    target: 'es2020',
+    external: NPM_EXTERNALS,
+    sourcemap: true,
+  });
+  // The package is not "type": "module", so Node needs telling that these .js files are ESM.
+  writeFileSync(at('dist/esm/package.json'), '{ "type": "module" }\n');
+  const cjs = await build({
+    ...common,
+    entryPoints,
+    outdir: 'dist/cjs',
+    format: 'cjs',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    target: 'es2020',
+    external: NPM_EXTERNALS,
+    sourcemap: true,
+  });
+  return [esm, cjs];
+}
+
+async function buildDropIn() {
+  // A CommonJS entry so that module.exports is the class itself: WeChat compiles `import TRTC from
+  // './trtc-wx.js'` to babel's interop default, which yields module.exports when it has no __esModule.
+  return build({
+    ...common,
+    stdin: { contents: "module.exports = require('./src/trtc.ts').TRTC;\n", resolveDir: root, sourcefile: 'trtc-wx-entry.js', loader: 'js' },
+    outfile: 'dist/trtc-wx.js',
+    format: 'cjs',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    target: 'es2017',
+    minify: true,
+  });
+}
+
+async function buildMiniprogram() {
+  // xstate is inlined so WeChat's "build npm" needs nothing else; no sourcemap, it would count toward the
+  // package size limit.
+  return build({
+    ...common,
+    entryPoints: { index: 'src/index.ts' },
+    outdir: 'miniprogram_dist',
+    format: 'cjs',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    target: 'es2017',
+  });
+}
+
+/** Declarations: the SDK with the mini-program typings, the Node-side testing entry with @types/node. */
+function buildTypes() {
+  for (const project of ['tsconfig.build.json', 'tsconfig.build.testing.json']) {
+    const result = spawnSync(at('node_modules/.bin/tsc'), ['-p', project], { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`tsc -p ${project} failed (exit ${result.status})`);
+  }
+}
+
+/** Every output that belongs to the SDK (not the testing entry) with the inputs esbuild put into it. */
+function sdkBundleInputs(results) {
+  const bundles = {};
+  for (const result of results) {
+    for (const [output, meta] of Object.entries(result.metafile.outputs)) {
+      if (!output.endsWith('.js') || /(^|\/)testing\.js$/.test(output)) continue;
+      bundles[output] = Object.keys(meta.inputs).sort();
+    }
+  }
+  return bundles;
+}
+
+function forbiddenInputsIn(bundles) {
+  const offences = [];
+  for (const [output, inputs] of Object.entries(bundles)) {
+    for (const input of inputs) if (FORBIDDEN_INPUTS.some((pattern) => pattern.test(input))) offences.push(`${output} <- ${input}`);
+  }
+  return offences;
+}
+
+/** Load the drop-in file and the npm build the way a page and a Node user would, with the headless wx. */
+function smokeTest() {
+  const require = createRequire(import.meta.url);
+  const { installWx, createPage } = require(at('dist/cjs/testing.js'));
+  const TRTC = require(at('dist/trtc-wx.js'));
+  if (typeof TRTC !== 'function' || typeof TRTC.EVENT?.LOCAL_JOIN !== 'string') throw new Error('dist/trtc-wx.js: module.exports is not the TRTC class');
+  const { uninstall } = installWx();
+  try {
+    const trtc = new TRTC(createPage({}), { env: 'test' });
+    trtc.createPusher({});
+    const pusher = trtc.enterRoom({ sdkAppID: 1400000001, userID: 'smoke', userSig: 'sig', roomID: 1 });
+    if (!String(pusher.url).startsWith('room://cloud.tencent.com/rtc?')) throw new Error(`dist/trtc-wx.js: enterRoom gave url ${pusher.url}`);
+    trtc.exitRoom();
+    trtc.destroy();
+  } finally {
+    uninstall();
+  }
+  const miniprogram = require(at('miniprogram_dist/index.js'));
+  if (!miniprogram.__esModule || miniprogram.default !== miniprogram.TRTC || typeof miniprogram.default?.EVENT !== 'object') {
+    throw new Error('miniprogram_dist/index.js: default export is not TRTC');
+  }
+}
+
+async function sizeRow(file) {
+  const code = readFileSync(at(file), 'utf8');
+  const minified = (await transform(code, { minify: true, target: 'es2017', format: 'cjs', legalComments: 'none' })).code;
+  return { file, raw: Buffer.byteLength(code), minified: Buffer.byteLength(minified), gzip: gzipSync(minified, { level: 9 }).length };
+}
+
+function printSizes(rows) {
+  const header = ['bundle', 'raw bytes', 'minified', 'min+gzip'];
+  const lines = [header, ...rows.map((r) => [r.file, String(r.raw), String(r.minified), String(r.gzip)])];
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const format = (l) => l.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  console.log([format(lines[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.slice(1).map(format)].join('\n'));
+}
+
+async function main() {
+  const started = Date.now();
+  rmSync(at('dist'), { recursive: true, force: true });
+  rmSync(at('miniprogram_dist'), { recursive: true, force: true });
+  mkdirSync(at('dist'), { recursive: true });
+
+  const results = [...(await buildNpm()), await buildDropIn(), await buildMiniprogram()];
+  const bundles = sdkBundleInputs(results);
+  // Kept for test/build.test.ts, which checks the same property without rebuilding.
+  writeFileSync(at('dist/bundle-inputs.json'), JSON.stringify(bundles, null, 2) + '\n');
+  const offences = forbiddenInputsIn(bundles);
+  if (offences.length > 0) throw new Error(`test-only or server-only code in an SDK bundle:\n  ${offences.join('\n  ')}`);
+
+  buildTypes();
+  smokeTest();
+  printSizes([await sizeRow('dist/trtc-wx.js'), await sizeRow('miniprogram_dist/index.js')]);
+  const outputs = results.flatMap((r) => Object.keys(r.metafile.outputs)).filter((o) => !o.endsWith('.map'));
+  console.log(`built ${outputs.map((o) => relative('.', o)).join(', ')} and dist/types in ${Date.now() - started} ms`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

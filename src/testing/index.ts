@@ -1,0 +1,12 @@
+// 'wxrtc/testing': the headless mini-program runtime, for testing pages in CI where WeChat DevTools cannot
+// run <live-pusher>/<live-player>: a `wx` for Node, a Page host, emulated components, media engines.
+
+export { HeadlessWx, HeadlessSocketTask, installWx, type ContextCall, type HeadlessWxOptions } from './wx';
+export { createPage, type PageInstance, type SetDataRecord, type ComponentTarget } from './page';
+export { applySetData, parseDataPath } from './set-data';
+export { HeadlessRuntime, MountedPage, type HeadlessRuntimeOptions, type Bindings } from './runtime';
+export { EmulatedLivePusher, EmulatedLivePlayer } from './components';
+export { TRTC_WX_PUSHER_BINDING, TRTC_WX_PLAYER_BINDING, trtcWxHandlers, type PusherBinding, type PlayerListBinding } from './bindings';
+export { SimulatedMedia, type MediaEngine, type MediaHandle, type PushRequest, type PullRequest } from './media';
+export { RoomClient, RoomRequestError } from './room-client';
+export { TrtcRoomEmulation, parseRoomUrl, type RoomUrlParams } from './trtc-room-emulation';

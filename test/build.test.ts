@@ -1,0 +1,86 @@
+// The shipped artifacts, built once by `node build.mjs`: the drop-in dist/trtc-wx.js works for an unchanged
+// trtc-wx page, miniprogram_dist default-exports TRTC, and no test-only or server-only code reached a bundle.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPage } from '../src/testing/page';
+import { installWx } from '../src/testing/wx';
+
+const root = join(__dirname, '..');
+const at = (file: string) => join(root, file);
+
+interface DropInTRTC {
+  createPusher(config: object): unknown;
+  enterRoom(params: object): { url?: string };
+  exitRoom(): unknown;
+  destroy(): void;
+}
+type DropInClass = (new (page: object, options?: object) => DropInTRTC) & { EVENT: Record<string, string> };
+
+let buildOutput = '';
+
+beforeAll(() => {
+  buildOutput = execFileSync(process.execPath, [at('build.mjs')], { cwd: root, encoding: 'utf8' });
+}, 120_000);
+
+test('every artifact is written', () => {
+  for (const file of [
+    'dist/esm/index.js',
+    'dist/esm/testing.js',
+    'dist/esm/index.js.map',
+    'dist/cjs/index.js',
+    'dist/cjs/testing.js',
+    'dist/cjs/index.js.map',
+    'dist/types/index.d.ts',
+    'dist/types/testing/index.d.ts',
+    'dist/trtc-wx.js',
+    'miniprogram_dist/index.js',
+  ]) {
+    expect(existsSync(at(file))).toBe(true);
+  }
+  expect(buildOutput).toMatch(/dist\/trtc-wx\.js\s+\d+\s+\d+\s+\d+/);
+  expect(buildOutput).toMatch(/miniprogram_dist\/index\.js\s+\d+\s+\d+\s+\d+/);
+});
+
+test("dist/trtc-wx.js is one CommonJS file whose module.exports is the TRTC class", () => {
+  const TRTC = require(at('dist/trtc-wx.js')) as DropInClass;
+  expect(typeof TRTC).toBe('function');
+  expect(TRTC.EVENT.LOCAL_JOIN).toBe('LOCAL_JOIN');
+  expect(TRTC.EVENT.ERROR).toBe('ERROR');
+  // xstate is inside: the file requires nothing a mini-program would have to provide.
+  expect(readFileSync(at('dist/trtc-wx.js'), 'utf8')).not.toMatch(/require\(["']/);
+});
+
+test('a trtc-wx page enters a room with the drop-in file', () => {
+  const TRTC = require(at('dist/trtc-wx.js')) as DropInClass;
+  const { uninstall } = installWx();
+  try {
+    const trtc = new TRTC(createPage({}), { env: 'test' });
+    trtc.createPusher({});
+    const pusher = trtc.enterRoom({ sdkAppID: 1400000001, userID: 'a', userSig: 's', roomID: 1 });
+    expect(pusher.url).toMatch(/^room:\/\/cloud\.tencent\.com\/rtc\?/);
+    trtc.exitRoom();
+    trtc.destroy();
+  } finally {
+    uninstall();
+  }
+});
+
+test('miniprogram_dist default-exports TRTC for `import TRTC from "wxrtc"`', () => {
+  const bundle = require(at('miniprogram_dist/index.js')) as { __esModule?: boolean; default: DropInClass; TRTC: DropInClass; EVENT: object };
+  expect(bundle.__esModule).toBe(true);
+  expect(bundle.default).toBe(bundle.TRTC);
+  expect(bundle.default.EVENT).toBe(bundle.EVENT);
+  expect(readFileSync(at('miniprogram_dist/index.js'), 'utf8')).not.toMatch(/require\(["']xstate/);
+});
+
+test('no test-only or server-only input reached an SDK bundle', () => {
+  const bundles = JSON.parse(readFileSync(at('dist/bundle-inputs.json'), 'utf8')) as Record<string, string[]>;
+  expect(Object.keys(bundles).sort()).toEqual(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js']);
+  for (const [bundle, inputs] of Object.entries(bundles)) {
+    expect(inputs).toContain('src/trtc.ts');
+    const offending = inputs.filter((input) => /^(src\/testing|server|test|scripts|bench|example)\//.test(input) || input.startsWith('node_modules/ws/'));
+    expect({ bundle, offending }).toEqual({ bundle, offending: [] });
+  }
+});
