@@ -80,6 +80,8 @@ export const ErrorCode = {
   RESUME_REJECTED: 8030,
   /** The admin API key is missing or wrong. */
   ADMIN_UNAUTHORIZED: 8040,
+  /** The dev server's HTTP API has no such route, or the room or user named in it does not exist. */
+  NOT_FOUND: 8041,
   /** The server failed while handling the request. */
   INTERNAL: 8099,
 } as const;

@@ -252,10 +252,15 @@ export class TRTC {
 
   pusherErrorHandler = guarded('pusherErrorHandler', (event: ComponentEventLike) => {
     const detail = event?.detail ?? {};
-    this.actor.send({ type: 'LIVE_PUSHER_ERROR', code: Number(detail.errCode), message: String(detail.errMsg ?? '') });
+    const code = Number(detail.errCode);
+    if (!Number.isFinite(code)) {
+      logger.warn(`pusherErrorHandler: an event without a numeric detail.errCode was dropped (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
+      return;
+    }
+    this.actor.send({ type: 'LIVE_PUSHER_ERROR', code, message: String(detail.errMsg ?? '') });
   });
 
-  pusherBGMStartHandler = guarded('pusherBGMStartHandler', () => {
+  pusherBGMStartHandler = guarded('pusherBGMStartHandler', (_event?: ComponentEventLike) => {
     this.actor.send({ type: 'LIVE_PUSHER_BGM_START' });
   });
 
@@ -263,7 +268,7 @@ export class TRTC {
     this.actor.send({ type: 'LIVE_PUSHER_BGM_PROGRESS', progress: event?.detail?.progress, duration: event?.detail?.duration });
   });
 
-  pusherBGMCompleteHandler = guarded('pusherBGMCompleteHandler', () => {
+  pusherBGMCompleteHandler = guarded('pusherBGMCompleteHandler', (_event?: ComponentEventLike) => {
     this.actor.send({ type: 'LIVE_PUSHER_BGM_COMPLETE' });
   });
 

@@ -71,7 +71,7 @@ export const ROOM_PARAM_KEYS: ReadonlySet<string> = new Set([
 const MAX_ROOM_ID = 4294967294;
 // userID and strRoomID travel inside the room:// url unencoded (as trtc-wx sends them), so characters
 // with a meaning in a url query are refused rather than silently corrupting the url.
-const USER_ID_PATTERN = /^[A-Za-z0-9_\-@.+]+$/;
+const USER_ID_PATTERN = /^[A-Za-z0-9_\-@.]+$/;
 // TRTC's documented strRoomID alphabet, minus the url delimiters & = ? # and space.
 const STR_ROOM_ID_PATTERN = /^[A-Za-z0-9!$%()+\-:;<.>@[\]^_{}|~,]+$/;
 const SCENES: readonly Scene[] = ['rtc', 'live', 'videocall', 'audiocall'];
@@ -119,7 +119,7 @@ export function checkEnterParams(input: unknown): ParamsCheck {
     return fail(ErrorCode.INVALID_USER_ID, 'userID is required: a non-empty string');
   }
   if (utf8Length(p.userID) > 32 || !USER_ID_PATTERN.test(p.userID)) {
-    return fail(ErrorCode.INVALID_USER_ID, 'userID must be at most 32 bytes of a-z A-Z 0-9 _ - @ . +');
+    return fail(ErrorCode.INVALID_USER_ID, 'userID must be at most 32 bytes of a-z A-Z 0-9 _ - @ .');
   }
   if (typeof p.userSig !== 'string' || p.userSig.trim().length === 0) {
     return fail(ErrorCode.INVALID_USER_SIG, 'userSig is required: the signature your server issued');

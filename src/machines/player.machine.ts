@@ -3,7 +3,7 @@
 // <live-player>, follows that player's status codes, and retries a failed pull with backoff.
 
 import { assign, sendParent, setup } from 'xstate';
-import { callPlayerContext, releasePlayerContext, type PlayerContextMethod } from '../wx/live-player';
+import { callPlayerContext, markPlayerActive, releasePlayerContext, type PlayerContextMethod } from '../wx/live-player';
 import type { PageHost, WxCallbacks } from '../wx/host';
 import { initialPlayerAttributes, type NetStatus, type PlayerAttributes, type StreamType } from './attributes';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
@@ -39,8 +39,6 @@ export interface PlayerContext {
   retry: RetryPolicy;
   /** Failed attempts since media last flowed; reset by playing or a new url. */
   failures: number;
-  /** Media was asked for at least once, so leaving must stop the <live-player>. */
-  mediaRequested: boolean;
 }
 
 export type PlayerEvent =
@@ -68,6 +66,13 @@ function wantsMedia({ attributes: a }: PlayerContext): boolean {
   return (a.hasVideo && !a.muteVideo) || (a.hasAudio && !a.muteAudio);
 }
 
+function failureReport(context: PlayerContext, event: PlayerEvent): PlayerReport {
+  const code = event.type === 'LIVE_PLAYER_STATUS' || event.type === 'SUBSCRIBE_FAILED' ? event.code : PlayerStatus.DISCONNECTED;
+  const reason = event.type === 'SUBSCRIBE_FAILED' ? event.reason : event.type === 'LIVE_PLAYER_STATUS' ? event.message : 'pull failed';
+  // `failures` already counts this failure: maxAttempts retries follow the first failure.
+  return { type: 'PLAYER_FAILED', id: context.attributes.id, code, reason, willRetry: context.failures <= context.retry.maxAttempts };
+}
+
 const isStatus = (event: PlayerEvent, ...codes: number[]): boolean =>
   event.type === 'LIVE_PLAYER_STATUS' && codes.includes(event.code);
 
@@ -76,17 +81,14 @@ export const playerMachine = setup({
   actions: {
     callContext: ({ context }, params: { method: PlayerContextMethod; options?: WxCallbacks }) =>
       callPlayerContext(context.page, context.attributes.id, params.method, params.options),
-    releaseContext: ({ context }) => releasePlayerContext(context.page, context.attributes.id, context.mediaRequested),
+    markContextActive: ({ context }) => markPlayerActive(context.page, context.attributes.id),
+    releaseContext: ({ context }) => releasePlayerContext(context.page, context.attributes.id),
     restartContext: ({ context }) => {
       callPlayerContext(context.page, context.attributes.id, 'stop');
       callPlayerContext(context.page, context.attributes.id, 'play');
     },
-    reportFailure: sendParent(({ context, event }): PlayerReport => {
-      const code = event.type === 'LIVE_PLAYER_STATUS' || event.type === 'SUBSCRIBE_FAILED' ? event.code : PlayerStatus.DISCONNECTED;
-      const reason = event.type === 'SUBSCRIBE_FAILED' ? event.reason : event.type === 'LIVE_PLAYER_STATUS' ? event.message : 'pull failed';
-      return { type: 'PLAYER_FAILED', id: context.attributes.id, code, reason, willRetry: context.failures < context.retry.maxAttempts };
-    }),
-    reportRetry: sendParent(({ context }): PlayerReport => ({ type: 'PLAYER_RETRY', id: context.attributes.id })),
+    /** Everything a player tells its room goes through here; the payload is decided by the machine. */
+    reportToRoom: sendParent((_, report: PlayerReport) => report),
     assignSrc: assign({
       attributes: ({ context, event }) => (event.type === 'SET_SRC' ? { ...context.attributes, src: event.url } : context.attributes),
     }),
@@ -94,7 +96,7 @@ export const playerMachine = setup({
   guards: {
     wantsMedia: ({ context }) => wantsMedia(context),
     wantsNoMedia: ({ context }) => !wantsMedia(context),
-    canRetry: ({ context }) => context.failures < context.retry.maxAttempts,
+    canRetry: ({ context }) => context.failures <= context.retry.maxAttempts,
     audible: ({ context }) => context.attributes.hasAudio && !context.attributes.muteAudio,
     inaudible: ({ context }) => !(context.attributes.hasAudio && !context.attributes.muteAudio),
     visible: ({ context }) => context.attributes.hasVideo && !context.attributes.muteVideo,
@@ -115,7 +117,6 @@ export const playerMachine = setup({
     attributes: input.unmuted ? { ...initialPlayerAttributes(input), muteAudio: false, muteVideo: false } : initialPlayerAttributes(input),
     retry: input.retry ?? DEFAULT_RETRY_POLICY,
     failures: 0,
-    mediaRequested: false,
   }),
   initial: 'idle',
   on: {
@@ -128,12 +129,13 @@ export const playerMachine = setup({
     NET_STATUS: { actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, netStatus: event.info }) }) },
     AUDIO_VOLUME: { actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, volume: event.volume }) }) },
     SWITCH_STREAM_TYPE: {
-      // trtc-wx's big/small switch: the room url names the picture it pulls.
+      // trtc-wx's big/small switch: the room url's streamtype names the picture it pulls. Only that value
+      // changes (trtc-wx replaces the first "main" anywhere, which breaks a userID like "germaine").
       actions: assign({
-        attributes: ({ context: { attributes: a } }) =>
-          a._definitionType === 'main'
-            ? { ...a, src: a.src.replace('main', 'small'), _definitionType: 'small' as const }
-            : { ...a, src: a.src.replace('small', 'main'), _definitionType: 'main' as const },
+        attributes: ({ context: { attributes: a } }) => {
+          const next = a._definitionType === 'main' ? ('small' as const) : ('main' as const);
+          return { ...a, src: a.src.replace(/([?&]streamtype=)(main|small)\b/, `$1${next}`), _definitionType: next };
+        },
       }),
     },
     CONTEXT_CALL: { actions: { type: 'callContext', params: ({ event }) => ({ method: event.method, options: event.options }) } },
@@ -147,7 +149,7 @@ export const playerMachine = setup({
     },
     /** Media is asked for: waiting for the url (subscribing) or the first frame, or rebuffering. */
     loading: {
-      entry: assign({ mediaRequested: true }),
+      entry: 'markContextActive',
       always: { guard: 'wantsNoMedia', target: 'idle' },
       on: {
         LIVE_PLAYER_STATUS: [
@@ -203,7 +205,10 @@ export const playerMachine = setup({
       },
     },
     failed: {
-      entry: [assign({ failures: ({ context }) => context.failures + 1 }), 'reportFailure'],
+      entry: [
+        assign({ failures: ({ context }) => context.failures + 1 }),
+        { type: 'reportToRoom', params: ({ context, event }) => failureReport(context, event) },
+      ],
       always: { guard: 'wantsNoMedia', target: 'idle' },
       initial: 'deciding',
       on: {
@@ -214,7 +219,12 @@ export const playerMachine = setup({
       states: {
         deciding: { always: [{ guard: 'canRetry', target: 'waitingToRetry' }, { target: 'gaveUp' }] },
         waitingToRetry: {
-          after: { retryDelay: { target: '#player.loading', actions: ['restartContext', 'reportRetry'] } },
+          after: {
+            retryDelay: {
+              target: '#player.loading',
+              actions: ['restartContext', { type: 'reportToRoom', params: ({ context }) => ({ type: 'PLAYER_RETRY', id: context.attributes.id }) }],
+            },
+          },
         },
         /** Retries ran out: stays here until a new url arrives or the stream goes away. */
         gaveUp: {},

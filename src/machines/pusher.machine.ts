@@ -4,7 +4,7 @@
 
 import { and, assign, sendParent, sendTo, setup } from 'xstate';
 import { livePusherContext, type PusherContextEvent, type PusherContextMethod } from '../wx/live-pusher';
-import type { WxCallbacks } from '../wx/host';
+import type { PageHost, WxCallbacks } from '../wx/host';
 import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from './attributes';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
 
@@ -20,12 +20,15 @@ export const PusherStatus = {
 } as const;
 
 export interface PusherInput {
+  /** The page hosting <live-pusher>; handed to the context. */
+  page?: PageHost;
   /** createPusher's config, already validated. */
   attributes?: Readonly<Record<string, unknown>>;
   retry?: RetryPolicy;
 }
 
 export interface PusherContext {
+  page: PageHost | undefined;
   attributes: PusherAttributes;
   /** What createPusher configured, url cleared: exitRoom resets to this, so entering again needs no createPusher. */
   initialAttributes: PusherAttributes;
@@ -51,8 +54,10 @@ export type PusherEvent =
   | WithOptions<'STOP_BGM'>
   /** Methods that change nothing the chart tracks: snapshot, setMICVolume, setBGMVolume, toggleTorch ... */
   | { type: 'CONTEXT_CALL'; method: PusherContextMethod; options?: WxCallbacks }
-  /** The room asks for a fresh start with the same url (1021 re-enter, app shown again after 5000). */
+  /** The room asks for a fresh start with the same url (1021: enter again for the best server). */
   | { type: 'RESTART' }
+  /** The mini-program is in the foreground again: a pusher WeChat suspended (5000) starts again. */
+  | { type: 'APP_SHOWN' }
   /** The room was left: stop, forget the url, back to createPusher's attributes. */
   | { type: 'RESET' }
   | { type: 'LIVE_PUSHER_STATUS'; code: number; message: string }
@@ -75,6 +80,20 @@ function resetAttributes(attributes: Readonly<Record<string, unknown>> | undefin
 
 const isStatus = (event: PusherEvent, code: number): boolean => event.type === 'LIVE_PUSHER_STATUS' && event.code === code;
 
+function failureReport(context: PusherContext, event: PusherEvent): PusherReport {
+  return {
+    type: 'PUSHER_FAILED',
+    code: event.type === 'LIVE_PUSHER_STATUS' ? event.code : PusherStatus.DISCONNECTED,
+    reason: event.type === 'LIVE_PUSHER_STATUS' ? event.message : 'push failed',
+    // `failures` already counts this failure: maxAttempts retries follow the first failure.
+    willRetry: context.failures <= context.retry.maxAttempts,
+  };
+}
+
+function bgmFailureReport(event: PusherEvent): PusherReport {
+  return { type: 'PUSHER_BGM_FAILED', errMsg: event.type === 'BGM_FAILED' || event.type === 'CONTEXT_CALL_FAILED' ? event.errMsg : 'bgm failed' };
+}
+
 export const pusherMachine = setup({
   types: {} as { context: PusherContext; events: PusherEvent; input: PusherInput },
   actors: { livePusherContext },
@@ -92,24 +111,15 @@ export const pusherMachine = setup({
     assignUrl: assign({
       attributes: ({ context, event }) => (event.type === 'SET_URL' ? { ...context.attributes, url: event.url } : context.attributes),
     }),
-    reportFailure: sendParent(({ context, event }): PusherReport => ({
-      type: 'PUSHER_FAILED',
-      code: event.type === 'LIVE_PUSHER_STATUS' ? event.code : PusherStatus.DISCONNECTED,
-      reason: event.type === 'LIVE_PUSHER_STATUS' ? event.message : 'push failed',
-      willRetry: context.failures < context.retry.maxAttempts,
-    })),
-    reportRetry: sendParent({ type: 'PUSHER_RETRY' } satisfies PusherReport),
-    reportBgmFailure: sendParent(({ event }): PusherReport => ({
-      type: 'PUSHER_BGM_FAILED',
-      errMsg: event.type === 'BGM_FAILED' || event.type === 'CONTEXT_CALL_FAILED' ? event.errMsg : 'bgm failed',
-    })),
+    /** Everything the pusher tells its room goes through here; the payload is decided by the machine. */
+    reportToRoom: sendParent((_, report: PusherReport) => report),
   },
   guards: {
     hasUrl: ({ event }) => event.type === 'SET_URL' && event.url !== '',
     clearsUrl: ({ event }) => event.type === 'SET_URL' && event.url === '',
     changesUrl: ({ context, event }) => event.type === 'SET_URL' && event.url !== '' && event.url !== context.attributes.url,
     autopush: ({ context }) => context.attributes.autopush,
-    canRetry: ({ context }) => context.failures < context.retry.maxAttempts,
+    canRetry: ({ context }) => context.failures <= context.retry.maxAttempts,
     isPushBegin: ({ event }) => isStatus(event, PusherStatus.PUSH_BEGIN),
     isDisconnected: ({ event }) => isStatus(event, PusherStatus.DISCONNECTED),
     isHungUp: ({ event }) => isStatus(event, PusherStatus.APP_HUNG_UP),
@@ -122,12 +132,13 @@ export const pusherMachine = setup({
   id: 'pusher',
   type: 'parallel',
   context: ({ input }) => ({
+    page: input.page,
     attributes: resetAttributes(input.attributes),
     initialAttributes: resetAttributes(input.attributes),
     retry: input.retry ?? DEFAULT_RETRY_POLICY,
     failures: 0,
   }),
-  invoke: { id: 'context', src: 'livePusherContext' },
+  invoke: { id: 'context', src: 'livePusherContext', input: ({ context }) => ({ page: context.page }) },
   on: {
     SET_ATTRIBUTES: {
       actions: assign({ attributes: ({ context, event }) => ({ ...context.attributes, ...event.attributes }) }),
@@ -212,12 +223,16 @@ export const pusherMachine = setup({
         suspended: {
           on: {
             RESTART: { target: 'publishing', actions: ['stopContext', 'startContext'] },
+            APP_SHOWN: { target: 'publishing', actions: ['stopContext', 'startContext'] },
             LIVE_PUSHER_STATUS: { guard: 'isPushBegin', target: 'publishing.pushing' },
             STOP: { target: 'stopped', actions: { type: 'call', params: ({ event }) => ({ method: 'stop', options: event.options }) } },
           },
         },
         failed: {
-          entry: [assign({ failures: ({ context }) => context.failures + 1 }), 'reportFailure'],
+          entry: [
+            assign({ failures: ({ context }) => context.failures + 1 }),
+            { type: 'reportToRoom', params: ({ context, event }) => failureReport(context, event) },
+          ],
           initial: 'deciding',
           on: {
             STOP: { target: 'stopped', actions: { type: 'call', params: ({ event }) => ({ method: 'stop', options: event.options }) } },
@@ -227,7 +242,12 @@ export const pusherMachine = setup({
           states: {
             deciding: { always: [{ guard: 'canRetry', target: 'waitingToRetry' }, { target: 'gaveUp' }] },
             waitingToRetry: {
-              after: { retryDelay: { target: '#pusher.stream.publishing', actions: ['stopContext', 'startContext', 'reportRetry'] } },
+              after: {
+                retryDelay: {
+                  target: '#pusher.stream.publishing',
+                  actions: ['stopContext', 'startContext', { type: 'reportToRoom', params: { type: 'PUSHER_RETRY' } }],
+                },
+              },
             },
             gaveUp: {},
           },
@@ -243,8 +263,12 @@ export const pusherMachine = setup({
     bgm: {
       initial: 'off',
       on: {
-        BGM_FAILED: { target: '.off', actions: 'reportBgmFailure' },
-        CONTEXT_CALL_FAILED: { guard: 'isBgmCallFailure', target: '.off', actions: 'reportBgmFailure' },
+        BGM_FAILED: { target: '.off', actions: { type: 'reportToRoom', params: ({ event }) => bgmFailureReport(event) } },
+        CONTEXT_CALL_FAILED: {
+          guard: 'isBgmCallFailure',
+          target: '.off',
+          actions: { type: 'reportToRoom', params: ({ event }) => bgmFailureReport(event) },
+        },
         BGM_STARTED: '.playing',
       },
       states: {

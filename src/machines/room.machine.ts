@@ -10,7 +10,7 @@ import { trtcRoomSignaling } from '../services/signaling/trtc-room';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from '../services/signaling/types';
 import { appLifecycle, type AppLifecycleEvent } from '../wx/app-lifecycle';
 import { failCall, type PageHost, type WxCallbacks } from '../wx/host';
-import type { PlayerContextMethod } from '../wx/live-player';
+import { playerContextsKeeper, type PlayerContextMethod } from '../wx/live-player';
 import { checkPlayerAttributes, checkPusherAttributes, parsePlayerId, playerIdOf, type StreamType } from './attributes';
 import { checkEnterParams, pusherAttributesIn, publicRoomFields, type RoomParams } from './enter-params';
 import { playerMachine, type PlayerEvent, type PlayerReport } from './player.machine';
@@ -167,7 +167,7 @@ function localMuteOf(context: RoomContext): { audio: boolean; video: boolean } {
 
 export const roomMachine = setup({
   types: {} as { context: RoomContext; events: RoomEvent; input: RoomInput; emitted: RoomEmitted },
-  actors: { pusher: pusherMachine, player: playerMachine, signaling: trtcRoomSignaling, appLifecycle },
+  actors: { pusher: pusherMachine, player: playerMachine, signaling: trtcRoomSignaling, appLifecycle, playerContexts: playerContextsKeeper },
   actions: {
     emitError: emit((_, params: { code: number; message: string }) => errorEvent(new WxrtcError(params.code, params.message))),
 
@@ -181,13 +181,13 @@ export const roomMachine = setup({
       if (context.pusher) enqueue(stopChild(context.pusher));
       const attributes = (params.attributes ?? {}) as Readonly<Record<string, unknown>>;
       enqueue.assign({
-        pusher: ({ spawn }) => spawn('pusher', { id: 'pusher', input: { attributes, retry: context.retry } }),
+        pusher: ({ spawn }) => spawn('pusher', { id: 'pusher', input: { page: context.page, attributes, retry: context.retry } }),
       });
     }),
 
     ensurePusher: enqueueActions(({ context, enqueue }) => {
       if (context.pusher) return;
-      enqueue.assign({ pusher: ({ spawn }) => spawn('pusher', { id: 'pusher', input: { retry: context.retry } }) });
+      enqueue.assign({ pusher: ({ spawn }) => spawn('pusher', { id: 'pusher', input: { page: context.page, retry: context.retry } }) });
     }),
 
     toPusher: sendTo(({ context }) => context.pusher!, (_, event: PusherEvent) => event),
@@ -396,8 +396,11 @@ export const roomMachine = setup({
     connection: 'DISCONNECTED',
   }),
   initial: 'idle',
+  invoke: { id: 'playerContexts', src: 'playerContexts', input: ({ context }) => ({ page: context.page }) },
   // What holds in every state. States below override an event when they mean something else by it.
   on: {
+    // WeChat shows the mini-program again: a pusher it had suspended (5000) pushes again.
+    APP_SHOWN: { guard: 'hasPusher', actions: { type: 'toPusher', params: { type: 'APP_SHOWN' } } },
     CREATE_PUSHER: [
       {
         guard: ({ event }) => checkPusherAttributes(event.attributes ?? {}) !== null,
@@ -582,6 +585,8 @@ export const roomMachine = setup({
               actions: ['leaveLocally', emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message }))],
             },
             EXIT_ROOM: { target: 'exiting', actions: 'leaveLocally' },
+            // 1021 can come before 1018 too: the pusher must enter again either way.
+            REENTER_REQUIRED: { actions: { type: 'toPusher', params: { type: 'RESTART' } } },
           },
         },
         inRoom: {
@@ -633,7 +638,7 @@ export const roomMachine = setup({
                     },
                     /** WeChat hung the mini-program up (5000); waits, without a deadline, for the app to show again. */
                     suspended: {
-                      on: { APP_SHOWN: { target: 'network', actions: { type: 'toPusher', params: { type: 'RESTART' } } } },
+                      on: { APP_SHOWN: { target: 'network', actions: { type: 'toPusher', params: { type: 'APP_SHOWN' } } } },
                     },
                   },
                 },

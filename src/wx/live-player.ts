@@ -1,8 +1,10 @@
 // <live-player> contexts, one per remote stream. Players are many (up to 8 visible, more in a live room),
 // so they are reached through plain functions the player machine calls as actions rather than an invoked
 // actor each: an invoked actor per player doubled a player's heap in measurement (2.6 KB -> 4.6 KB).
-// The registry is keyed by page so two pages with the same player id never share a context.
+// The registry is keyed by page so two pages with the same player id never share a context, and remembers
+// which players were asked for media, so everything still playing can be stopped when the room goes.
 
+import { fromCallback, type EventObject } from 'xstate';
 import { logger } from '../log';
 import { asWxInstance, hasWx, type PageHost, type WxCallbacks } from './host';
 
@@ -12,33 +14,54 @@ export type PlayerContextMethod =
 
 type LivePlayerContextLike = { [method in PlayerContextMethod]?: (options?: WxCallbacks) => void };
 
-const contextsByPage = new WeakMap<PageHost, Map<string, LivePlayerContextLike>>();
+interface Entry {
+  context: LivePlayerContextLike | null;
+  /** Media was asked for (by the page's attributes or play()): leaving must stop this player. */
+  active: boolean;
+}
+
+const entriesByPage = new WeakMap<PageHost, Map<string, Entry>>();
 /** Stand-in key for actors created without a page (the statechart API used outside a page). */
 const NO_PAGE: PageHost = {};
 
-function contextFor(page: PageHost | undefined, id: string, create: boolean): LivePlayerContextLike | null {
+function entryFor(page: PageHost | undefined, id: string): Entry {
   const key = page ?? NO_PAGE;
-  let contexts = contextsByPage.get(key);
-  const existing = contexts?.get(id);
-  if (existing || !create || !hasWx()) return existing ?? null;
-  const created = wx.createLivePlayerContext(id, asWxInstance(page)) as unknown as LivePlayerContextLike;
-  if (!contexts) {
-    contexts = new Map();
-    contextsByPage.set(key, contexts);
+  let entries = entriesByPage.get(key);
+  if (!entries) {
+    entries = new Map();
+    entriesByPage.set(key, entries);
   }
-  contexts.set(id, created);
-  return created;
+  let entry = entries.get(id);
+  if (!entry) {
+    entry = { context: null, active: false };
+    entries.set(id, entry);
+  }
+  return entry;
+}
+
+function contextOf(page: PageHost | undefined, entry: Entry, id: string): LivePlayerContextLike | null {
+  if (entry.context === null && hasWx()) {
+    entry.context = wx.createLivePlayerContext(id, asWxInstance(page)) as unknown as LivePlayerContextLike;
+  }
+  return entry.context;
+}
+
+/** The player is asked for media; it must be stopped when it is released. */
+export function markPlayerActive(page: PageHost | undefined, id: string): void {
+  entryFor(page, id).active = true;
 }
 
 /** Run one LivePlayerContext method; a missing context or method fails through the page's own `fail`. */
 export function callPlayerContext(page: PageHost | undefined, id: string, method: PlayerContextMethod, options: WxCallbacks = {}): void {
-  const context = contextFor(page, id, true);
+  const entry = entryFor(page, id);
+  const context = contextOf(page, entry, id);
   const fn = context?.[method];
   if (typeof fn !== 'function') {
     logger.warn(`LivePlayerContext.${method} is not available for player ${id}`);
     options.fail?.({ errMsg: `${method}:fail not available` });
     return;
   }
+  if (method === 'play' || method === 'resume') entry.active = true;
   try {
     fn.call(context, options);
   } catch (error) {
@@ -47,15 +70,29 @@ export function callPlayerContext(page: PageHost | undefined, id: string, method
   }
 }
 
-/** Stop the player (when it ever played) and forget its context; called before a player actor is stopped. */
-export function releasePlayerContext(page: PageHost | undefined, id: string, wasPlaying: boolean): void {
-  const context = contextFor(page, id, wasPlaying);
-  if (wasPlaying && context?.stop) {
-    try {
-      context.stop({});
-    } catch (error) {
-      logger.warn(`LivePlayerContext.stop threw while releasing ${id}`, error);
-    }
+/** Stop the player if it was active and forget it; called before a player actor is stopped. */
+export function releasePlayerContext(page: PageHost | undefined, id: string): void {
+  const entries = entriesByPage.get(page ?? NO_PAGE);
+  const entry = entries?.get(id);
+  if (!entry) return;
+  entries!.delete(id);
+  if (!entry.active) return;
+  const context = contextOf(page, entry, id);
+  try {
+    context?.stop?.({});
+  } catch (error) {
+    logger.warn(`LivePlayerContext.stop threw while releasing ${id}`, error);
   }
-  contextsByPage.get(page ?? NO_PAGE)?.delete(id);
 }
+
+/** Release every player of a page. */
+export function releaseAllPlayerContexts(page: PageHost | undefined): void {
+  const entries = entriesByPage.get(page ?? NO_PAGE);
+  for (const id of [...(entries?.keys() ?? [])]) releasePlayerContext(page, id);
+}
+
+/**
+ * Lives as long as the room actor: when the actor is stopped (a page's onUnload, destroy()), XState runs no
+ * exit actions, but it does clean up invoked actors, and this one stops every player still playing.
+ */
+export const playerContextsKeeper = fromCallback<EventObject, { page?: PageHost }>(({ input }) => () => releaseAllPlayerContexts(input.page));

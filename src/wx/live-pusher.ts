@@ -4,7 +4,7 @@
 
 import { fromCallback } from 'xstate';
 import { logger } from '../log';
-import { hasWx, type WxCallbacks } from './host';
+import { hasWx, type PageHost, type WxCallbacks } from './host';
 
 /** Methods of LivePusherContext the SDK forwards. */
 export type PusherContextMethod =
@@ -26,13 +26,16 @@ type LivePusherContextLike = { [method in PusherContextMethod]?: (options?: WxCa
 
 const STARTING: ReadonlySet<PusherContextMethod> = new Set(['start', 'resume', 'startPreview']);
 
-export const livePusherContext = fromCallback<PusherContextCommand, Record<string, never> | undefined, PusherContextEvent>(
-  ({ sendBack, receive }) => {
+export const livePusherContext = fromCallback<PusherContextCommand, { page?: PageHost } | undefined, PusherContextEvent>(
+  ({ input, sendBack, receive }) => {
     let context: LivePusherContextLike | null = null;
     let started = false;
 
     const contextOrNull = (): LivePusherContextLike | null => {
-      if (context === null && hasWx()) context = wx.createLivePusherContext() as unknown as LivePusherContextLike;
+      // WeChat takes no argument (one pusher per page) and ignores one; trtc-wx passes the page too, and so do
+      // we: it lets a headless runtime with several pages in one process find the right <live-pusher>.
+      const create = wx.createLivePusherContext as unknown as (page?: PageHost) => LivePusherContextLike;
+      if (context === null && hasWx()) context = create(input?.page);
       return context;
     };
 
@@ -62,9 +65,11 @@ export const livePusherContext = fromCallback<PusherContextCommand, Record<strin
     };
 
     const release = (): void => {
-      if (!started || !context?.stop) return;
+      // An autopush pusher was started by the tag itself: the context may not exist yet, but must stop it.
+      const target = started ? contextOrNull() : null;
+      if (!target?.stop) return;
       try {
-        context.stop({});
+        target.stop({});
       } catch (error) {
         logger.warn('LivePusherContext.stop threw while releasing', error);
       }

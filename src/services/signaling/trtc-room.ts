@@ -48,11 +48,11 @@ export function componentOf(tuiScene: unknown): number {
 
 /**
  * The url that makes <live-pusher> enter a TRTC room. Same parameter names, order and defaults as trtc-wx,
- * so Tencent's backend sees exactly what it sees from trtc-wx. Values were validated by checkEnterParams;
- * only strRoomID can hold url-reserved characters, and it is percent-encoded.
+ * so Tencent's backend sees exactly what it sees from trtc-wx: values go in as they are (checkEnterParams
+ * already refused the characters that would end a query value: & = ? # and space).
  */
 export function buildRoomUrl(params: RoomParams, component = 1): string {
-  const room = params.strRoomID !== null ? `&strroomid=${encodeURIComponent(params.strRoomID)}` : `&roomid=${params.roomID}`;
+  const room = params.strRoomID !== null ? `&strroomid=${params.strRoomID}` : `&roomid=${params.roomID}`;
   // TRTC's url knows 'videocall', 'audiocall' and 'live'; the seed's 'rtc' is its videocall.
   const appscene = params.scene === 'rtc' ? 'videocall' : params.scene;
   return (
