@@ -130,7 +130,7 @@ describe('after the grace period', () => {
   let h: Harness;
   let keepAlive: NodeJS.Timeout[] = [];
   beforeAll(async () => {
-    h = await startHarness({ graceMs: 150, heartbeatIntervalMs: 200 });
+    h = await startHarness({ graceMs: 150, heartbeatIntervalMs: 300 });
   });
   afterEach(async () => {
     for (const timer of keepAlive) clearInterval(timer);
@@ -143,7 +143,7 @@ describe('after the grace period', () => {
 
   /** The heartbeat is short here: clients that must stay ping like the SDK does. */
   function heartbeat(client: TestClient): void {
-    keepAlive.push(setInterval(() => void client.request({ type: 'ping' }).catch(() => undefined), 50));
+    keepAlive.push(setInterval(() => void client.request({ type: 'ping' }).catch(() => undefined), 60));
   }
 
   test('the user leaves with reason timeout and its streams go; the token is dead', async () => {

@@ -1,0 +1,242 @@
+// The dev server's configuration: documented development defaults, overridden by WXRTC_* environment
+// variables, overridden by command-line flags. Nothing else in server/ reads process.env or argv.
+
+import { parseArgs } from 'node:util';
+import { HEARTBEAT_INTERVAL_MS, LIMITS, RESUME_GRACE_MS } from '../src/services/signaling/protocol';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+/** Room limits the store enforces atomically (see store/room-store.ts). */
+export interface RoomLimits {
+  visibleUsersPerRoom: number;
+  silentUsersPerRoom: number;
+  subscriptionsPerUser: number;
+  androidSubscriptionWarningAt: number;
+  rtcUsersPerRoom: number;
+  liveAnchorsPerRoom: number;
+}
+
+export interface RateLimitConfig {
+  /** Tokens added per second (sustained messages per second). */
+  perSecond: number;
+  /** Bucket size (messages accepted in a burst). */
+  burst: number;
+  /**
+   * Refused messages decay at `perSecond`; when the backlog of refusals passes this, the socket is closed
+   * (1008). A client slightly over the rate only sees RATE_LIMITED; a flood gets disconnected.
+   */
+  abuseThreshold: number;
+}
+
+export interface ServerConfig {
+  host: string;
+  /** Signaling (websocket) and HTTP share this port; 0 picks an ephemeral one. */
+  port: number;
+  rtmpPort: number;
+  sdkAppID: number;
+  /** The TLS-Sig-API v2 secret key userSigs are signed with. */
+  secret: string;
+  adminKey: string;
+  webhookUrl: string | null;
+  webhookSecret: string;
+  /** Send webhooks for every session, not only those that set a business id. */
+  webhookAll: boolean;
+  webhookMaxAttempts: number;
+  webhookBaseDelayMs: number;
+  webhookTimeoutMs: number;
+  webhookQueueLimit: number;
+  /** Signs RTMP push/pull urls (the media server verifies them with the same secret). */
+  mediaSecret: string;
+  /** Base of RTMP urls; null = rtmp://<host>:<rtmpPort>/live. */
+  mediaBaseUrl: string | null;
+  /** How long a minted RTMP url is valid. */
+  urlTtlSec: number;
+  heartbeatIntervalMs: number;
+  graceMs: number;
+  /** Notifications kept per session so a resume can replay what it missed. */
+  resumeBufferSize: number;
+  rateLimit: RateLimitConfig;
+  /** A socket whose unsent data grows past this is a slow consumer and is disconnected. */
+  maxBufferedBytes: number;
+  limits: RoomLimits;
+  reportsMaxBodyBytes: number;
+  reportsMaxBatches: number;
+  /** Validity of userSigs the dev tools mint (`npm run usersig`, DevServer.genUserSig). */
+  userSigExpireSec: number;
+  logLevel: LogLevel;
+}
+
+/**
+ * Development defaults. They are public on purpose (anyone can mint a userSig for a dev server), so a server
+ * reachable from elsewhere must be started with its own --secret and --admin-key.
+ */
+export const DEV_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 8787,
+  rtmpPort: 1935,
+  sdkAppID: 1400000000,
+  secret: 'wxrtc-development-secret-do-not-use-in-production',
+  adminKey: 'wxrtc-dev-admin-key',
+  webhookSecret: 'wxrtc-dev-webhook-secret',
+  mediaSecret: 'wxrtc-dev-media-secret',
+  userSigExpireSec: 7 * 24 * 3600,
+});
+
+export function defaultConfig(): ServerConfig {
+  return {
+    host: DEV_DEFAULTS.host,
+    port: DEV_DEFAULTS.port,
+    rtmpPort: DEV_DEFAULTS.rtmpPort,
+    sdkAppID: DEV_DEFAULTS.sdkAppID,
+    secret: DEV_DEFAULTS.secret,
+    adminKey: DEV_DEFAULTS.adminKey,
+    webhookUrl: null,
+    webhookSecret: DEV_DEFAULTS.webhookSecret,
+    webhookAll: false,
+    webhookMaxAttempts: 5,
+    webhookBaseDelayMs: 500,
+    webhookTimeoutMs: 5_000,
+    webhookQueueLimit: 10_000,
+    mediaSecret: DEV_DEFAULTS.mediaSecret,
+    mediaBaseUrl: null,
+    urlTtlSec: 24 * 3600,
+    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    graceMs: RESUME_GRACE_MS,
+    resumeBufferSize: 256,
+    rateLimit: { perSecond: 50, burst: 100, abuseThreshold: 200 },
+    maxBufferedBytes: 1024 * 1024,
+    limits: {
+      visibleUsersPerRoom: LIMITS.visibleUsersPerRoom,
+      silentUsersPerRoom: LIMITS.silentUsersPerRoom,
+      subscriptionsPerUser: LIMITS.subscriptionsPerUser,
+      androidSubscriptionWarningAt: LIMITS.androidSubscriptionWarningAt,
+      rtcUsersPerRoom: LIMITS.rtcUsersPerRoom,
+      liveAnchorsPerRoom: LIMITS.liveAnchorsPerRoom,
+    },
+    reportsMaxBodyBytes: 64 * 1024,
+    reportsMaxBatches: 500,
+    userSigExpireSec: DEV_DEFAULTS.userSigExpireSec,
+    logLevel: 'info',
+  };
+}
+
+/** Options of startDevServer: any config field, limits and rate limit may be given in part. */
+export type ServerConfigInput = Partial<Omit<ServerConfig, 'limits' | 'rateLimit'>> & {
+  limits?: Partial<RoomLimits>;
+  rateLimit?: Partial<RateLimitConfig>;
+};
+
+export function resolveConfig(input: ServerConfigInput = {}, base: ServerConfig = defaultConfig()): ServerConfig {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ServerConfigInput;
+  const config: ServerConfig = {
+    ...base,
+    ...defined,
+    limits: { ...base.limits, ...input.limits },
+    rateLimit: { ...base.rateLimit, ...input.rateLimit },
+  };
+  validateConfig(config);
+  return config;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function validateConfig(c: ServerConfig): void {
+  const positiveInt = (name: string, v: number, min = 1) => {
+    if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`${name} must be an integer >= ${min} (got ${String(v)})`);
+  };
+  if (!Number.isSafeInteger(c.port) || c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0..65535 (got ${c.port})`);
+  if (!Number.isSafeInteger(c.rtmpPort) || c.rtmpPort < 0 || c.rtmpPort > 65535) throw new ConfigError(`rtmpPort must be 0..65535 (got ${c.rtmpPort})`);
+  positiveInt('sdkAppID', c.sdkAppID);
+  positiveInt('heartbeatIntervalMs', c.heartbeatIntervalMs);
+  positiveInt('graceMs', c.graceMs, 0);
+  positiveInt('urlTtlSec', c.urlTtlSec);
+  positiveInt('resumeBufferSize', c.resumeBufferSize);
+  positiveInt('webhookMaxAttempts', c.webhookMaxAttempts);
+  positiveInt('userSigExpireSec', c.userSigExpireSec);
+  if (!c.secret) throw new ConfigError('secret must not be empty');
+  if (!c.adminKey) throw new ConfigError('adminKey must not be empty');
+  if (!c.mediaSecret) throw new ConfigError('mediaSecret must not be empty');
+  if (c.webhookUrl !== null && !/^https?:\/\//.test(c.webhookUrl)) throw new ConfigError(`webhookUrl must be an http(s) url (got ${c.webhookUrl})`);
+  if (c.rateLimit.perSecond <= 0 || c.rateLimit.burst < 1) throw new ConfigError('rateLimit needs perSecond > 0 and burst >= 1');
+}
+
+/** Flags and the environment variable behind each. */
+export const CLI_OPTIONS = {
+  host: { flag: 'host', env: 'WXRTC_HOST', help: 'interface to listen on' },
+  port: { flag: 'port', env: 'WXRTC_PORT', help: 'signaling + HTTP port (0 = ephemeral)' },
+  rtmpPort: { flag: 'rtmp-port', env: 'WXRTC_RTMP_PORT', help: 'RTMP port put into push/pull urls' },
+  secret: { flag: 'secret', env: 'WXRTC_SECRET', help: 'userSig secret key (TLS-Sig-API v2)' },
+  sdkAppID: { flag: 'sdkappid', env: 'WXRTC_SDKAPPID', help: 'sdkAppID userSigs must be issued for' },
+  adminKey: { flag: 'admin-key', env: 'WXRTC_ADMIN_KEY', help: 'key for the admin API (header x-admin-key)' },
+  webhookUrl: { flag: 'webhook-url', env: 'WXRTC_WEBHOOK_URL', help: 'where room/user/stream callbacks are POSTed' },
+  webhookSecret: { flag: 'webhook-secret', env: 'WXRTC_WEBHOOK_SECRET', help: 'HMAC-SHA256 key of x-wxrtc-signature' },
+  webhookAll: { flag: 'webhook-all', env: 'WXRTC_WEBHOOK_ALL', help: 'send callbacks for sessions without a business id too' },
+  mediaSecret: { flag: 'media-secret', env: 'WXRTC_MEDIA_SECRET', help: 'key that signs RTMP urls' },
+  mediaBaseUrl: { flag: 'media-base', env: 'WXRTC_MEDIA_BASE', help: 'base of RTMP urls (default rtmp://<host>:<rtmp-port>/live)' },
+  graceMs: { flag: 'grace-ms', env: 'WXRTC_GRACE_MS', help: 'how long a dropped session can be resumed' },
+  heartbeatIntervalMs: { flag: 'heartbeat-ms', env: 'WXRTC_HEARTBEAT_MS', help: 'client ping interval; 3 missed = dropped' },
+  logLevel: { flag: 'log-level', env: 'WXRTC_LOG_LEVEL', help: 'debug | info | warn | error | silent' },
+} as const;
+
+type CliKey = keyof typeof CLI_OPTIONS;
+const NUMERIC: ReadonlySet<CliKey> = new Set<CliKey>(['port', 'rtmpPort', 'sdkAppID', 'graceMs', 'heartbeatIntervalMs']);
+const BOOLEAN: ReadonlySet<CliKey> = new Set<CliKey>(['webhookAll']);
+const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error', 'silent']);
+
+function convert(key: CliKey, raw: string | boolean, source: string): unknown {
+  if (BOOLEAN.has(key)) return raw === true || raw === '1' || raw === 'true' || raw === 'yes';
+  const text = String(raw);
+  if (NUMERIC.has(key)) {
+    if (!/^\d+$/.test(text)) throw new ConfigError(`${source} must be a non-negative integer (got ${JSON.stringify(text)})`);
+    return Number(text);
+  }
+  if (key === 'logLevel' && !LOG_LEVELS.has(text)) throw new ConfigError(`${source} must be one of ${[...LOG_LEVELS].join(', ')}`);
+  return text;
+}
+
+/** Read WXRTC_* variables into config input (unset and empty variables are ignored). */
+export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
+  const input: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(CLI_OPTIONS) as Array<[CliKey, (typeof CLI_OPTIONS)[CliKey]]>) {
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== '') input[key] = convert(key, raw, spec.env);
+  }
+  return input as ServerConfigInput;
+}
+
+export interface CliResult {
+  config: ServerConfig;
+  help: boolean;
+}
+
+/** Parse the server's command line on top of the environment and the defaults. */
+export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliResult {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [key, spec] of Object.entries(CLI_OPTIONS) as Array<[CliKey, (typeof CLI_OPTIONS)[CliKey]]>) {
+    options[spec.flag] = { type: BOOLEAN.has(key) ? 'boolean' : 'string' };
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const input: Record<string, unknown> = { ...configFromEnv(env) };
+  for (const [key, spec] of Object.entries(CLI_OPTIONS) as Array<[CliKey, (typeof CLI_OPTIONS)[CliKey]]>) {
+    const raw = values[spec.flag];
+    if (raw !== undefined) input[key] = convert(key, raw, `--${spec.flag}`);
+  }
+  return { config: resolveConfig(input as ServerConfigInput), help: values.help === true };
+}
+
+export function cliHelp(): string {
+  const d = defaultConfig();
+  const rows = (Object.entries(CLI_OPTIONS) as Array<[CliKey, (typeof CLI_OPTIONS)[CliKey]]>).map(([key, spec]) => {
+    const value = d[key];
+    const shown = value === null ? '(none)' : typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+    return `  --${spec.flag.padEnd(15)} ${spec.env.padEnd(22)} ${spec.help}; default ${shown}`;
+  });
+  return ['Usage: npm run server -- [flags]   (flags override WXRTC_* environment variables)', '', ...rows].join('\n');
+}

@@ -1,0 +1,179 @@
+// startDevServer: wires config, store, media plane, room logic, signaling, webhooks, reports and HTTP into one
+// running server and hands back its urls and a close(). Composable on purpose: it installs no signal
+// handlers and prints nothing, so main.ts, the demo and tests can each start one (or several).
+
+import type { AddressInfo } from 'node:net';
+import { PROTOCOL_VERSION } from '../src/services/signaling/protocol';
+import { resolveConfig, type ServerConfig, type ServerConfigInput } from './config';
+import { createHttpServer, REPORTS_PATH } from './http';
+import { createLogger, type Logger } from './log';
+import { noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
+import { MediaUrls } from './media-urls';
+import { ReportStore } from './reports';
+import { RoomService, type RoomEvent } from './rooms';
+import { SessionRegistry } from './sessions';
+import { SIGNALING_PATH, SignalingServer } from './signaling';
+import { MemoryRoomStore } from './store/memory-store';
+import type { RoomStore } from './store/room-store';
+import { genUserSig } from './usersig';
+import { WebhookQueue } from './webhooks';
+
+export interface DevServerOptions extends ServerConfigInput {
+  /** Room state; defaults to the in-memory store. Closed with the server. */
+  store?: RoomStore;
+  /** Builds the media plane from the url signer; defaults to "no media server". */
+  mediaPlane?: MediaPlaneFactory;
+  /** Where log lines go; defaults to stderr at config.logLevel (startDevServer defaults the level to 'warn'). */
+  logger?: Logger;
+  /** Also called with every room event (the inspector, the demo); must not throw or block. */
+  onRoomEvent?: (event: RoomEvent) => void;
+}
+
+export interface DevServer {
+  /** http://host:port — reports, admin API, status. The mini-program's request domain. */
+  readonly httpUrl: string;
+  /** ws://host:port/v1/signaling — the websocket driver's url. The mini-program's socket domain. */
+  readonly wsUrl: string;
+  readonly host: string;
+  readonly port: number;
+  /** Base of the RTMP urls handed out (rtmp://host:rtmpPort/live). */
+  readonly rtmpBaseUrl: string;
+  readonly sdkAppID: number;
+  readonly config: Readonly<ServerConfig>;
+  readonly store: RoomStore;
+  readonly media: MediaPlane;
+  readonly urls: MediaUrls;
+  readonly rooms: RoomService;
+  readonly webhooks: WebhookQueue;
+  readonly reports: ReportStore;
+  /** A userSig this server accepts, for `userID` (expireSec defaults to config.userSigExpireSec). */
+  genUserSig(userID: string, expireSec?: number): string;
+  /** Stop accepting, close every socket (1001), drop pending webhooks, stop timers. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const { store: givenStore, mediaPlane, logger, onRoomEvent, ...configInput } = options;
+  const config = resolveConfig({ logLevel: 'warn', ...configInput });
+  const log = logger ?? createLogger(config.logLevel);
+  const store = givenStore ?? new MemoryRoomStore();
+  const sessions = new SessionRegistry();
+  const webhooks = new WebhookQueue(
+    {
+      url: config.webhookUrl,
+      secret: config.webhookSecret,
+      sdkAppID: config.sdkAppID,
+      sendAll: config.webhookAll,
+      maxAttempts: config.webhookMaxAttempts,
+      baseDelayMs: config.webhookBaseDelayMs,
+      timeoutMs: config.webhookTimeoutMs,
+      queueLimit: config.webhookQueueLimit,
+    },
+    log,
+  );
+  const reports = new ReportStore(config.reportsMaxBatches);
+  const rtmpBaseUrl = config.mediaBaseUrl ?? `rtmp://${urlHost(config.host)}:${config.rtmpPort}/live`;
+  const urls = new MediaUrls({ secret: config.mediaSecret, baseUrl: rtmpBaseUrl, ttlSec: config.urlTtlSec });
+  const media = (mediaPlane ?? noMediaPlane)({ urls, log });
+  const rooms = new RoomService({
+    config,
+    store,
+    sessions,
+    urls,
+    media,
+    log,
+    onEvent: (event) => {
+      webhooks.push(event);
+      onRoomEvent?.(event);
+    },
+  });
+  const signaling = new SignalingServer({ config, rooms, log });
+
+  let httpUrl = '';
+  let wsUrl = '';
+  const http = createHttpServer({
+    config,
+    signaling,
+    reports,
+    admin: { adminKey: config.adminKey, rooms, store, media, webhooks },
+    log,
+    describe: () => ({
+      name: 'wxrtc-dev-server',
+      protocol: PROTOCOL_VERSION,
+      sdkAppID: config.sdkAppID,
+      signaling: wsUrl,
+      reports: `${httpUrl}${REPORTS_PATH}`,
+      admin: `${httpUrl}/admin/rooms`,
+      rtmp: rtmpBaseUrl,
+      media: media.name,
+      connections: signaling.connectionCount,
+    }),
+  });
+
+  await media.start(rooms);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await media.close();
+    throw error;
+  }
+  http.on('error', (error) => log.error('http server error', error));
+  const port = (http.address() as AddressInfo).port;
+  httpUrl = `http://${urlHost(config.host)}:${port}`;
+  wsUrl = `ws://${urlHost(config.host)}:${port}${SIGNALING_PATH}`;
+  log.info(`listening on ${httpUrl} (signaling ${wsUrl})`);
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+      rooms.close();
+      await signaling.close();
+      http.closeAllConnections();
+      await httpClosed;
+      await webhooks.close();
+      await media.close();
+      await store.close();
+    })();
+    return closing;
+  };
+
+  return {
+    httpUrl,
+    wsUrl,
+    host: config.host,
+    port,
+    rtmpBaseUrl,
+    sdkAppID: config.sdkAppID,
+    config,
+    store,
+    media,
+    urls,
+    rooms,
+    webhooks,
+    reports,
+    genUserSig: (userID, expireSec = config.userSigExpireSec) => genUserSig({ sdkAppID: config.sdkAppID, secret: config.secret, userID, expireSec }),
+    close,
+  };
+}
+
+/** IPv6 literals need brackets in urls. */
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export { DEV_DEFAULTS, defaultConfig, type ServerConfig } from './config';
+export type { MediaPlane, MediaPlaneFactory, MediaPlaneListener } from './media-plane';
+export { NoMediaPlane } from './media-plane';
+export { MediaUrls, parseStreamName, streamNameOf } from './media-urls';
+export type { RoomEvent } from './rooms';
+export type { RoomStore } from './store/room-store';
+export { MemoryRoomStore } from './store/memory-store';
+export { genUserSig, verifyUserSig } from './usersig';
+export { verifyWebhookSignature, signWebhookBody } from './webhooks';

@@ -1,0 +1,124 @@
+// Minting and verifying the signed, expiring RTMP urls signaling hands out. Signaling mints; the media
+// server (media-plane.ts) verifies the same urls with the same secret, so neither trusts the other's input.
+//
+// Url form:  <base>/<streamName>?gen=<generation>&expires=<unix seconds>&sign=<hex>
+//   base        rtmp://<host>:<rtmpPort>/live   (one path segment: the RTMP "app")
+//   streamName  <base64url(roomKey)>.<base64url(userID)>.<main|aux>   ('.' is outside base64url's alphabet)
+//   sign        hex HMAC-SHA256(mediaSecret, "<push|pull>\n/<app>/<streamName>\n<gen>\n<expires>")
+// The kind is signed but not written in the url: the RTMP server knows whether a client publishes or plays,
+// so a pull url can never be used to push.
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { StreamTypeWire } from '../src/services/signaling/protocol';
+
+export type MediaUrlKind = 'push' | 'pull';
+
+/** Which stream a url is for. roomKey is the namespaced key ('n:1234', 's:abc'). */
+export interface StreamAddress {
+  roomKey: string;
+  userID: string;
+  streamType: StreamTypeWire;
+}
+
+export interface MintedUrl {
+  url: string;
+  /** Unix seconds. */
+  expiresAt: number;
+  generation: number;
+  streamName: string;
+}
+
+export type UrlCheck =
+  | { ok: true; address: StreamAddress; streamName: string; generation: number; expiresAt: number }
+  | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' | 'stale-generation' };
+
+export interface MediaUrlOptions {
+  secret: string;
+  /** rtmp://host:port/app */
+  baseUrl: string;
+  ttlSec: number;
+}
+
+const b64u = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+const fromB64u = (text: string): string | null => {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
+  const decoded = Buffer.from(text, 'base64url').toString('utf8');
+  // Reject non-canonical encodings so one stream has exactly one name.
+  return b64u(decoded) === text ? decoded : null;
+};
+
+export function streamNameOf(address: StreamAddress): string {
+  return `${b64u(address.roomKey)}.${b64u(address.userID)}.${address.streamType}`;
+}
+
+export function parseStreamName(name: string): StreamAddress | null {
+  const parts = name.split('.');
+  if (parts.length !== 3) return null;
+  const [room, user, streamType] = parts as [string, string, string];
+  if (streamType !== 'main' && streamType !== 'aux') return null;
+  const roomKey = fromB64u(room);
+  const userID = fromB64u(user);
+  if (roomKey === null || userID === null) return null;
+  return { roomKey, userID, streamType };
+}
+
+export class MediaUrls {
+  readonly baseUrl: string;
+  /** '/live' */
+  readonly appPath: string;
+  readonly ttlSec: number;
+  private readonly secret: string;
+
+  constructor(options: MediaUrlOptions) {
+    const base = options.baseUrl.replace(/\/+$/, '');
+    const parsed = new URL(base);
+    if (!/^\/[^/]+$/.test(parsed.pathname)) throw new Error(`media base url must be <scheme>://host[:port]/<app> (got ${options.baseUrl})`);
+    this.baseUrl = base;
+    this.appPath = parsed.pathname;
+    this.ttlSec = options.ttlSec;
+    this.secret = options.secret;
+  }
+
+  mint(kind: MediaUrlKind, address: StreamAddress, generation: number, nowSec = unixNow()): MintedUrl {
+    const streamName = streamNameOf(address);
+    const expiresAt = nowSec + this.ttlSec;
+    const sign = this.sign(kind, streamName, generation, expiresAt);
+    return { url: `${this.baseUrl}/${streamName}?gen=${generation}&expires=${expiresAt}&sign=${sign}`, expiresAt, generation, streamName };
+  }
+
+  /** Verify a full url, as a client would present it. */
+  verifyUrl(kind: MediaUrlKind, url: string, options: { nowSec?: number; generation?: number } = {}): UrlCheck {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return { ok: false, reason: 'malformed' };
+    }
+    const slash = parsed.pathname.lastIndexOf('/');
+    if (slash <= 0 || parsed.pathname.slice(0, slash) !== this.appPath) return { ok: false, reason: 'malformed' };
+    return this.verify(kind, parsed.pathname.slice(slash + 1), Object.fromEntries(parsed.searchParams), options);
+  }
+
+  /**
+   * Verify what an RTMP server sees on publish/play: the stream name and its query parameters
+   * (node-media-server gives both). The app must already have been checked against appPath.
+   */
+  verify(kind: MediaUrlKind, streamName: string, query: Readonly<Record<string, unknown>>, options: { nowSec?: number; generation?: number } = {}): UrlCheck {
+    const address = parseStreamName(streamName);
+    const gen = typeof query.gen === 'string' && /^\d+$/.test(query.gen) ? Number(query.gen) : null;
+    const expires = typeof query.expires === 'string' && /^\d+$/.test(query.expires) ? Number(query.expires) : null;
+    const sign = typeof query.sign === 'string' && /^[0-9a-f]{64}$/.test(query.sign) ? query.sign : null;
+    if (!address || gen === null || expires === null || sign === null) return { ok: false, reason: 'malformed' };
+    const expected = Buffer.from(this.sign(kind, streamName, gen, expires), 'hex');
+    if (!timingSafeEqual(expected, Buffer.from(sign, 'hex'))) return { ok: false, reason: 'bad-signature' };
+    if (expires < (options.nowSec ?? unixNow())) return { ok: false, reason: 'expired' };
+    if (options.generation !== undefined && gen !== options.generation) return { ok: false, reason: 'stale-generation' };
+    return { ok: true, address, streamName, generation: gen, expiresAt: expires };
+  }
+
+  private sign(kind: MediaUrlKind, streamName: string, generation: number, expiresAt: number): string {
+    return createHmac('sha256', this.secret).update(`${kind}\n${this.appPath}/${streamName}\n${generation}\n${expiresAt}`).digest('hex');
+  }
+}
+
+export const unixNow = (): number => Math.floor(Date.now() / 1000);

@@ -1,0 +1,63 @@
+// Client event reports (volc 3.1.0; src/services/reporter.ts sends them): batches are checked and kept in a
+// bounded in-memory ring, for tests and the inspector. Nothing is forwarded anywhere.
+
+export interface ReportBatch {
+  receivedAt: number;
+  /** null when the client reported before it entered a room (the reporter does not know it yet). */
+  sdkAppID: number | null;
+  userID: string | null;
+  roomID: string | null;
+  events: Array<Record<string, unknown>>;
+}
+
+export type BatchCheck = { ok: true; batch: ReportBatch } | { ok: false; message: string };
+
+const MAX_EVENTS_PER_BATCH = 1000;
+
+export function validateReportBatch(body: unknown, receivedAt = Date.now()): BatchCheck {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, message: 'the body must be a JSON object' };
+  const b = body as Record<string, unknown>;
+  const sdkAppID = b.sdkAppID ?? null;
+  if (sdkAppID !== null && (!Number.isSafeInteger(sdkAppID) || (sdkAppID as number) <= 0)) return { ok: false, message: 'sdkAppID must be a positive integer or null' };
+  const userID = b.userID ?? null;
+  if (userID !== null && (typeof userID !== 'string' || userID.length === 0 || userID.length > 32)) return { ok: false, message: 'userID must be 1..32 characters or null' };
+  const roomID = b.roomID ?? null;
+  if (roomID !== null && (typeof roomID !== 'string' || roomID.length > 64)) return { ok: false, message: 'roomID must be a string of up to 64 characters or null' };
+  if (!Array.isArray(b.events) || b.events.length === 0) return { ok: false, message: 'events must be a non-empty array' };
+  if (b.events.length > MAX_EVENTS_PER_BATCH) return { ok: false, message: `at most ${MAX_EVENTS_PER_BATCH} events per batch` };
+  for (const [i, e] of b.events.entries()) {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return { ok: false, message: `events[${i}] must be an object` };
+    if (typeof (e as Record<string, unknown>).type !== 'string') return { ok: false, message: `events[${i}].type must be a string` };
+  }
+  return {
+    ok: true,
+    batch: { receivedAt, sdkAppID: sdkAppID as number | null, userID: userID as string | null, roomID: roomID as string | null, events: b.events as Array<Record<string, unknown>> },
+  };
+}
+
+export class ReportStore {
+  private readonly batches: ReportBatch[] = [];
+  private droppedBatches = 0;
+
+  constructor(private readonly maxBatches: number) {}
+
+  add(batch: ReportBatch): void {
+    this.batches.push(batch);
+    if (this.batches.length > this.maxBatches) {
+      this.batches.shift();
+      this.droppedBatches += 1;
+    }
+  }
+
+  list(filter: { userID?: string; sdkAppID?: number } = {}): ReportBatch[] {
+    return this.batches.filter((b) => (filter.userID === undefined || b.userID === filter.userID) && (filter.sdkAppID === undefined || b.sdkAppID === filter.sdkAppID));
+  }
+
+  get dropped(): number {
+    return this.droppedBatches;
+  }
+
+  clear(): void {
+    this.batches.length = 0;
+  }
+}
