@@ -178,10 +178,18 @@ export const pusherMachine = setup({
             START: 'waitingForUrl',
           },
         },
-        /** start() came before the url (the websocket driver gets it from the server): push once it arrives. */
+        /**
+         * start() came before the url (the websocket driver gets it from the server). Calling the context's
+         * start() when the url arrives would race the page, which has not rendered the url yet; instead the
+         * attributes carry autopush, and <live-pusher> starts by itself once the page binds the new url.
+         */
         waitingForUrl: {
           on: {
-            SET_URL: { guard: 'hasUrl', target: 'publishing', actions: ['assignUrl', 'startContext'] },
+            SET_URL: {
+              guard: 'hasUrl',
+              target: 'publishing',
+              actions: ['assignUrl', assign({ attributes: ({ context }) => ({ ...context.attributes, autopush: true }) })],
+            },
             STOP: 'idle',
           },
         },

@@ -160,9 +160,16 @@ function localKey(context: RoomContext): { userID: string; streamType: 'main' } 
   return { userID: context.params?.userID ?? '', streamType: 'main' };
 }
 
-function localMuteOf(context: RoomContext): { audio: boolean; video: boolean } {
-  const attributes = context.pusher?.getSnapshot().context.attributes;
-  return { audio: !(attributes?.enableMic ?? false), video: !(attributes?.enableCamera ?? false) };
+/**
+ * Local tracks disabled (true), from the pusher's attributes. `entering` is the ENTER_ROOM being handled:
+ * its attributes were sent to the pusher in this same step, which has not processed them yet.
+ */
+function localMuteOf(context: RoomContext, entering?: RoomEvent): { audio: boolean; video: boolean } {
+  const attributes = {
+    ...context.pusher?.getSnapshot().context.attributes,
+    ...(entering?.type === 'ENTER_ROOM' ? pusherAttributesIn(entering.params as Record<string, unknown>) : {}),
+  };
+  return { audio: attributes.enableMic !== true, video: attributes.enableCamera !== true };
 }
 
 export const roomMachine = setup({
@@ -522,11 +529,11 @@ export const roomMachine = setup({
         {
           id: 'signaling',
           src: 'signaling',
-          input: ({ context }): SignalingInput & { component: number } => ({
+          input: ({ context, event }): SignalingInput & { component: number } => ({
             params: context.params!,
             visible: context.visible,
             businessId: context.businessId,
-            localMute: localMuteOf(context),
+            localMute: localMuteOf(context, event),
             component: context.component,
           }),
         },
@@ -804,6 +811,9 @@ export const roomMachine = setup({
           entry: { type: 'toSignaling', params: { type: 'LEAVE' } },
           on: {
             EXIT_CONFIRMED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
+            // Answers still in flight when we left (a publish result) must not give the reset pusher a url.
+            LOCAL_URL_READY: {},
+            LOCAL_URL_CHANGED: {},
             // Leaving already: a kick changes nothing the page must hear about twice.
             KICKED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
             EXIT_ROOM: {},

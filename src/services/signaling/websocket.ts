@@ -67,6 +67,12 @@ class SignalingSession {
   private knownStreams = new Map<string, StreamInfo>();
   private mute: { audio: boolean; video: boolean };
   private visible: boolean;
+  /**
+   * Notifications that arrived before the join/resume answer was applied. A response and a notification
+   * can come in one read; the answer's continuation runs a microtask later, so without holding these the
+   * room (still entering) would drop news that is newer than the snapshot it is about to get.
+   */
+  private early: Notification[] = [];
 
   constructor(
     private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform'>> & { platform: Platform },
@@ -291,7 +297,15 @@ class SignalingSession {
       else pending.reject(frame.error);
       return;
     }
-    this.onNotification(frame);
+    if (this.phase === 'joined') this.onNotification(frame);
+    else if (this.phase === 'joining' || this.phase === 'reconnecting' || this.phase === 'connecting') this.early.push(frame);
+  }
+
+  /** Apply what arrived while the join/resume answer was on its way (duplicates are dropped by seq). */
+  private flushEarly(): void {
+    const early = this.early;
+    this.early = [];
+    for (const n of early) this.onNotification(n);
   }
 
   private onNotification(n: Notification): void {
@@ -387,10 +401,12 @@ class SignalingSession {
         // The server forgot us (restart, or the grace period ran out): we are back, with new urls.
         this.sendBack({ type: 'CONNECTION_RESTORED' });
         this.reconcile(result);
+        this.flushEarly();
         this.restoreMedia();
       } else {
         this.sendBack({ type: 'ENTER_SUCCEEDED' });
         this.reconcile(result);
+        this.flushEarly();
       }
     } catch (error) {
       const wire = error as WireError;
@@ -415,6 +431,7 @@ class SignalingSession {
       this.sendBack({ type: 'CONNECTION_RESTORED' });
       for (const missed of result.missed) this.onNotification(missed);
       this.reconcile(result);
+      this.flushEarly();
       if (this.publishing && result.publishUrl && result.publishUrl !== this.publishing.url) {
         this.publishing.url = result.publishUrl;
         this.sendBack({ type: 'LOCAL_URL_CHANGED', url: result.publishUrl });
