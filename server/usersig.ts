@@ -53,7 +53,10 @@ export function decodeUserSig(userSig: string): Record<string, unknown> | null {
   if (!/^[A-Za-z0-9*_-]+$/.test(userSig)) return null;
   try {
     const raw = Buffer.from(userSig.replace(/\*/g, '+').replace(/-/g, '/').replace(/_/g, '='), 'base64');
-    const parsed: unknown = JSON.parse(inflateSync(raw, { maxOutputLength: MAX_DOC_BYTES }).toString('utf8'));
+    const inflated = inflateSync(raw, { maxOutputLength: MAX_DOC_BYTES, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    // Bytes after the deflate stream are not part of the sig: refuse them, so one sig has one spelling.
+    if (inflated.engine.bytesWritten !== raw.length) return null;
+    const parsed: unknown = JSON.parse(inflated.buffer.toString('utf8'));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
     return parsed as Record<string, unknown>;
   } catch {

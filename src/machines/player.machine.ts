@@ -144,6 +144,8 @@ export const playerMachine = setup({
   states: {
     /** Announced; nothing is wanted (every published track is muted by the page). */
     idle: {
+      // Asking for media again later deserves a full retry budget, even after an earlier give-up.
+      entry: assign({ failures: 0 }),
       always: { guard: 'wantsMedia', target: 'loading' },
       on: { SET_SRC: { actions: 'assignSrc' } },
     },

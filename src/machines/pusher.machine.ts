@@ -261,6 +261,8 @@ export const pusherMachine = setup({
           },
         },
         stopped: {
+          // A start() after a stop deserves a full retry budget, even after an earlier give-up.
+          entry: assign({ failures: 0 }),
           on: {
             START: { target: 'publishing', actions: { type: 'call', params: ({ event }) => ({ method: 'start', options: event.options }) } },
             SET_URL: [{ guard: 'clearsUrl', target: 'idle', actions: 'assignUrl' }, { actions: 'assignUrl' }],

@@ -90,11 +90,12 @@ export function planStreamUpdate(state: RemoteState, update: StreamUpdate, autoS
   const video = update.video ?? existing?.video ?? false;
   const published = update.published ?? (audio || video);
 
-  // A stream announced before its user: the stream proves the user is in the room, so the user joins first.
+  // Turning off a stream never announced says nothing, not even that its user is here.
+  if (!existing && !published) return [];
+  // A stream published before its user was announced proves the user is in the room: the user joins first.
   const steps: Step[] = state.users.includes(userID) ? [] : planUsersJoined(state, [userID]);
 
   if (!existing) {
-    if (!published) return steps;
     steps.push(
       { kind: 'addStream', ...key, audio, video, url: update.url ?? '', unmute: autoSubscribe },
       { kind: 'emitStreamAdded', ...key, audio, video },

@@ -272,6 +272,43 @@ export function parseServerFrame(text: string): ServerFrame | null {
     if (!f.ok && (typeof f.error !== 'object' || f.error === null)) return null;
     return f as unknown as Response;
   }
-  if (!Number.isSafeInteger(f.seq)) return null;
+  if (!Number.isSafeInteger(f.seq) || !isWellFormedNotification(f)) return null;
   return f as unknown as Notification;
+}
+
+const KICK_REASONS: ReadonlySet<unknown> = new Set<KickReasonWire>(['kick', 'banned', 'room-disband']);
+const LEAVE_REASONS: ReadonlySet<unknown> = new Set(['leave', 'timeout', 'kicked', 'invisible']);
+
+/**
+ * Every field a notification's type promises is there with its type: the driver acts on them without
+ * further checks, so a frame that lies (an old or broken server, a proxy) is dropped here, not half-applied.
+ */
+function isWellFormedNotification(f: Record<string, unknown>): boolean {
+  const user = isNonEmptyString(f.userID, 32);
+  const stream = user && isStreamType(f.streamType);
+  switch (f.type as NotificationType) {
+    case 'user-joined':
+      return user;
+    case 'user-left':
+      return user && LEAVE_REASONS.has(f.reason);
+    case 'stream-added':
+    case 'stream-updated':
+      return stream && isBool(f.audio) && isBool(f.video);
+    case 'stream-removed':
+      return stream;
+    case 'url-updated':
+      return stream && (f.kind === 'publish' || f.kind === 'subscribe') && isNonEmptyString(f.url, 4096);
+    case 'stream-failed':
+      return stream && (f.kind === 'publish' || f.kind === 'subscribe') && Number.isSafeInteger(f.code) && typeof f.reason === 'string';
+    case 'unpublished':
+      return isStreamType(f.streamType) && typeof f.reason === 'string';
+    case 'visibility-changed':
+      return isBool(f.visible);
+    case 'kicked':
+      return KICK_REASONS.has(f.reason);
+    case 'warning':
+      return Number.isSafeInteger(f.code) && typeof f.message === 'string';
+    default:
+      return false;
+  }
 }

@@ -12,6 +12,7 @@ import { connectWxSocket, type SocketFactory, type SocketLike } from '../../wx/s
 import { currentPlatform, type Platform } from '../../wx/system';
 import {
   HEARTBEAT_INTERVAL_MS,
+  PROTOCOL_VERSION,
   REQUEST_TIMEOUT_MS,
   encodeRequest,
   parseServerFrame,
@@ -46,6 +47,19 @@ type Subscription = { userID: string; streamType: StreamType; audio: boolean; vi
 
 const streamKey = (userID: string, streamType: string): string => `${userID}\u0000${streamType}`;
 
+/** The seq of a notification frame that failed validation, or 0 when even that cannot be read. */
+function seqOf(text: string): number {
+  try {
+    const frame = JSON.parse(text) as { v?: unknown; seq?: unknown; type?: unknown } | null;
+    // Only a notification of our protocol version has a seq of ours to use up.
+    if (frame?.v !== PROTOCOL_VERSION || typeof frame.type !== 'string' || frame.type === 'response') return 0;
+    const seq = frame.seq;
+    return Number.isSafeInteger(seq) && (seq as number) > 0 ? (seq as number) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** TRTC's url scenes map onto the server's two. */
 const wireScene = (scene: string): 'rtc' | 'live' => (scene === 'live' ? 'live' : 'rtc');
 
@@ -73,6 +87,7 @@ class SignalingSession {
    * room (still entering) would drop news that is newer than the snapshot it is about to get.
    */
   private early: Notification[] = [];
+  private leaveConfirmed = false;
 
   constructor(
     private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform'>> & { platform: Platform },
@@ -286,6 +301,9 @@ class SignalingSession {
     const frame = parseServerFrame(text);
     if (!frame) {
       logger.warn(`dropped a malformed signaling frame (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
+      // Its seq, when readable, is used up all the same: a later frame repeating it is a duplicate.
+      const seq = seqOf(text);
+      if (this.phase === 'joined' && seq > this.lastSeq) this.lastSeq = seq;
       return;
     }
     if (frame.type === 'response') {
@@ -545,7 +563,9 @@ class SignalingSession {
   }
 
   private finishLeave(): void {
-    if (this.phase === 'closed') return;
+    // Confirm once, even when the session had already closed (a refused re-join): the room is waiting.
+    if (this.leaveConfirmed) return;
+    this.leaveConfirmed = true;
     this.phase = 'closed';
     this.clearTimers();
     this.closeSocket();
