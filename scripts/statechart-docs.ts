@@ -1,5 +1,6 @@
 // Turns the room, pusher and player machines into the files under statecharts/: a stable JSON of each
-// definition and a README with Mermaid diagrams. Pure (returns contents), so a test can diff it against disk.
+// definition, an SVG of each (server/inspector/chart.ts, the /inspect page's renderer) and a README with
+// Mermaid diagrams. Pure (returns contents), so a test can diff it against disk.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import type { AnyStateMachine } from 'xstate';
 import { playerMachine } from '../src/machines/player.machine';
 import { pusherMachine } from '../src/machines/pusher.machine';
 import { roomMachine } from '../src/machines/room.machine';
+import { renderChart } from '../server/inspector/chart';
 
 const repoRoot = join(__dirname, '..');
 
@@ -406,10 +408,15 @@ function renderReadme(charts: ReadonlyArray<{ name: string; json: MachineJson }>
     'In the diagrams an arrow is labelled with its event (`after <delay>` for timers, `always` for eventless',
     'transitions) and its guard in brackets. Transitions that only run actions, and those from the machine',
     'itself or into a state\'s own children, are listed in the table under each diagram.',
+    '',
+    'Each `<machine>.svg` is the same chart laid out by ELK (nested boxes for compound and parallel states,',
+    'transitions that change state as labelled arrows), drawn by `server/inspector/chart.ts`: the renderer the',
+    'dev server\'s `/inspect` page uses to highlight the active states of a running room live.',
   ];
   for (const { name, json } of charts) {
     const { diagram, plain } = renderMermaid(json);
-    lines.push('', `## ${name}`, '', `Source: \`${json.source}\`, JSON: [\`${name}.json\`](./${name}.json).`, '', summaryOf(json.source), '', '```mermaid', diagram, '```');
+    lines.push('', `## ${name}`, '', `Source: \`${json.source}\`, JSON: [\`${name}.json\`](./${name}.json), SVG: [\`${name}.svg\`](./${name}.svg).`, '', summaryOf(json.source));
+    lines.push('', `![${name} statechart](./${name}.svg)`, '', '```mermaid', diagram, '```');
     if (plain.length > 0) lines.push('', ...plainTable(plain));
   }
   return `${lines.join('\n')}\n`;
@@ -445,6 +452,16 @@ export function generateStatecharts(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const { name, json } of charts) files[`statecharts/${name}.json`] = `${compactJson(json)}\n`;
   files['statecharts/README.md'] = renderReadme(charts);
+  return files;
+}
+
+/** generateStatecharts() plus statecharts/<machine>.svg, laid out from the JSON it writes (ELK is async). */
+export async function generateAllStatecharts(): Promise<Record<string, string>> {
+  const files = generateStatecharts();
+  for (const { name } of MACHINES) {
+    const json = JSON.parse(files[`statecharts/${name}.json`]!) as MachineJson;
+    files[`statecharts/${name}.svg`] = await renderChart(json);
+  }
   return files;
 }
 

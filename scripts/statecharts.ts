@@ -3,31 +3,38 @@
 
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateStatecharts, repoRoot, STATECHARTS_DIR } from './statechart-docs';
+import { generateAllStatecharts, repoRoot, STATECHARTS_DIR } from './statechart-docs';
 
-const files = generateStatecharts();
-mkdirSync(join(repoRoot, STATECHARTS_DIR), { recursive: true });
+async function main(): Promise<void> {
+  const files = await generateAllStatecharts();
+  mkdirSync(join(repoRoot, STATECHARTS_DIR), { recursive: true });
 
-for (const existing of readdirSync(join(repoRoot, STATECHARTS_DIR))) {
-  const path = `${STATECHARTS_DIR}/${existing}`;
-  if (!(path in files)) {
-    rmSync(join(repoRoot, path), { recursive: true, force: true });
-    console.log(`removed ${path}`);
+  for (const existing of readdirSync(join(repoRoot, STATECHARTS_DIR))) {
+    const path = `${STATECHARTS_DIR}/${existing}`;
+    if (!(path in files)) {
+      rmSync(join(repoRoot, path), { recursive: true, force: true });
+      console.log(`removed ${path}`);
+    }
+  }
+
+  for (const [path, content] of Object.entries(files)) {
+    const absolute = join(repoRoot, path);
+    let previous: string | null = null;
+    try {
+      previous = readFileSync(absolute, 'utf8');
+    } catch {
+      // Not written yet.
+    }
+    if (previous === content) {
+      console.log(`unchanged ${path}`);
+      continue;
+    }
+    writeFileSync(absolute, content);
+    console.log(`${previous === null ? 'wrote' : 'updated'} ${path}`);
   }
 }
 
-for (const [path, content] of Object.entries(files)) {
-  const absolute = join(repoRoot, path);
-  let previous: string | null = null;
-  try {
-    previous = readFileSync(absolute, 'utf8');
-  } catch {
-    // Not written yet.
-  }
-  if (previous === content) {
-    console.log(`unchanged ${path}`);
-    continue;
-  }
-  writeFileSync(absolute, content);
-  console.log(`${previous === null ? 'wrote' : 'updated'} ${path}`);
-}
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,5 +1,6 @@
 // The dev server's HTTP side: one node:http server carrying the signaling websocket (upgrade on
-// /v1/signaling), client reports (/v1/reports), the admin API (/admin/...) and a small status document (/).
+// /v1/signaling), client reports (/v1/reports), the admin API (/admin/...), a small status document (/) and
+// the live inspector (websockets /v1/inspect and /v1/inspect/view, the page at /inspect).
 // Request bodies are bounded and every failure is a JSON { error: { code, message } }.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,6 +11,7 @@ import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import { validateReportBatch, type ReportStore } from './reports';
 import { SIGNALING_PATH, type SignalingServer } from './signaling';
+import type { InspectorService } from './inspector';
 
 export const REPORTS_PATH = '/v1/reports';
 
@@ -21,6 +23,8 @@ export interface HttpDeps {
   log: Logger;
   /** Facts for the status document at / (urls are known only once listening). */
   describe(): Record<string, unknown>;
+  /** The live inspector (relay websockets and the /inspect page); absent when turned off. */
+  inspector?: InspectorService | null;
 }
 
 export function createHttpServer(deps: HttpDeps): Server {
@@ -36,6 +40,7 @@ export function createHttpServer(deps: HttpDeps): Server {
       deps.signaling.handleUpgrade(req, socket, head);
       return;
     }
+    if (deps.inspector?.handleUpgrade(pathOf(req), req, socket, head)) return;
     socket.on('error', () => undefined);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
@@ -93,6 +98,8 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     const key = req.headers[ADMIN_KEY_HEADER];
     return write(res, await handleAdmin(deps.admin, method, segments, Array.isArray(key) ? key[0] : key));
   }
+
+  if (deps.inspector && (await deps.inspector.handleRequest(path, req, res))) return;
 
   return write(res, httpError(404, ErrorCode.NOT_FOUND, `no route ${method} ${path}`));
 }
