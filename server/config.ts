@@ -6,6 +6,9 @@ import { HEARTBEAT_INTERVAL_MS, LIMITS, RESUME_GRACE_MS } from '../src/services/
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
+/** 'rtmp': a real RTMP media server (server/media/); 'none': a publish counts as started at once; 'auto': rtmp when node-media-server is installed. */
+export type MediaMode = 'auto' | 'rtmp' | 'none';
+
 /** Room limits the store enforces atomically (see store/room-store.ts). */
 export interface RoomLimits {
   visibleUsersPerRoom: number;
@@ -32,7 +35,12 @@ export interface ServerConfig {
   host: string;
   /** Signaling (websocket) and HTTP share this port; 0 picks an ephemeral one. */
   port: number;
+  /** 0 = a free port chosen at start. */
   rtmpPort: number;
+  /** The media server; startDevServer() defaults to none (unless given a mediaPlane), the command line to auto. */
+  media: MediaMode;
+  /** Start a demo room whose headless participants push and play real streams (`npm start`; needs ffmpeg). */
+  demo: boolean;
   sdkAppID: number;
   /** The TLS-Sig-API v2 secret key userSigs are signed with. */
   secret: string;
@@ -87,6 +95,8 @@ export function defaultConfig(): ServerConfig {
     host: DEV_DEFAULTS.host,
     port: DEV_DEFAULTS.port,
     rtmpPort: DEV_DEFAULTS.rtmpPort,
+    media: 'none',
+    demo: false,
     sdkAppID: DEV_DEFAULTS.sdkAppID,
     secret: DEV_DEFAULTS.secret,
     adminKey: DEV_DEFAULTS.adminKey,
@@ -158,6 +168,7 @@ function validateConfig(c: ServerConfig): void {
   if (!c.secret) throw new ConfigError('secret must not be empty');
   if (!c.adminKey) throw new ConfigError('adminKey must not be empty');
   if (!c.mediaSecret) throw new ConfigError('mediaSecret must not be empty');
+  if (!MEDIA_MODES.has(c.media)) throw new ConfigError(`media must be one of ${[...MEDIA_MODES].join(', ')} (got ${String(c.media)})`);
   if (c.webhookUrl !== null && !/^https?:\/\//.test(c.webhookUrl)) throw new ConfigError(`webhookUrl must be an http(s) url (got ${c.webhookUrl})`);
   if (c.rateLimit.perSecond <= 0 || c.rateLimit.burst < 1) throw new ConfigError('rateLimit needs perSecond > 0 and burst >= 1');
 }
@@ -166,7 +177,9 @@ function validateConfig(c: ServerConfig): void {
 export const CLI_OPTIONS = {
   host: { flag: 'host', env: 'WXRTC_HOST', help: 'interface to listen on' },
   port: { flag: 'port', env: 'WXRTC_PORT', help: 'signaling + HTTP port (0 = ephemeral)' },
-  rtmpPort: { flag: 'rtmp-port', env: 'WXRTC_RTMP_PORT', help: 'RTMP port put into push/pull urls' },
+  rtmpPort: { flag: 'rtmp-port', env: 'WXRTC_RTMP_PORT', help: 'RTMP port the media server binds and urls name (0 = any free one)' },
+  media: { flag: 'media', env: 'WXRTC_MEDIA', help: 'media server: rtmp | none | auto (rtmp when node-media-server is installed)' },
+  demo: { flag: 'demo', env: 'WXRTC_DEMO', help: 'start a demo room whose participants push and play real streams (needs ffmpeg)' },
   secret: { flag: 'secret', env: 'WXRTC_SECRET', help: 'userSig secret key (TLS-Sig-API v2)' },
   sdkAppID: { flag: 'sdkappid', env: 'WXRTC_SDKAPPID', help: 'sdkAppID userSigs must be issued for' },
   adminKey: { flag: 'admin-key', env: 'WXRTC_ADMIN_KEY', help: 'key for the admin API (header x-admin-key)' },
@@ -182,7 +195,10 @@ export const CLI_OPTIONS = {
 
 type CliKey = keyof typeof CLI_OPTIONS;
 const NUMERIC: ReadonlySet<CliKey> = new Set<CliKey>(['port', 'rtmpPort', 'sdkAppID', 'graceMs', 'heartbeatIntervalMs']);
-const BOOLEAN: ReadonlySet<CliKey> = new Set<CliKey>(['webhookAll']);
+const BOOLEAN: ReadonlySet<CliKey> = new Set<CliKey>(['webhookAll', 'demo']);
+const MEDIA_MODES: ReadonlySet<string> = new Set(['auto', 'rtmp', 'none']);
+/** Where the command line differs from startDevServer(): it serves real media when it can. */
+const CLI_DEFAULTS: Partial<ServerConfig> = { media: 'auto' };
 const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error', 'silent']);
 
 function convert(key: CliKey, raw: string | boolean, source: string): unknown {
@@ -193,6 +209,7 @@ function convert(key: CliKey, raw: string | boolean, source: string): unknown {
     return Number(text);
   }
   if (key === 'logLevel' && !LOG_LEVELS.has(text)) throw new ConfigError(`${source} must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (key === 'media' && !MEDIA_MODES.has(text)) throw new ConfigError(`${source} must be one of ${[...MEDIA_MODES].join(', ')}`);
   return text;
 }
 
@@ -223,7 +240,7 @@ export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  const input: Record<string, unknown> = { ...configFromEnv(env) };
+  const input: Record<string, unknown> = { ...CLI_DEFAULTS, ...configFromEnv(env) };
   for (const [key, spec] of Object.entries(CLI_OPTIONS) as Array<[CliKey, (typeof CLI_OPTIONS)[CliKey]]>) {
     const raw = values[spec.flag];
     if (raw !== undefined) input[key] = convert(key, raw, `--${spec.flag}`);
@@ -232,7 +249,7 @@ export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
 }
 
 export function cliHelp(): string {
-  const d = defaultConfig();
+  const d = { ...defaultConfig(), ...CLI_DEFAULTS };
   const rows = (Object.entries(CLI_OPTIONS) as Array<[CliKey, (typeof CLI_OPTIONS)[CliKey]]>).map(([key, spec]) => {
     const value = d[key];
     const shown = value === null ? '(none)' : typeof value === 'boolean' ? String(value) : JSON.stringify(value);

@@ -9,6 +9,7 @@ import { createHttpServer, REPORTS_PATH } from './http';
 import { createLogger, type Logger } from './log';
 import { noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
 import { MediaUrls } from './media-urls';
+import { freePort } from './media/ports';
 import { ReportStore } from './reports';
 import { RoomService, type RoomEvent } from './rooms';
 import { SessionRegistry } from './sessions';
@@ -17,6 +18,7 @@ import { MemoryRoomStore } from './store/memory-store';
 import type { RoomStore } from './store/room-store';
 import { genUserSig } from './usersig';
 import { WebhookQueue } from './webhooks';
+import { createInspectorService, INSPECT_PAGE_PATH, INSPECT_PATH, type InspectorRelay, type InspectorServiceOptions } from './inspector';
 
 export interface DevServerOptions extends ServerConfigInput {
   /** Room state; defaults to the in-memory store. Closed with the server. */
@@ -27,6 +29,16 @@ export interface DevServerOptions extends ServerConfigInput {
   logger?: Logger;
   /** Also called with every room event (the inspector, the demo); must not throw or block. */
   onRoomEvent?: (event: RoomEvent) => void;
+  /** The live inspector (relay + /inspect page): on unless false; an object tunes its bounds. */
+  inspector?: boolean | InspectorServiceOptions;
+}
+
+export interface DevInspector {
+  /** http://host:port/inspect — open it in a browser. */
+  readonly url: string;
+  /** ws://host:port/v1/inspect — createInspector({ url }) from 'wxrtc/inspect'. */
+  readonly wsUrl: string;
+  readonly relay: InspectorRelay;
 }
 
 export interface DevServer {
@@ -46,6 +58,8 @@ export interface DevServer {
   readonly rooms: RoomService;
   readonly webhooks: WebhookQueue;
   readonly reports: ReportStore;
+  /** The live inspector, unless turned off with `inspector: false`. */
+  readonly inspector: DevInspector | null;
   /** A userSig this server accepts, for `userID` (expireSec defaults to config.userSigExpireSec). */
   genUserSig(userID: string, expireSec?: number): string;
   /** Stop accepting, close every socket (1001), drop pending webhooks, stop timers. Idempotent. */
@@ -53,7 +67,7 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { store: givenStore, mediaPlane, logger, onRoomEvent, ...configInput } = options;
+  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, ...configInput } = options;
   const config = resolveConfig({ logLevel: 'warn', ...configInput });
   const log = logger ?? createLogger(config.logLevel);
   const store = givenStore ?? new MemoryRoomStore();
@@ -72,9 +86,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     log,
   );
   const reports = new ReportStore(config.reportsMaxBatches);
-  const rtmpBaseUrl = config.mediaBaseUrl ?? `rtmp://${urlHost(config.host)}:${config.rtmpPort}/live`;
+  // rtmpPort 0 = any free port; it is chosen here because the urls must name the port the media server binds.
+  const rtmpPort = config.rtmpPort === 0 && config.mediaBaseUrl === null ? await freePort(config.host) : config.rtmpPort;
+  const rtmpBaseUrl = config.mediaBaseUrl ?? `rtmp://${urlHost(config.host)}:${rtmpPort}/live`;
   const urls = new MediaUrls({ secret: config.mediaSecret, baseUrl: rtmpBaseUrl, ttlSec: config.urlTtlSec });
-  const media = (mediaPlane ?? noMediaPlane)({ urls, log });
+  const media = (mediaPlane ?? (await mediaPlaneFor(config)))({ urls, log });
   const rooms = new RoomService({
     config,
     store,
@@ -88,6 +104,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     },
   });
   const signaling = new SignalingServer({ config, rooms, log });
+  const inspector = inspectorOption === false ? null : createInspectorService(log, typeof inspectorOption === 'object' ? inspectorOption : {});
 
   let httpUrl = '';
   let wsUrl = '';
@@ -97,6 +114,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     reports,
     admin: { adminKey: config.adminKey, rooms, store, media, webhooks },
     log,
+    inspector,
     describe: () => ({
       name: 'wxrtc-dev-server',
       protocol: PROTOCOL_VERSION,
@@ -107,6 +125,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       rtmp: rtmpBaseUrl,
       media: media.name,
       connections: signaling.connectionCount,
+      inspector: inspector ? `${httpUrl}${INSPECT_PAGE_PATH}` : null,
     }),
   });
 
@@ -120,6 +139,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       });
     });
   } catch (error) {
+    await inspector?.close();
     await media.close();
     throw error;
   }
@@ -135,6 +155,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
       rooms.close();
       await signaling.close();
+      await inspector?.close();
       http.closeAllConnections();
       await httpClosed;
       await webhooks.close();
@@ -158,9 +179,23 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     rooms,
     webhooks,
     reports,
+    inspector: inspector ? { url: `${httpUrl}${INSPECT_PAGE_PATH}`, wsUrl: `ws://${urlHost(config.host)}:${port}${INSPECT_PATH}`, relay: inspector.relay } : null,
     genUserSig: (userID, expireSec = config.userSigExpireSec) => genUserSig({ sdkAppID: config.sdkAppID, secret: config.secret, userID, expireSec }),
     close,
   };
+}
+
+/** config.media without an explicit factory. server/media/ loads only when asked for: node-media-server is optional. */
+async function mediaPlaneFor(config: ServerConfig): Promise<MediaPlaneFactory> {
+  if (config.media === 'none') return noMediaPlane;
+  try {
+    const { rtmpMediaPlane } = await import('./media/index');
+    return rtmpMediaPlane({ host: config.host });
+  } catch (error) {
+    const missing = /node-media-server/.test(String((error as Error).message)) && /MODULE_NOT_FOUND/.test(String((error as NodeJS.ErrnoException).code));
+    if (config.media === 'rtmp' || !missing) throw error;
+    return noMediaPlane; // 'auto' without node-media-server installed
+  }
 }
 
 /** IPv6 literals need brackets in urls. */

@@ -2,10 +2,11 @@
 // tells signaling when a push really started or stopped and when every url went stale (a restart). The
 // default plane has no media server at all: a publish counts as started at once.
 //
-// A real RTMP plane (node-media-server) implements MediaPlane: on publish/play it checks the app against
-// urls.appPath and calls urls.verify(kind, streamName, query, { generation }); on a verified publish it
-// calls listener.onStreamStarted(streamName), on the push ending onStreamStopped(streamName); restart()
-// stops the server, bumps the generation, starts it again and calls onGenerationChanged.
+// The RTMP plane (media/rtmp-plane.ts, node-media-server sessions) implements MediaPlane: on publish/play it
+// checks the app against urls.appPath and calls urls.verify(kind, streamName, query, { generation }); once
+// media flows on a verified publish it calls listener.onStreamStarted(streamName), on the push ending
+// onStreamStopped(streamName); restart() stops the server, bumps the generation, starts it again and calls
+// onGenerationChanged. startDevServer({ media: 'rtmp' }) or ({ mediaPlane: rtmpMediaPlane() }) runs it.
 
 import type { Logger } from './log';
 import type { MediaUrls } from './media-urls';
