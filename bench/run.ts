@@ -1,0 +1,207 @@
+// `npm run bench`: ours against Tencent's trtc-wx.js, each pair measured in this one process run (memory and
+// the server in child processes), alternating which goes first, medians of several runs after a warm-up.
+// Flags: --runs N (default 5), --only storm,meeting,bundle,memory,server, --no-build. BENCH_OURS_FILE=<file>
+// measures another build of ours instead of dist/trtc-wx.js (a what-if: another esbuild target, say).
+
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { bundleSizes, composition, rebuild } from './bundle';
+import { joinStormSample, repetitionsFor, type StormResult } from './join-storm';
+import { meetingScript, runMeeting, type MeetingResult } from './meeting';
+import { ROOT, type SdkName, type Sync } from './lib/sdk';
+import { renderTable, summarize, type Row, type Sample } from './lib/stats';
+import { serverBench, type ServerResult } from './server';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const RUNS = Number(flag('--runs') ?? 5);
+const ONLY = new Set((flag('--only') ?? 'storm,meeting,bundle,memory,server').split(','));
+const KB = 1024;
+
+type Variant = { sdk: SdkName; sync: Sync };
+const OURS: Variant = { sdk: 'ours', sync: 'bindPage' };
+const OURS_WHOLE: Variant = { sdk: 'ours', sync: 'documented' };
+const THEIRS: Variant = { sdk: 'trtc-wx', sync: 'documented' };
+
+/**
+ * One warm-up run of each variant, then `runs` rounds; each round runs every variant once, and the variant
+ * that goes first rotates, so drift on a noisy machine (other processes, CPU boost) falls on all of them alike.
+ */
+async function alternate<T>(variants: readonly Variant[], runs: number, measure: (v: Variant) => Promise<T>, warmUp = true): Promise<T[][]> {
+  if (warmUp) for (const v of variants) await measure(v);
+  const results: T[][] = variants.map(() => []);
+  for (let round = 0; round < runs; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + round) % variants.length;
+      results[i]!.push(await measure(variants[i]!));
+    }
+  }
+  return results;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`  ${message}\n`);
+}
+
+async function stormRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const n of [8, 50, 300]) {
+    progress(`join storm N=${n} (${repetitionsFor(n)} rooms per sample, ${RUNS} runs)`);
+    const [ours, whole, theirs] = (await alternate([OURS, OURS_WHOLE, THEIRS], RUNS, (v) => joinStormSample(v.sdk, v.sync, n))) as [StormResult[], StormResult[], StormResult[]];
+    const cpu = (r: StormResult[]) => summarize(r.map((x) => x.cpuMs));
+    const ratio = cpu(ours).median / cpu(theirs).median;
+    rows.push({
+      metric: `1. join storm N=${n}: CPU until page data complete`,
+      unit: 'ms',
+      ours: cpu(ours),
+      theirs: cpu(theirs),
+      target: n === 300 ? '<= 0.5x' : '',
+      met: n === 300 ? ratio <= 0.5 : null,
+    });
+    rows.push({ metric: `   N=${n}, ours without bindPage (whole lists)`, unit: 'ms', ours: cpu(whole), theirs: cpu(theirs), target: '', met: null });
+    if (n === 300) {
+      rows.push({ metric: `   N=${n}: setData bytes during the storm`, unit: 'bytes', ours: ours[0]!.setDataBytes, theirs: theirs[0]!.setDataBytes, target: '', met: null });
+    }
+  }
+  return rows;
+}
+
+async function meetingRows(): Promise<Row[]> {
+  const script = meetingScript();
+  progress(`meeting: ${script.length} events in 10 simulated minutes; traffic on the recording page host`);
+  const traffic = new Map<Variant, MeetingResult>();
+  for (const v of [OURS, OURS_WHOLE, THEIRS]) traffic.set(v, await runMeeting(v.sdk, v.sync, script, true));
+  // The binding must leave the page where the whole-list pattern does: same SDK, same script, same data.
+  const same = JSON.stringify(traffic.get(OURS)!.final) === JSON.stringify(traffic.get(OURS_WHOLE)!.final);
+  if (!same) throw new Error('meeting: the page kept by bindPage differs from the page kept by whole lists');
+  progress(`meeting: CPU on the lean page host, ${RUNS} runs`);
+  const [ours, whole, theirs] = (await alternate([OURS, OURS_WHOLE, THEIRS], RUNS, async (v) => (await runMeeting(v.sdk, v.sync, script, false)).cpuMs)) as [number[], number[], number[]];
+  const t = (v: Variant) => traffic.get(v)!;
+  const bytesRatio = t(OURS).bytes / t(THEIRS).bytes;
+  return [
+    { metric: '2. meeting 10 min x 8: setData calls', unit: 'calls', ours: t(OURS).calls, theirs: t(THEIRS).calls, target: '', met: null },
+    { metric: '   meeting: setData bytes', unit: 'bytes', ours: t(OURS).bytes, theirs: t(THEIRS).bytes, target: '<= 0.1x', met: bytesRatio <= 0.1 },
+    { metric: '   meeting: setData bytes, ours without bindPage', unit: 'bytes', ours: t(OURS_WHOLE).bytes, theirs: t(THEIRS).bytes, target: '', met: null },
+    { metric: '   meeting: CPU for the whole script', unit: 'ms', ours: summarize(ours), theirs: summarize(theirs), target: '', met: null },
+    { metric: '   meeting: CPU, ours without bindPage', unit: 'ms', ours: summarize(whole), theirs: summarize(theirs), target: '', met: null },
+  ];
+}
+
+async function bundleRows(): Promise<{ rows: Row[]; notes: string[] }> {
+  const sizes = await bundleSizes();
+  const parts = await composition();
+  const xstate = parts.filter((p) => p.input.includes('node_modules/xstate')).reduce((n, p) => n + p.bytes, 0);
+  const own = parts.filter((p) => !p.input.includes('node_modules/')).reduce((n, p) => n + p.bytes, 0);
+  const notes = [
+    `dist/trtc-wx.js composition (build.mjs settings, minified bytes): xstate ${xstate}, wxrtc's own code ${own}; biggest inputs:`,
+    ...parts.slice(0, 10).map((p) => `  ${String(p.bytes).padStart(6)}  ${p.input}`),
+  ];
+  return {
+    rows: [
+      { metric: '3. bundle: minified', unit: 'bytes', ours: sizes.ours.minified, theirs: sizes.theirs.minified, target: '<= 90 KB', met: sizes.ours.minified <= 90 * KB },
+      { metric: '   bundle: minified + gzip -9', unit: 'bytes', ours: sizes.ours.gzip, theirs: sizes.theirs.gzip, target: '', met: null },
+    ],
+    notes,
+  };
+}
+
+/** One measurement in a fresh `node --expose-gc` process: heaps of one SDK never see the other's. */
+function probe(kind: string, sdk: SdkName, arg?: string): Record<string, number> {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench/memory-probe.ts'), kind, sdk, ...(arg ? [arg] : [])], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: process.env,
+  });
+  // trtc-wx prints to the console on exitRoom; the probe's answer is the last line.
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as Record<string, number>;
+}
+
+async function memoryRows(): Promise<{ rows: Row[]; notes: string[] }> {
+  // Fresh processes need no warm-up, and heap figures repeat to 0.1 %: three samples are plenty. trtc-wx gets
+  // one sample of the 2000-user probe: it copies the whole player list on every status event, so announcing
+  // 2000 users costs it about a minute of CPU (ours: about a second).
+  const runs = Math.min(RUNS, 3);
+  progress(`memory: heap per player (2000 users; ours ${runs} processes, trtc-wx 1: it takes about a minute)`);
+  const ours = Array.from({ length: runs }, () => probe('players', 'ours', '2000').perPlayerBytes!);
+  const bound = Array.from({ length: Math.max(1, runs - 1) }, () => probe('players-bound', 'ours', '2000').perPlayerBytes!);
+  const theirsStarted = process.hrtime.bigint();
+  const theirs = [probe('players', 'trtc-wx', '2000').perPlayerBytes!];
+  const theirsSeconds = Number(process.hrtime.bigint() - theirsStarted) / 1e9;
+  progress(`memory: a room with 8 visible users (50 rooms per process, ${runs} processes each)`);
+  const [roomOurs, roomTheirs] = (await alternate([OURS, THEIRS], runs, async (v) => probe('room', v.sdk).roomBytes!, false)) as [number[], number[]];
+  const perPlayer = summarize(ours);
+  return {
+    rows: [
+      { metric: '4. heap per remote user + its player', unit: 'B', ours: perPlayer, theirs: summarize(theirs), target: '<= 4 KB', met: perPlayer.median <= 4 * KB },
+      { metric: '   heap per player, ours with bindPage on', unit: 'B', ours: summarize(bound), theirs: summarize(theirs), target: '', met: null },
+      { metric: '   heap of a room: 8 visible (+2000 silent: none on the client)', unit: 'B', ours: summarize(roomOurs), theirs: summarize(roomTheirs), target: '', met: null },
+    ],
+    notes: [`the trtc-wx 2000-user memory probe process ran ${theirsSeconds.toFixed(0)} s (event handling copies the player list per event: O(N^2))`],
+  };
+}
+
+async function serverRows(): Promise<Row[]> {
+  progress('server: 2008 clients (8 visible + 2000 silent) join one room over loopback');
+  let results: ServerResult[];
+  try {
+    results = [];
+    for (let i = 0; i < Math.min(RUNS, 3); i++) results.push(await serverBench());
+  } catch (error) {
+    progress(`server benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+    const pending = (metric: string, unit: string, target = ''): Row => ({ metric, unit, ours: null, theirs: null, target, met: 'pending', note: 'server' });
+    return [pending('5. server: join p99 (2008 clients)', 'ms', '<= 50 ms'), pending('   server: heap per session', 'B')];
+  }
+  const s = (pick: (r: ServerResult) => number): Sample => summarize(results.map(pick));
+  const p99 = s((r) => r.p99Ms);
+  return [
+    { metric: '5. server: join p50, 2008 clients, 16 in flight', unit: 'ms', ours: s((r) => r.p50Ms), theirs: null, target: '', met: null },
+    { metric: '   server: join p99', unit: 'ms', ours: p99, theirs: null, target: '<= 50 ms', met: p99.median <= 50 },
+    { metric: '   server: joins per second', unit: '/s', ours: s((r) => r.joinsPerSecond), theirs: null, target: '', met: null },
+    { metric: '   server: heap per joined session', unit: 'B', ours: s((r) => r.heapPerSessionBytes), theirs: null, target: '', met: null },
+  ];
+}
+
+function machine(): string {
+  const model = cpus()[0]?.model ?? 'unknown CPU';
+  return `${availableParallelism()} x ${model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version} (${process.platform} ${process.arch})`;
+}
+
+async function main(): Promise<void> {
+  if (!(globalThis as { gc?: unknown }).gc) progress('note: run through `npm run bench` (node --expose-gc) for steadier numbers');
+  process.stderr.write(`wxrtc bench: ${machine()}; ${RUNS} runs per metric (medians, [min..max])\n`);
+  if (!args.includes('--no-build') && !process.env.BENCH_OURS_FILE) {
+    progress('node build.mjs');
+    rebuild();
+  }
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  if (ONLY.has('storm')) rows.push(...(await stormRows()));
+  if (ONLY.has('meeting')) rows.push(...(await meetingRows()));
+  if (ONLY.has('bundle')) {
+    const bundle = await bundleRows();
+    rows.push(...bundle.rows);
+    notes.push(...bundle.notes);
+  }
+  if (ONLY.has('memory')) {
+    const memory = await memoryRows();
+    rows.push(...memory.rows);
+    notes.push(...memory.notes);
+  }
+  if (ONLY.has('server')) rows.push(...(await serverRows()));
+  console.log(`\nmachine: ${machine()}`);
+  console.log(`ours: ${process.env.BENCH_OURS_FILE ?? 'dist/trtc-wx.js'} (with bindPage unless said); trtc-wx: trtc-wx-sdk 1.1.15 with its documented whole-list setData pattern\n`);
+  console.log(renderTable(rows));
+  if (notes.length) console.log(`\n${notes.join('\n')}`);
+  const missed = rows.filter((r) => r.met === false).map((r) => r.metric.trim());
+  console.log(`\ntargets missed: ${missed.length ? missed.join('; ') : 'none'}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
