@@ -4,7 +4,7 @@
 
 import { ErrorCode, WxrtcError } from './errors';
 import type { PlayerAttributes, PusherAttributes } from './machines/attributes';
-import type { RoomActorRef, RoomCommand } from './machines/room.machine';
+import type { RoomCommand, RoomEvent } from './machines/room.machine';
 import type { PusherContextMethod } from './wx/live-pusher';
 import type { PlayerContextMethod } from './wx/live-player';
 import type { WxCallbacks } from './wx/host';
@@ -38,9 +38,14 @@ function volumeParams(params: unknown): WxCallbacks {
   return p as WxCallbacks;
 }
 
+/**
+ * The local <live-pusher>'s methods, as trtc-wx's `getPusherInstance()` returns them. Each goes through the pusher's
+ * statechart, which calls the LivePusherContext when the state allows it.
+ */
 export class PusherInstance {
   constructor(
-    private readonly room: RoomActorRef,
+    /** Sends to the room the way the facade does (events reach handlers once the room is idle). */
+    private readonly toRoom: (event: RoomEvent) => void,
     private readonly readAttributes: () => PusherAttributes,
   ) {}
 
@@ -50,28 +55,34 @@ export class PusherInstance {
   }
 
   private send(command: PusherCommand): void {
-    this.room.send({ type: 'PUSHER', command });
+    this.toRoom({ type: 'PUSHER', command });
   }
 
   private call(method: PusherContextMethod, options?: Options): void {
     this.send({ type: 'CONTEXT_CALL', method, ...(options ? { options } : {}) });
   }
 
+  /** Start pushing (trtc-wx pages call it in enterRoom's setData callback, once <live-pusher> has the url). */
   start(options?: Options): void {
     this.send({ type: 'START', ...(options ? { options } : {}) });
   }
+  /** Stop pushing. */
   stop(options?: Options): void {
     this.send({ type: 'STOP', ...(options ? { options } : {}) });
   }
+  /** Pause pushing: the stream stays, frames stop. */
   pause(options?: Options): void {
     this.send({ type: 'PAUSE', ...(options ? { options } : {}) });
   }
+  /** Resume a paused push. */
   resume(options?: Options): void {
     this.send({ type: 'RESUME', ...(options ? { options } : {}) });
   }
+  /** Show the camera preview without pushing. */
   startPreview(options?: Options): void {
     this.send({ type: 'START_PREVIEW', ...(options ? { options } : {}) });
   }
+  /** Stop the camera preview. */
   stopPreview(options?: Options): void {
     this.send({ type: 'STOP_PREVIEW', ...(options ? { options } : {}) });
   }
@@ -80,52 +91,70 @@ export class PusherInstance {
     this.send({ type: 'SWITCH_CAMERA', ...(options ? { options } : {}) });
     return this.pusherAttributes;
   }
+  /** Play background music into the push (`{ url }`); BGM_PLAY_* events follow. */
   playBGM(params: Options): void {
     this.send({ type: 'PLAY_BGM', ...(params ? { options: params } : {}) });
   }
+  /** Pause the background music. */
   pauseBGM(options?: Options): void {
     this.send({ type: 'PAUSE_BGM', ...(options ? { options } : {}) });
   }
+  /** Resume the background music. */
   resumeBGM(options?: Options): void {
     this.send({ type: 'RESUME_BGM', ...(options ? { options } : {}) });
   }
+  /** Stop the background music. */
   stopBGM(options?: Options): void {
     this.send({ type: 'STOP_BGM', ...(options ? { options } : {}) });
   }
+  /** Background music volume, `{ volume }` in 0..1. */
   setBGMVolume(params: unknown): void {
     this.call('setBGMVolume', volumeParams(params));
   }
+  /** Microphone volume, `{ volume }` in 0..1. */
   setMICVolume(params: unknown): void {
     this.call('setMICVolume', volumeParams(params));
   }
+  /** A still of the local camera, as a temporary file. */
   snapshot(): Promise<{ tempImagePath: string }> {
     return snapshotThenSave((options) => this.call('snapshot', options));
   }
+  /** Switch the flashlight on or off. */
   toggleTorch(options?: Options): void {
     this.call('toggleTorch', options);
   }
+  /** Zoom the camera (`{ zoom }`). */
   setZoom(options: Options): void {
     this.call('setZoom', options);
   }
+  /** Send an SEI message inside the stream (`{ msg }`). */
   sendMessage(options: Options): void {
     this.call('sendMessage', options);
   }
+  /** Start recording the local audio to a file. */
   startDumpAudio(options?: Options): void {
     this.call('startDumpAudio', options);
   }
+  /** Stop recording the local audio. */
   stopDumpAudio(options?: Options): void {
     this.call('stopDumpAudio', options);
   }
   /** Same as TRTC#setPusherAttributes. */
   setPusherAttributes(config: Record<string, unknown>): PusherAttributes {
-    this.room.send({ type: 'SET_PUSHER_ATTRIBUTES', attributes: config });
+    this.toRoom({ type: 'SET_PUSHER_ATTRIBUTES', attributes: config });
     return this.pusherAttributes;
   }
 }
 
+/**
+ * One remote <live-player>'s methods, as trtc-wx's `getPlayerInstance(id)` returns them; calls go through the
+ * player's statechart.
+ */
 export class PlayerInstance {
   constructor(
-    private readonly room: RoomActorRef,
+    /** Sends to the room the way the facade does (events reach handlers once the room is idle). */
+    private readonly toRoom: (event: RoomEvent) => void,
+    /** The player id, `userID_main` or `userID_aux`. */
     readonly id: string,
     private readonly readAttributes: () => PlayerAttributes | null,
   ) {}
@@ -136,7 +165,7 @@ export class PlayerInstance {
   }
 
   private call(method: PlayerContextMethod, options?: Options): void {
-    this.room.send({ type: 'PLAYER', id: this.id, method, ...(options ? { options } : {}) });
+    this.toRoom({ type: 'PLAYER', id: this.id, method, ...(options ? { options } : {}) });
   }
 
   private callAsync(method: PlayerContextMethod, options: WxCallbacks = {}): Promise<unknown> {
@@ -149,32 +178,40 @@ export class PlayerInstance {
     );
   }
 
+  /** Start playing. */
   play(options?: Options): void {
     this.call('play', options);
   }
+  /** Stop playing. */
   stop(options?: Options): void {
     this.call('stop', options);
   }
+  /** Pause playing. */
   pause(options?: Options): void {
     this.call('pause', options);
   }
+  /** Resume a paused player. */
   resume(options?: Options): void {
     this.call('resume', options);
   }
+  /** Mute this player's sound. */
   mute(options?: Options): void {
     this.call('mute', options);
   }
+  /** A still of the remote picture, as a temporary file. */
   snapshot(): Promise<{ tempImagePath: string }> {
     return snapshotThenSave((options) => this.call('snapshot', options));
   }
+  /** Enter full screen (`{ direction: 0 | 90 | -90 }`); resolves when WeChat has done it. */
   requestFullScreen(params: { direction?: number } = {}): Promise<unknown> {
     return this.callAsync('requestFullScreen', { direction: params.direction ?? 0 });
   }
+  /** Leave full screen; resolves when WeChat has done it. */
   requestExitFullScreen(): Promise<unknown> {
     return this.callAsync('exitFullScreen');
   }
   /** Same as TRTC#setPlayerAttributes for this player. */
   setPlayerAttributes(config: Record<string, unknown>): void {
-    this.room.send({ type: 'SET_PLAYER_ATTRIBUTES', id: this.id, attributes: config });
+    this.toRoom({ type: 'SET_PLAYER_ATTRIBUTES', id: this.id, attributes: config });
   }
 }

@@ -2,22 +2,28 @@
 // emitted events become EVENT handlers, and what the page binds (pusher, playerList) is read from the
 // actors' snapshots. A page written for trtc-wx works unchanged; the statechart is `trtc.actor`.
 
-import { createActor, type AnyActorLogic } from 'xstate';
+import { createActor, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
 import { Emitter } from './emitter';
 import { EVENT, type EventHandler } from './events';
-import { eventDataOf, playerListOf, reportOf } from './event-data';
+import { copyOf, eventDataOf, playerListOf, reportOf } from './event-data';
 import { PlayerInstance, PusherInstance } from './instances';
 import { logger } from './log';
 import { ErrorCode } from './errors';
 import type { PlayerAttributes, PusherAttributes, StreamType } from './machines/attributes';
 import type { EnterRoomParams } from './machines/enter-params';
-import { roomMachine, type RoomActorRef, type RoomInput } from './machines/room.machine';
+import { roomMachine, type RoomActorRef, type RoomEvent, type RoomInput } from './machines/room.machine';
+import { EventDelivery } from './delivery';
 import type { RetryPolicy } from './machines/retry';
 import { componentOf } from './services/signaling/trtc-room';
 import { Reporter, type ReporterOptions } from './services/reporter';
 import { roomKeyOf } from './machines/enter-params';
 import type { PageHost } from './wx/host';
+import { bindPage, isSetDataHost, type PageBinding, type PageBindingOptions } from './wx/page-binding';
 
+/**
+ * Options of `new TRTC(page, options)`: trtc-wx's (`env`, `TUIScene`) and wxrtc's (driver, retries, reporting,
+ * inspector).
+ */
 export interface TRTCOptions {
   /** trtc-wx's option: 'test' quiets the logs. */
   env?: 'prod' | 'test';
@@ -30,11 +36,27 @@ export interface TRTCOptions {
    * `createWebSocketSignaling({ url })` from 'wxrtc'.
    */
   signaling?: AnyActorLogic;
+  /** How failed streams are retried (attempts, backoff); {@link DEFAULT_RETRY_POLICY} unless given. */
   retry?: RetryPolicy;
+  /** How long a lost connection may take to come back before the room is left (RECONNECT_TIMEOUT). */
   reconnectTimeoutMs?: number;
+  /** How long exitRoom waits for the server to confirm before leaving anyway. */
   exitTimeoutMs?: number;
   /** Client event reporting: off unless an endpoint is given. */
   report?: ReporterOptions;
+  /**
+   * Watch the statecharts live: `createInspector({ url })` from 'wxrtc/inspect' (or its `.inspect`, or any
+   * XState inspection observer). Off by default; this file only hands it to createActor.
+   */
+  inspect?: TRTCInspectOption;
+}
+
+/** What `inspect` accepts: an XState inspection observer or callback, or an object carrying one. */
+export type TRTCInspectOption = Observer<InspectionEvent> | ((event: InspectionEvent) => void) | { inspect: Observer<InspectionEvent> };
+
+function inspectorOf(option: TRTCInspectOption | undefined): Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined {
+  if (option && typeof option === 'object' && 'inspect' in option) return option.inspect;
+  return option;
 }
 
 /** A <live-pusher>/<live-player> event as WXML delivers it to a page method. */
@@ -69,8 +91,15 @@ function guarded<A extends unknown[]>(name: string, body: (...args: A) => void):
   };
 }
 
+/**
+ * The trtc-wx compatible facade: `new TRTC(page)` in onLoad, then createPusher, enterRoom, the component
+ * handlers and `on(EVENT.X, handler)` exactly as trtc-wx's guide writes a page. It keeps no state of its own:
+ * calls are events for the room statechart ({@link TRTC.actor}), and what it returns is read from the actors.
+ */
 export class TRTC {
+  /** The event names, as `TRTC.EVENT.LOCAL_JOIN`. */
   static readonly EVENT = EVENT;
+  /** The event names, as `this.TRTC.EVENT` in a page. */
   readonly EVENT = EVENT;
   /** The room statechart behind this facade: subscribe to it, or hand it to an inspector. */
   readonly actor: RoomActorRef;
@@ -78,6 +107,8 @@ export class TRTC {
   private pusherHandle: PusherInstance | null = null;
   private readonly playerHandles = new Map<string, PlayerInstance>();
   private readonly reporter: Reporter | null;
+  private readonly delivery: EventDelivery;
+  private binding: PageBinding | null = null;
 
   constructor(page: PageHost, options: TRTCOptions = {}) {
     if (typeof options.logLevel === 'number') logger.setLevel(options.logLevel);
@@ -90,9 +121,10 @@ export class TRTC {
       ...(options.reconnectTimeoutMs !== undefined ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
       ...(options.exitTimeoutMs !== undefined ? { exitTimeoutMs: options.exitTimeoutMs } : {}),
     };
-    this.actor = createActor(machine, { input }) as RoomActorRef;
+    const inspect = inspectorOf(options.inspect);
+    this.actor = createActor(machine, { input, ...(inspect ? { inspect } : {}) }) as RoomActorRef;
     this.reporter = options.report?.endpoint ? new Reporter(options.report) : null;
-    this.actor.on('*', (emitted) => {
+    this.delivery = new EventDelivery(this.actor, (emitted) => {
       if (this.reporter) this.report(emitted);
       if (!this.emitter.has(emitted.type)) return;
       this.emitter.emit(emitted.type, eventDataOf(emitted, () => this.pusherAttributes()));
@@ -100,12 +132,19 @@ export class TRTC {
     this.actor.start();
   }
 
+  /** Every page call goes to the room through here, so its events reach the handlers once the room is idle. */
+  private send(event: RoomEvent): void {
+    this.delivery.send(event);
+  }
+
   // --- events -------------------------------------------------------------------------------------------
 
+  /** Listen to an event (`trtc.on(trtc.EVENT.REMOTE_VIDEO_ADD, handler)`); the handler gets `{ eventCode, data }`. */
   on(code: string, handler: EventHandler, context?: unknown): void {
     this.emitter.on(code, handler, context);
   }
 
+  /** Stop listening: one handler, every handler of an event, or (no arguments) everything. */
   off(code?: string, handler?: EventHandler): void {
     this.emitter.off(code, handler);
   }
@@ -114,32 +153,38 @@ export class TRTC {
 
   /** Create the local pusher; returns its instance (`.pusherAttributes` to bind to <live-pusher>). */
   createPusher(attributes: Record<string, unknown> = {}): PusherInstance {
-    this.actor.send({ type: 'CREATE_PUSHER', attributes });
+    this.send({ type: 'CREATE_PUSHER', attributes });
     return this.pusherInstance();
   }
 
   /** Enter a room (created if it does not exist); returns pusherAttributes with the url to bind. */
   enterRoom(params: EnterRoomParams): PusherAttributes {
-    this.actor.send({ type: 'ENTER_ROOM', params });
+    this.send({ type: 'ENTER_ROOM', params });
     return this.pusherAttributes();
   }
 
   /** Stop pushing and playing, leave the room; returns the reset state to bind. */
   exitRoom(): { pusher: PusherAttributes; playerList: PlayerAttributes[] } {
-    this.actor.send({ type: 'EXIT_ROOM' });
+    this.send({ type: 'EXIT_ROOM' });
     this.playerHandles.clear();
     return { pusher: this.pusherAttributes(), playerList: this.getPlayerList() };
   }
 
+  /** The attributes of every remote <live-player>, to bind as the page's `playerList`. */
   getPlayerList(): PlayerAttributes[] {
     return playerListOf(this.actor.getSnapshot().context.streams);
   }
 
+  /**
+   * Change pusher attributes (`{ enableMic: false }` ...); returns the whole pusher to bind. Invalid ones are refused
+   * with ERROR 7010.
+   */
   setPusherAttributes(config: Record<string, unknown>): PusherAttributes {
-    this.actor.send({ type: 'SET_PUSHER_ATTRIBUTES', attributes: config });
+    this.send({ type: 'SET_PUSHER_ATTRIBUTES', attributes: config });
     return this.pusherAttributes();
   }
 
+  /** The pusher's current attributes (a copy). */
   getPusherAttributes(): PusherAttributes {
     return this.pusherAttributes();
   }
@@ -147,10 +192,11 @@ export class TRTC {
   /** Change one player's attributes; returns the whole updated playerList. Unknown ids change nothing. */
   setPlayerAttributes(id: string, config: Record<string, unknown>): PlayerAttributes[] {
     this.warnIfUnknown(id, 'setPlayerAttributes');
-    this.actor.send({ type: 'SET_PLAYER_ATTRIBUTES', id, attributes: config });
+    this.send({ type: 'SET_PLAYER_ATTRIBUTES', id, attributes: config });
     return this.getPlayerList();
   }
 
+  /** The pusher's methods (start, stop, BGM, preview ...); null before createPusher. */
   getPusherInstance(): PusherInstance | null {
     return this.actor.getSnapshot().context.pusher ? this.pusherInstance() : null;
   }
@@ -163,9 +209,9 @@ export class TRTC {
     }
     let handle = this.playerHandles.get(id);
     if (!handle) {
-      handle = new PlayerInstance(this.actor, id, () => {
+      handle = new PlayerInstance((event) => this.send(event), id, () => {
         const stream = this.streamOf(id);
-        return stream ? { ...stream.ref.getSnapshot().context.attributes } : null;
+        return stream ? copyOf(stream.ref.getSnapshot().context.attributes) : null;
       });
       this.playerHandles.set(id, handle);
     }
@@ -175,81 +221,119 @@ export class TRTC {
   /** Toggle a player between the big and the small picture; returns the playerList. */
   switchStreamType(id: string): PlayerAttributes[] {
     this.warnIfUnknown(id, 'switchStreamType');
-    this.actor.send({ type: 'SWITCH_STREAM_TYPE', id });
+    this.send({ type: 'SWITCH_STREAM_TYPE', id });
     return this.getPlayerList();
   }
 
+  /** 0 log, 1 info, 2 warn, 3 error, 4 silent (see {@link LogLevel}). */
   setLogLevel(level: number): void {
     logger.setLevel(level);
+  }
+
+  /**
+   * Opt in: the SDK keeps the page's `pusher` and `playerList` data current itself, with path patches and one
+   * setData per tick, instead of the page calling setData with whole lists on every event. Returns unbind.
+   */
+  bindPage(options: PageBindingOptions = {}): () => void {
+    const page = this.actor.getSnapshot().context.page;
+    if (!isSetDataHost(page)) {
+      // A wrong argument is reported, never thrown into the page (nothing is bound; the page keeps its own setData).
+      logger.error(`bindPage: the page given to new TRTC(page) has no setData; nothing is bound (code ${ErrorCode.INVALID_ARGUMENT})`);
+      return () => undefined;
+    }
+    this.unbindPage();
+    const binding = bindPage(page, this.actor, options);
+    this.binding = binding;
+    return () => {
+      binding.unbind();
+      if (this.binding === binding) this.binding = null;
+    };
+  }
+
+  /** Stop keeping the page's data (what is pending is sent first); the page's setData calls are its own again. */
+  unbindPage(): void {
+    this.binding?.unbind();
+    this.binding = null;
   }
 
   // --- visibility, business id, mute, explicit publish/subscribe -------------------------------------------
 
   /** Business id for the server's callbacks; call before enterRoom. */
   setBusinessId(businessId: string): void {
-    this.actor.send({ type: 'SET_BUSINESS_ID', businessId });
+    this.send({ type: 'SET_BUSINESS_ID', businessId });
   }
 
   /** Visible users count toward the room's 8; invisible (silent) ones, up to 2000, cannot publish. */
   setUserVisibility(visible: boolean): void {
-    this.actor.send({ type: 'SET_VISIBILITY', visible: visible !== false });
+    this.send({ type: 'SET_VISIBILITY', visible: visible !== false });
   }
 
   /** Disable local audio / video: `true` means disabled. Returns pusherAttributes. */
   muteLocal(options: { audio?: boolean; video?: boolean }): PusherAttributes {
-    this.actor.send({ type: 'MUTE_LOCAL', ...pickFlags(options) });
+    this.send({ type: 'MUTE_LOCAL', ...pickFlags(options) });
     return this.pusherAttributes();
   }
 
   /** Stop receiving a remote user's audio / video: `true` means disabled. Returns playerList. */
   muteRemote(userID: string, options: { audio?: boolean; video?: boolean; streamType?: StreamType }): PlayerAttributes[] {
-    this.actor.send({ type: 'MUTE_REMOTE', userID, ...pickFlags(options), ...(options?.streamType ? { streamType: options.streamType } : {}) });
+    this.send({ type: 'MUTE_REMOTE', userID, ...pickFlags(options), ...(options?.streamType ? { streamType: options.streamType } : {}) });
     return this.getPlayerList();
   }
 
+  /** Publish the local stream again after unpublish (the websocket driver; trtc-room pushers publish on start). */
   publish(): void {
-    this.actor.send({ type: 'PUBLISH' });
+    this.send({ type: 'PUBLISH' });
   }
 
+  /** Stop publishing the local stream while staying in the room. */
   unpublish(): void {
-    this.actor.send({ type: 'UNPUBLISH' });
+    this.send({ type: 'UNPUBLISH' });
   }
 
   /** Receive a remote user's stream (both tracks unless told otherwise). Returns playerList. */
   subscribe(userID: string, options: { audio?: boolean; video?: boolean; streamType?: StreamType } = {}): PlayerAttributes[] {
-    this.actor.send({ type: 'SUBSCRIBE', userID, ...pickFlags(options), ...(options.streamType ? { streamType: options.streamType } : {}) });
+    this.send({ type: 'SUBSCRIBE', userID, ...pickFlags(options), ...(options.streamType ? { streamType: options.streamType } : {}) });
     return this.getPlayerList();
   }
 
+  /** Stop receiving a remote user's stream; returns playerList. */
   unsubscribe(userID: string, options: { streamType?: StreamType } = {}): PlayerAttributes[] {
-    this.actor.send({ type: 'UNSUBSCRIBE', userID, ...(options.streamType ? { streamType: options.streamType } : {}) });
+    this.send({ type: 'UNSUBSCRIBE', userID, ...(options.streamType ? { streamType: options.streamType } : {}) });
     return this.getPlayerList();
   }
 
   /** Stop everything this instance started (call from the page's onUnload). */
   destroy(): void {
     this.emitter.off();
+    // Stopping the room ends the binding too; nothing more goes to a page that is unloading.
+    this.binding = null;
     this.actor.stop();
     void this.reporter?.flush().finally(() => this.reporter?.dispose());
   }
 
   // --- <live-pusher> / <live-player> event handlers, bound from the page ----------------------------------
 
+  /**
+   * For `<live-pusher bindstatechange>`: the status codes (1018 entered, 1031-1034 remote users ...) that drive the
+   * room.
+   */
   pusherEventHandler = guarded('pusherEventHandler', (event: ComponentEventLike) => {
     const code = Number(event?.detail?.code);
     if (!Number.isFinite(code)) {
       logger.warn(`pusherEventHandler: an event without a numeric detail.code was dropped (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
       return;
     }
-    this.actor.send({ type: 'LIVE_PUSHER_STATUS', code, message: String(event.detail?.message ?? '') });
+    this.send({ type: 'LIVE_PUSHER_STATUS', code, message: String(event.detail?.message ?? '') });
   });
 
+  /** For `<live-pusher bindnetstatus>`: sets `pusher.netStatus`, emits LOCAL_NET_STATE_UPDATE. */
   pusherNetStatusHandler = guarded('pusherNetStatusHandler', (event: ComponentEventLike) => {
     const info = event?.detail?.info;
     if (typeof info !== 'object' || info === null) return;
-    this.actor.send({ type: 'LIVE_PUSHER_NET_STATUS', info: info as Record<string, unknown> });
+    this.send({ type: 'LIVE_PUSHER_NET_STATUS', info: info as Record<string, unknown> });
   });
 
+  /** For `<live-pusher binderror>`: camera or mic failures (10001 ...) become ERROR events. */
   pusherErrorHandler = guarded('pusherErrorHandler', (event: ComponentEventLike) => {
     const detail = event?.detail ?? {};
     const code = Number(detail.errCode);
@@ -257,30 +341,35 @@ export class TRTC {
       logger.warn(`pusherErrorHandler: an event without a numeric detail.errCode was dropped (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
       return;
     }
-    this.actor.send({ type: 'LIVE_PUSHER_ERROR', code, message: String(detail.errMsg ?? '') });
+    this.send({ type: 'LIVE_PUSHER_ERROR', code, message: String(detail.errMsg ?? '') });
   });
 
+  /** For `<live-pusher bindbgmstart>`: BGM_PLAY_START. */
   pusherBGMStartHandler = guarded('pusherBGMStartHandler', (_event?: ComponentEventLike) => {
-    this.actor.send({ type: 'LIVE_PUSHER_BGM_START' });
+    this.send({ type: 'LIVE_PUSHER_BGM_START' });
   });
 
+  /** For `<live-pusher bindbgmprogress>`: BGM_PLAY_PROGRESS. */
   pusherBGMProgressHandler = guarded('pusherBGMProgressHandler', (event: ComponentEventLike) => {
-    this.actor.send({ type: 'LIVE_PUSHER_BGM_PROGRESS', progress: event?.detail?.progress, duration: event?.detail?.duration });
+    this.send({ type: 'LIVE_PUSHER_BGM_PROGRESS', progress: event?.detail?.progress, duration: event?.detail?.duration });
   });
 
+  /** For `<live-pusher bindbgmcomplete>`: BGM_PLAY_COMPLETE. */
   pusherBGMCompleteHandler = guarded('pusherBGMCompleteHandler', (_event?: ComponentEventLike) => {
-    this.actor.send({ type: 'LIVE_PUSHER_BGM_COMPLETE' });
+    this.send({ type: 'LIVE_PUSHER_BGM_COMPLETE' });
   });
 
+  /** For `<live-pusher bindaudiovolumenotify>`: LOCAL_AUDIO_VOLUME_UPDATE. */
   pusherAudioVolumeNotify = guarded('pusherAudioVolumeNotify', (event: ComponentEventLike) => {
     const volume = Number(event?.detail?.volume);
-    if (Number.isFinite(volume)) this.actor.send({ type: 'LIVE_PUSHER_AUDIO_VOLUME', volume });
+    if (Number.isFinite(volume)) this.send({ type: 'LIVE_PUSHER_AUDIO_VOLUME', volume });
   });
 
+  /** For `<live-player bindstatechange>` (with `data-streamid`): the player's status codes, REMOTE_STATE_UPDATE. */
   playerEventHandler = guarded('playerEventHandler', (event: ComponentEventLike) => {
     const code = Number(event?.detail?.code);
     if (!Number.isFinite(code)) return;
-    this.actor.send({
+    this.send({
       type: 'LIVE_PLAYER_STATUS',
       id: playerIdOfEvent(event),
       code,
@@ -289,19 +378,22 @@ export class TRTC {
     });
   });
 
+  /** For `<live-player bindfullscreenchange>`: VIDEO_FULLSCREEN_UPDATE. */
   playerFullscreenChange = guarded('playerFullscreenChange', (event: ComponentEventLike) => {
-    this.actor.send({ type: 'LIVE_PLAYER_FULLSCREEN_CHANGE', id: playerIdOfEvent(event), detail: event?.detail });
+    this.send({ type: 'LIVE_PLAYER_FULLSCREEN_CHANGE', id: playerIdOfEvent(event), detail: event?.detail });
   });
 
+  /** For `<live-player bindnetstatus>`: sets the player's `netStatus`, emits REMOTE_NET_STATE_UPDATE. */
   playerNetStatus = guarded('playerNetStatus', (event: ComponentEventLike) => {
     const info = event?.detail?.info;
     if (typeof info !== 'object' || info === null) return;
-    this.actor.send({ type: 'LIVE_PLAYER_NET_STATUS', id: playerIdOfEvent(event), info: info as Record<string, unknown> });
+    this.send({ type: 'LIVE_PLAYER_NET_STATUS', id: playerIdOfEvent(event), info: info as Record<string, unknown> });
   });
 
+  /** For `<live-player bindaudiovolumenotify>`: REMOTE_AUDIO_VOLUME_UPDATE. */
   playerAudioVolumeNotify = guarded('playerAudioVolumeNotify', (event: ComponentEventLike) => {
     const volume = Number(event?.detail?.volume);
-    if (Number.isFinite(volume)) this.actor.send({ type: 'LIVE_PLAYER_AUDIO_VOLUME', id: playerIdOfEvent(event), volume });
+    if (Number.isFinite(volume)) this.send({ type: 'LIVE_PLAYER_AUDIO_VOLUME', id: playerIdOfEvent(event), volume });
   });
 
   // --- reading the actors -------------------------------------------------------------------------------
@@ -320,11 +412,11 @@ export class TRTC {
   /** A copy of the pusher's attributes; `{}` before any pusher exists (as trtc-wx after a reset). */
   private pusherAttributes(): PusherAttributes {
     const pusher = this.actor.getSnapshot().context.pusher;
-    return (pusher ? { ...pusher.getSnapshot().context.attributes } : {}) as PusherAttributes;
+    return (pusher ? copyOf(pusher.getSnapshot().context.attributes) : {}) as PusherAttributes;
   }
 
   private pusherInstance(): PusherInstance {
-    this.pusherHandle ??= new PusherInstance(this.actor, () => this.pusherAttributes());
+    this.pusherHandle ??= new PusherInstance((event) => this.send(event), () => this.pusherAttributes());
     return this.pusherHandle;
   }
 

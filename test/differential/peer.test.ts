@@ -171,4 +171,37 @@ describe('same traces, same events as trtc-wx 1.1.15', () => {
       expect(urlOf(TRTC as unknown as new (page: object, options: object) => FacadeLike, params)).toBe(urlOf(PeerTRTC, params));
     }
   });
+
+  test('setPlayerAttributes inside a REMOTE_*_ADD handler returns the list with the change (the guide\'s pattern)', () => {
+    const trace = [status.entered(), status.joined('bob', 'carol'), status.video('bob', true), status.audio('bob', true), status.audio('carol', true)];
+    const unmuteInHandlers = (Facade: new (page: object, options: object) => FacadeLike): string[] => {
+      const { uninstall } = installWx();
+      try {
+        const trtc = new Facade(createPage({}), { env: 'test' });
+        const seen: string[] = [];
+        for (const code of ['REMOTE_VIDEO_ADD', 'REMOTE_AUDIO_ADD']) {
+          trtc.on(code, (event) => {
+            const id = event.data.player.id as string;
+            const list = trtc.setPlayerAttributes(id, code === 'REMOTE_VIDEO_ADD' ? { muteVideo: false } : { muteAudio: false });
+            const player = list.find((p) => p.id === id)!;
+            seen.push(`${code} ${id} -> muteVideo=${String(player.muteVideo)} muteAudio=${String(player.muteAudio)}`);
+          });
+        }
+        trtc.createPusher({});
+        trtc.enterRoom(validParams);
+        for (const s of trace) trtc.pusherEventHandler(pusherEvent(s));
+        return seen;
+      } finally {
+        uninstall();
+      }
+    };
+    const ours = unmuteInHandlers(TRTC as unknown as new (page: object, options: object) => FacadeLike);
+    // trtc-wx starts players unmuted, so compare only what the handler just set: it must be in the returned list.
+    expect(ours).toEqual([
+      'REMOTE_VIDEO_ADD bob_main -> muteVideo=false muteAudio=true',
+      'REMOTE_AUDIO_ADD bob_main -> muteVideo=false muteAudio=false',
+      'REMOTE_AUDIO_ADD carol_main -> muteVideo=true muteAudio=false',
+    ]);
+    expect(unmuteInHandlers(PeerTRTC).map((line) => line.split(' ->')[0])).toEqual(ours.map((line) => line.split(' ->')[0]));
+  });
 });
