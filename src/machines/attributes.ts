@@ -7,6 +7,7 @@ import { ErrorCode, WxrtcError } from '../errors';
 
 export type NetStatus = Readonly<Record<string, unknown>>;
 
+/** What a page binds to <live-pusher> (`pusher` in trtc-wx's WXML), with trtc-wx's names and defaults. */
 export interface PusherAttributes {
   url: string;
   mode: string;
@@ -43,8 +44,10 @@ export interface PusherAttributes {
   readonly [extra: string]: unknown;
 }
 
+/** A remote user's camera stream (`main`) or screen share (`aux`). */
 export type StreamType = 'main' | 'aux';
 
+/** What a page binds to one <live-player> (an item of `playerList`); `id` is `userID_main` or `userID_aux`. */
 export interface PlayerAttributes {
   id: string;
   userID: string;
@@ -74,6 +77,7 @@ export interface PlayerAttributes {
   readonly [extra: string]: unknown;
 }
 
+/** The pusher attributes createPusher starts from (trtc-wx's API document). */
 export const DEFAULT_PUSHER_ATTRIBUTES: Readonly<PusherAttributes> = Object.freeze({
   url: '',
   mode: 'RTC',
@@ -242,6 +246,7 @@ export function checkPusherAttributes(config: unknown): WxrtcError | null {
   return checkAgainst(PUSHER_RULES, 'pusher', config);
 }
 
+/** Validate a setPlayerAttributes config: null when fine, else the error (7010) naming the bad attribute. */
 export function checkPlayerAttributes(config: unknown): WxrtcError | null {
   return checkAgainst(PLAYER_RULES, 'player', config, PLAYER_IDENTITY_KEYS);
 }

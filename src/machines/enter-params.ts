@@ -5,7 +5,9 @@
 import { ErrorCode, WxrtcError } from '../errors';
 import { checkPusherAttributes } from './attributes';
 
+/** `rtc` for calls (up to 300 users), `live` for broadcasting to an audience (trtc-wx's older names too). */
 export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall';
+/** In scene `live`: `anchor` publishes, `audience` only plays. */
 export type Role = 'anchor' | 'audience';
 
 /** What a page passes to enterRoom: the seed's params plus trtc-wx's url options and any pusher attributes. */

@@ -21,6 +21,7 @@ export const PlayerStatus = {
   UNRECOVERABLE: -2302,
 } as const;
 
+/** What the room spawns a player with: the remote stream, its url and its tracks. */
 export interface PlayerInput {
   page?: PageHost;
   userID: string;
@@ -41,6 +42,7 @@ export interface PlayerContext {
   failures: number;
 }
 
+/** Events the player chart handles: the room's commands and its <live-player>'s reports. */
 export type PlayerEvent =
   | { type: 'SET_ATTRIBUTES'; attributes: Readonly<Record<string, unknown>> }
   | { type: 'PUBLISH_STATE'; audio: boolean; video: boolean }
@@ -76,6 +78,10 @@ function failureReport(context: PlayerContext, event: PlayerEvent): PlayerReport
 const isStatus = (event: PlayerEvent, ...codes: number[]): boolean =>
   event.type === 'LIVE_PLAYER_STATUS' && codes.includes(event.code);
 
+/**
+ * One remote stream's <live-player>: idle, loading, playing (parallel audio and video), ended, failed with
+ * bounded retries. The room spawns one per stream.
+ */
 export const playerMachine = setup({
   types: {} as { context: PlayerContext; events: PlayerEvent; input: PlayerInput },
   actions: {
@@ -214,8 +220,10 @@ export const playerMachine = setup({
       always: { guard: 'wantsNoMedia', target: 'idle' },
       initial: 'deciding',
       on: {
-        // A new url (UPDATE_URL) is a fresh chance: start over with a clean retry budget.
-        SET_SRC: { target: 'loading', actions: ['assignSrc', assign({ failures: 0 })] },
+        // A new url (UPDATE_URL) is tried at once, but on the same retry budget: every retry re-subscribes,
+        // and each answer is a new url, so resetting here would let a refused stream retry forever.
+        // The budget resets when media flows (playing) or the page stops wanting it (idle).
+        SET_SRC: { target: 'loading', actions: 'assignSrc' },
         LIVE_PLAYER_STATUS: { guard: 'isMediaFlowing', target: 'playing' },
       },
       states: {
@@ -235,4 +243,5 @@ export const playerMachine = setup({
   },
 });
 
+/** The type of {@link playerMachine}. */
 export type PlayerMachine = typeof playerMachine;

@@ -19,6 +19,7 @@ export const PusherStatus = {
   APP_HUNG_UP: 5000,
 } as const;
 
+/** What the room starts its pusher with: the page and createPusher's attributes. */
 export interface PusherInput {
   /** The page hosting <live-pusher>; handed to the context. */
   page?: PageHost;
@@ -38,6 +39,7 @@ export interface PusherContext {
 
 type WithOptions<T extends string> = { type: T; options?: WxCallbacks };
 
+/** Events the pusher chart handles: the room's commands and its <live-pusher>'s reports. */
 export type PusherEvent =
   | { type: 'SET_ATTRIBUTES'; attributes: Readonly<Record<string, unknown>> }
   | { type: 'SET_URL'; url: string }
@@ -94,6 +96,10 @@ function bgmFailureReport(event: PusherEvent): PusherReport {
   return { type: 'PUSHER_BGM_FAILED', errMsg: event.type === 'BGM_FAILED' || event.type === 'CONTEXT_CALL_FAILED' ? event.errMsg : 'bgm failed' };
 }
 
+/**
+ * The local <live-pusher>: its stream (idle, waiting for a url, ready, publishing, suspended, failed with
+ * bounded retries, stopped), its background music and its preview, as three parallel regions.
+ */
 export const pusherMachine = setup({
   types: {} as { context: PusherContext; events: PusherEvent; input: PusherInput },
   actors: { livePusherContext },
@@ -244,7 +250,9 @@ export const pusherMachine = setup({
           initial: 'deciding',
           on: {
             STOP: { target: 'stopped', actions: { type: 'call', params: ({ event }) => ({ method: 'stop', options: event.options }) } },
-            SET_URL: { guard: 'changesUrl', target: 'publishing', actions: ['assignUrl', assign({ failures: 0 })] },
+            // A new url is tried at once, on the same retry budget: each retry re-publishes and gets a new url,
+            // so resetting here would let a refused push retry forever. Pushing (or a stop) resets it.
+            SET_URL: { guard: 'changesUrl', target: 'publishing', actions: 'assignUrl' },
             LIVE_PUSHER_STATUS: { guard: 'isPushBegin', target: 'publishing.pushing' },
           },
           states: {
@@ -316,4 +324,5 @@ export const pusherMachine = setup({
   },
 });
 
+/** The type of {@link pusherMachine}. */
 export type PusherMachine = typeof pusherMachine;

@@ -7,6 +7,7 @@ import type { playerMachine } from './player.machine';
 import type { StreamType } from './attributes';
 import type { KickReason } from '../services/signaling/types';
 
+/** A spawned player actor. */
 export type PlayerRef = ActorRefFrom<typeof playerMachine>;
 
 /** A remote stream as the room knows it from signaling; the player actor owns what the page binds. */
@@ -28,10 +29,12 @@ export interface RoomView {
   readonly streams: readonly RemoteStream[];
 }
 
+/** The room's connection, as CONNECTION_STATE_CHANGED reports it. */
 export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING';
 
 type StreamKey = { userID: string; streamType: StreamType };
 
+/** Everything the room chart emits: the public events (LOCAL_JOIN, REMOTE_VIDEO_ADD ...) with their payloads. */
 export type RoomEmitted =
   | { type: 'LOCAL_JOIN' }
   | { type: 'LOCAL_LEAVE' }
@@ -58,4 +61,5 @@ export type RoomEmitted =
   | ({ type: 'MUTE_AUDIO' | 'UNMUTE_AUDIO' | 'MUTE_VIDEO' | 'UNMUTE_VIDEO' } & StreamKey)
   | { type: 'CONNECTION_STATE_CHANGED'; state: ConnectionState; prevState: ConnectionState };
 
+/** The `type` of a {@link RoomEmitted} event. */
 export type RoomEmittedType = RoomEmitted['type'];

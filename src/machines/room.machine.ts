@@ -21,6 +21,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
 export type PusherRef = ActorRefFrom<typeof pusherMachine>;
 
+/** What `createActor(roomMachine, { input })` takes; `page` is the one a page must give. */
 export interface RoomInput {
   /** The page (or component) that hosts <live-pusher>/<live-player>; contexts are created against it. */
   page?: PageHost;
@@ -33,6 +34,7 @@ export interface RoomInput {
   component?: number;
 }
 
+/** The room chart's context: params, pusher and player actors, users, streams, connection. */
 export interface RoomContext {
   page: PageHost | undefined;
   retry: RetryPolicy;
@@ -89,6 +91,7 @@ export type ComponentEvent =
   | { type: 'LIVE_PLAYER_AUDIO_VOLUME'; id: string | null; volume: number }
   | { type: 'LIVE_PLAYER_FULLSCREEN_CHANGE'; id: string | null; detail: unknown };
 
+/** Every event the room chart accepts: commands from the page, component events, signaling news, reports. */
 export type RoomEvent = RoomCommand | ComponentEvent | SignalingEvent | PusherReport | PlayerReport | AppLifecycleEvent;
 
 /** <live-player> codes trtc-wx reports as PLAYER_WARNING rather than REMOTE_STATE_UPDATE. */
@@ -172,6 +175,11 @@ function localMuteOf(context: RoomContext, entering?: RoomEvent): { audio: boole
   return { audio: attributes.enableMic !== true, video: attributes.enableCamera !== true };
 }
 
+/**
+ * The root statechart: idle, active (entering, inRoom, exiting), kicked; inRoom is parallel (connection,
+ * publication, players, visibility). `createActor(roomMachine, { input: { page } })`, then
+ * `send({ type: 'ENTER_ROOM', params })`; `TRTC` wraps it.
+ */
 export const roomMachine = setup({
   types: {} as { context: RoomContext; events: RoomEvent; input: RoomInput; emitted: RoomEmitted },
   actors: { pusher: pusherMachine, player: playerMachine, signaling: trtcRoomSignaling, appLifecycle, playerContexts: playerContextsKeeper },
@@ -841,5 +849,7 @@ export const roomMachine = setup({
   },
 });
 
+/** The type of {@link roomMachine}. */
 export type RoomMachine = typeof roomMachine;
+/** A running room actor (`trtc.actor`). */
 export type RoomActorRef = ActorRefFrom<typeof roomMachine>;

@@ -277,12 +277,17 @@ describe('failure and retry', () => {
     expect(h.reports.filter((r) => r.type === 'PUSHER_RETRY')).toEqual([]);
   });
 
-  test('a new url after giving up publishes again with a fresh budget', () => {
+  test('a new url after giving up is tried at once, on the same budget (a refused push cannot retry forever)', () => {
     const h = start({ retry: { maxAttempts: 0, baseDelayMs: 10, maxDelayMs: 10 } });
     h.send({ type: 'SET_URL', url: URL }, { type: 'START' }, status(-1307));
     expect(h.stream()).toBe('{failed:gaveUp}');
     h.send({ type: 'SET_URL', url: `${URL}&new=1` });
     expect(h.stream()).toBe('{publishing:connecting}');
+    expect(h.actor.getSnapshot().context.failures).toBe(1);
+    h.send(status(-1307));
+    expect(h.stream()).toBe('{failed:gaveUp}');
+    // Media flowing is what earns a fresh budget.
+    h.send({ type: 'SET_URL', url: `${URL}&new=2` }, status(1002));
     expect(h.actor.getSnapshot().context.failures).toBe(0);
   });
 
