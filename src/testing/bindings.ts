@@ -2,6 +2,7 @@
 // events call. The headless runtime reads the same bindings a real page declares in WXML, so a page under
 // test runs exactly the handler methods it would on a phone.
 
+/** How a page's WXML binds its <live-pusher>: the data it reads and the methods its events call. */
 export interface PusherBinding {
   /** Path of the pusher attributes in page.data (WXML: url="{{pusher.url}}"). */
   dataPath: string;
@@ -17,6 +18,7 @@ export interface PusherBinding {
   };
 }
 
+/** How a page's WXML binds its <live-player>s: the list it loops over, the id field, the methods its events call. */
 export interface PlayerListBinding {
   /** Path of the player list in page.data (WXML: wx:for="{{playerList}}"). */
   listPath: string;
@@ -44,6 +46,7 @@ export const TRTC_WX_PUSHER_BINDING: PusherBinding = {
   },
 };
 
+/** The <live-player> bindings of trtc-wx's documented page (its README's WXML). */
 export const TRTC_WX_PLAYER_BINDING: PlayerListBinding = {
   listPath: 'playerList',
   idField: 'id',

@@ -35,7 +35,12 @@ function deliver(host: ComponentHost, method: string | undefined, detail: Record
 
 type PusherState = 'idle' | 'pushing' | 'paused';
 
+/**
+ * An emulated <live-pusher>: follows the page's bound pusher attributes, pushes through the media engine
+ * (or enters a room:// room through the dev server) and reports status codes to the page's handlers.
+ */
 export class EmulatedLivePusher {
+  /** Whether it is pushing now. */
   state: PusherState = 'idle';
   /** Every status code this pusher reported, in order (for assertions). */
   readonly reported: number[] = [];
@@ -44,22 +49,30 @@ export class EmulatedLivePusher {
   private pushedUrl = '';
   private lastMute: string | null = null;
 
-  constructor(private readonly host: ComponentHost, readonly binding: PusherBinding) {}
+  constructor(
+    private readonly host: ComponentHost,
+    /** The page's WXML bindings it follows. */
+    readonly binding: PusherBinding,
+  ) {}
 
+  /** The pusher attributes the page's data holds now. */
   get attributes(): Record<string, unknown> {
     const value = readPath(this.host.page.data, this.binding.dataPath);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   }
 
+  /** The room a room:// url entered, while pushing one. */
   get roomEmulation(): TrtcRoomEmulation | null {
     return this.room;
   }
 
+  /** Report a status code to the page, as bindstatechange would (on a later turn). */
   report(code: number, message: string): void {
     this.reported.push(code);
     deliver(this.host, this.binding.handlers.statechange, { code, message }, { id: 'pusher', dataset: {} });
   }
 
+  /** Report network figures to the page, as bindnetstatus would. */
   netStatus(info: Record<string, unknown>): void {
     deliver(this.host, this.binding.handlers.netstatus, { info }, { id: 'pusher', dataset: {} });
   }
@@ -167,6 +180,10 @@ export class EmulatedLivePusher {
   }
 }
 
+/**
+ * An emulated <live-player>: one per item of the page's bound player list; plays while its src is set and a
+ * track is unmuted, and reports status codes to the page's handlers.
+ */
 export class EmulatedLivePlayer {
   /** Every status code this player reported, in order. */
   readonly reported: number[] = [];
@@ -174,21 +191,31 @@ export class EmulatedLivePlayer {
   private playingKey = '';
   private destroyed = false;
 
-  constructor(private readonly host: ComponentHost, private readonly binding: PlayerListBinding, readonly id: string, private item: Record<string, unknown>) {}
+  constructor(
+    private readonly host: ComponentHost,
+    private readonly binding: PlayerListBinding,
+    /** The player id (`userID_main`), also its <live-player id> and data-streamid. */
+    readonly id: string,
+    private item: Record<string, unknown>,
+  ) {}
 
+  /** The player's item in the page's data. */
   get attributes(): Record<string, unknown> {
     return this.item;
   }
 
+  /** Whether media is flowing now. */
   get playing(): boolean {
     return this.media !== null;
   }
 
+  /** Report a status code to the page, as bindstatechange would (on a later turn). */
   report(code: number, message: string): void {
     this.reported.push(code);
     deliver(this.host, this.binding.handlers.statechange, { code, message }, { id: this.id, dataset: { streamid: this.id } });
   }
 
+  /** Report network figures to the page, as bindnetstatus would. */
   netStatus(info: Record<string, unknown>): void {
     deliver(this.host, this.binding.handlers.netstatus, { info }, { id: this.id, dataset: { streamid: this.id } });
   }
@@ -203,6 +230,7 @@ export class EmulatedLivePlayer {
     deliver(this.host, this.binding.handlers.audiovolumenotify, { volume }, { id: this.id, dataset: { streamid: this.id } });
   }
 
+  /** The page's item changed: play, stop or switch as the real tag would. */
   update(item: Record<string, unknown>): void {
     this.item = item;
     const src = typeof item.src === 'string' ? item.src : '';
@@ -216,6 +244,7 @@ export class EmulatedLivePlayer {
     if (shouldPlay) void this.play(src, wantsVideo, wantsAudio);
   }
 
+  /** A LivePlayerContext method was called for this player. */
   onContextCall(method: string): void {
     if (method === 'stop' || method === 'pause') {
       this.stopMedia();
@@ -250,6 +279,7 @@ export class EmulatedLivePlayer {
     this.media = null;
   }
 
+  /** The item left the list (or the page went away): stop for good. */
   destroy(): void {
     this.destroyed = true;
     this.stopMedia();

@@ -5,11 +5,13 @@
 export type StatusReport = (code: number, message: string) => void;
 export type NetStatusReport = (info: Record<string, unknown>) => void;
 
+/** A running push or pull. */
 export interface MediaHandle {
   /** Stop the stream; no status code follows. */
   stop(): void;
 }
 
+/** What an emulated <live-pusher> asks its media engine to push, and where to report. */
 export interface PushRequest {
   url: string;
   video: boolean;
@@ -18,6 +20,7 @@ export interface PushRequest {
   netStatus: NetStatusReport;
 }
 
+/** What an emulated <live-player> asks its media engine to play, and where to report. */
 export interface PullRequest {
   url: string;
   video: boolean;
@@ -26,8 +29,14 @@ export interface PullRequest {
   netStatus: NetStatusReport;
 }
 
+/**
+ * How emulated components move media: {@link SimulatedMedia} (no media, the right status codes) or RtmpMedia
+ * (ffmpeg).
+ */
 export interface MediaEngine {
+  /** Start pushing; status codes go to `request.report`. */
   push(request: PushRequest): MediaHandle;
+  /** Start playing; status codes go to `request.report`. */
   pull(request: PullRequest): MediaHandle;
   /** Stop everything still running (test teardown). */
   close(): Promise<void>;
@@ -35,6 +44,7 @@ export interface MediaEngine {
 
 /** No media at all: the codes of a push or pull that works, on the next turn. */
 export class SimulatedMedia implements MediaEngine {
+  /** Reports 1001, 1002 (and 1003, 1007, 1008 with video) as a pushing <live-pusher> would. */
   push(request: PushRequest): MediaHandle {
     let live = true;
     setTimeout(() => {
@@ -48,6 +58,7 @@ export class SimulatedMedia implements MediaEngine {
     return { stop: () => void (live = false) };
   }
 
+  /** Reports 2001 .. 2004 as a playing <live-player> would. */
   pull(request: PullRequest): MediaHandle {
     let live = true;
     setTimeout(() => {

@@ -5,19 +5,23 @@
 
 import { applySetData } from './set-data';
 
+/** One recorded setData call. */
 export interface SetDataRecord {
   patch: Record<string, unknown>;
   /** Bytes of the JSON that crossed to the view layer: the cost the mini-program pays. */
   bytes: number;
 }
 
+/** The element an event came from: `currentTarget` / `target` of a WXML event. */
 export interface ComponentTarget {
   id?: string;
   dataset?: Record<string, unknown>;
 }
 
+/** A page as `Page({...})` makes it: the definition's methods, `data`, `setData`, plus recording and `trigger`. */
 export type PageInstance<M extends object = Record<string, unknown>> = M & {
   data: Record<string, unknown>;
+  /** WeChat's setData: data paths as keys; the callback runs after the update, on a later turn. */
   setData(patch: Record<string, unknown>, callback?: () => void): void;
   /** Every setData call, in order. */
   readonly setDataCalls: SetDataRecord[];
@@ -25,6 +29,7 @@ export type PageInstance<M extends object = Record<string, unknown>> = M & {
   trigger(method: string, detail: Record<string, unknown>, target?: ComponentTarget): void;
 };
 
+/** Make a page instance from a `Page({...})` definition (its `data` is deep-copied, its methods bound as `this`). */
 export function createPage<M extends object>(definition: M & { data?: Record<string, unknown> }): PageInstance<M> {
   const setDataCalls: SetDataRecord[] = [];
   const page = Object.assign(Object.create(null) as object, definition, {

@@ -13,13 +13,19 @@ import {
   type WireError,
 } from '../services/signaling/protocol';
 
+/** A request the dev server refused, with its code. */
 export class RoomRequestError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    /** The server's error code, from ErrorCode (8xxx). */
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'RoomRequestError';
   }
 }
 
+/** A raw client of the dev server's signaling protocol: a participant without an SDK (tests, the demo, load). */
 export class RoomClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
@@ -41,6 +47,7 @@ export class RoomClient {
     socket.on('error', () => undefined);
   }
 
+  /** Open a socket to the signaling url; resolves once it is open. */
   static connect(url: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RoomClient> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url);
@@ -53,10 +60,12 @@ export class RoomClient {
     });
   }
 
+  /** Whether the socket is open. */
   get open(): boolean {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
+  /** Send a request (join, publish, subscribe ...); resolves with its result, rejects with a RoomRequestError. */
   request<T extends keyof ResultByType>(body: Extract<RequestBody, { type: T }>): Promise<ResultByType[T]> {
     return new Promise((resolve, reject) => {
       if (!this.open) {
@@ -73,16 +82,19 @@ export class RoomClient {
     });
   }
 
+  /** Listen to the server's notifications (user-joined, stream-added ...); returns the unsubscribe. */
   onNotification(listener: (n: Notification) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Called when the socket closes; returns the unsubscribe. */
   onClose(listener: () => void): () => void {
     this.closeListeners.add(listener);
     return () => this.closeListeners.delete(listener);
   }
 
+  /** Close the socket with a handshake. */
   close(): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close();
   }

@@ -9,6 +9,7 @@ import { EmulatedLivePlayer, EmulatedLivePusher, playerItemsOf, type ComponentHo
 import { SimulatedMedia, type MediaEngine } from './media';
 import type { TrtcRoomEmulation } from './trtc-room-emulation';
 
+/** Options of {@link HeadlessRuntime}: the headless wx's, plus where room:// pushers enter and how media moves. */
 export interface HeadlessRuntimeOptions extends HeadlessWxOptions {
   /** The dev server's ws url: where room:// pushers enter their rooms. */
   signalingUrl?: string;
@@ -16,19 +17,26 @@ export interface HeadlessRuntimeOptions extends HeadlessWxOptions {
   media?: MediaEngine;
 }
 
+/** A page's WXML bindings for `mount`; trtc-wx's documented ones unless given. */
 export interface Bindings {
   pusher?: PusherBinding;
   players?: PlayerListBinding;
 }
 
+/** A page with its emulated components: what `runtime.mount(page)` returns. */
 export class MountedPage implements ComponentHost {
+  /** The page's emulated <live-pusher>. */
   readonly pusher: EmulatedLivePusher;
+  /** The page's emulated <live-player>s, by player id. */
   readonly players = new Map<string, EmulatedLivePlayer>();
   private readonly playerBinding: PlayerListBinding;
 
   constructor(
+    /** The page instance. */
     readonly page: PageInstance,
+    /** The media engine its components use. */
     readonly media: MediaEngine,
+    /** Where its room:// pusher enters rooms (the runtime's signalingUrl). */
     readonly signalingUrl: string | null,
     bindings: Bindings,
   ) {
@@ -40,6 +48,7 @@ export class MountedPage implements ComponentHost {
     return this.pusher.roomEmulation;
   }
 
+  /** The emulated <live-player> of a player id, while the page lists it. */
   player(id: string): EmulatedLivePlayer | undefined {
     return this.players.get(id);
   }
@@ -65,11 +74,13 @@ export class MountedPage implements ComponentHost {
     }
   }
 
+  /** A context method was called for this page: the component it names reacts. */
   onContextCall(call: ContextCall): void {
     if (call.target === 'pusher') this.pusher.onContextCall(call.method);
     else this.players.get(call.target)?.onContextCall(call.method);
   }
 
+  /** Stop every component (the page went away). */
   unmount(): void {
     this.pusher.destroy();
     for (const player of this.players.values()) player.destroy();
@@ -77,8 +88,14 @@ export class MountedPage implements ComponentHost {
   }
 }
 
+/**
+ * The headless mini-program runtime: `new HeadlessRuntime(options).install()`, then `mount(createPage(def))` per
+ * page; several pages (participants) can share one runtime. `close()` gives everything back.
+ */
 export class HeadlessRuntime {
+  /** The `wx` it installs. */
   readonly wx: HeadlessWx;
+  /** The media engine of every mounted page. */
   readonly media: MediaEngine;
   private readonly pages = new Map<object, MountedPage>();
   private previousGlobals: { wx: unknown; getApp: unknown } | null = null;
@@ -113,6 +130,7 @@ export class HeadlessRuntime {
     return mounted;
   }
 
+  /** The mounted page of a page instance. */
   mounted(page: object): MountedPage | undefined {
     return this.pages.get(page);
   }

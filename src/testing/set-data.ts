@@ -20,6 +20,7 @@ function clone<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
+/** Apply a setData patch to page data as WeChat does: data-path keys (`a.b[2].c`), values copied as JSON. */
 export function applySetData(data: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [path, value] of Object.entries(patch)) {
     const parts = parseDataPath(path);

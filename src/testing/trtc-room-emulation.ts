@@ -4,10 +4,11 @@
 // own protocol, so trtc-room pages — Tencent's trtc-wx.js among them — run end to end without a phone.
 
 import { ErrorCode } from '../errors';
-import type { StreamInfo, StreamTypeWire } from '../services/signaling/protocol';
+import type { Notification, StreamInfo, StreamTypeWire } from '../services/signaling/protocol';
 import { RoomClient, RoomRequestError } from './room-client';
 import type { StatusReport } from './media';
 
+/** The room a `room://` url names, and who enters it. */
 export interface RoomUrlParams {
   sdkAppID: number;
   userID: string;
@@ -39,6 +40,10 @@ export function parseRoomUrl(url: string): RoomUrlParams | null {
 const playUrl = (userID: string, streamType: string) => `room://cloud.tencent.com/rtc?userid=${userID}&streamtype=${streamType}`;
 const KICK_REASON_CODE = { banned: 1, 'room-disband': 2, kick: 3 } as const;
 
+/**
+ * What WeChat's TRTC implementation does for a room:// <live-pusher>, against the dev server: enter, publish,
+ * report the room as status codes.
+ */
 export class TrtcRoomEmulation {
   private client: RoomClient | null = null;
   private readonly streams = new Map<string, StreamInfo>();
@@ -64,6 +69,7 @@ export class TrtcRoomEmulation {
     return result.url;
   }
 
+  /** Join the room and publish; reports 1018, the users (1031) and streams (1033/1034) already there. */
   async enter(mute: { audio: boolean; video: boolean }): Promise<void> {
     try {
       this.client = await RoomClient.connect(this.signalingUrl);
@@ -71,7 +77,10 @@ export class TrtcRoomEmulation {
       this.report(-3301, `enter room failed: cannot reach ${this.signalingUrl}`);
       return;
     }
-    this.client.onNotification((n) => this.onNotification(n));
+    // Notifications can arrive in the same read as the join answer, whose continuation runs later: hold them
+    // until 1018 is reported, or the page would hear 1033/1034 before it is in the room.
+    let early: Notification[] | null = [];
+    this.client.onNotification((n) => (early ? early.push(n) : this.onNotification(n)));
     this.client.onClose(() => {
       if (!this.leaving) this.report(-1307, 'push disconnected: the room connection was lost');
     });
@@ -91,6 +100,9 @@ export class TrtcRoomEmulation {
       this.report(1018, 'enter room success');
       if (joined.users.length > 0) this.report(1031, JSON.stringify({ userlist: joined.users.map((userid) => ({ userid })) }));
       for (const stream of joined.streams) this.applyStream(stream);
+      const held = early;
+      early = null;
+      for (const n of held) this.onNotification(n);
       const published = await this.client.request<'publish'>({ type: 'publish', streamType: 'main' });
       this.publishUrl = published.url;
     } catch (error) {
@@ -102,10 +114,12 @@ export class TrtcRoomEmulation {
     }
   }
 
+  /** Tell the room which tracks are muted (enable-mic / enable-camera changed). */
   setMute(mute: { audio: boolean; video: boolean }): void {
     this.client?.request<'mute'>({ type: 'mute', ...mute }).catch(() => undefined);
   }
 
+  /** Leave the room; reports 1019. */
   async leave(): Promise<void> {
     if (this.leaving) return;
     this.leaving = true;
@@ -118,7 +132,7 @@ export class TrtcRoomEmulation {
     this.report(1019, 'exit room, reason[0]');
   }
 
-  private onNotification(n: Parameters<Parameters<RoomClient['onNotification']>[0]>[0]): void {
+  private onNotification(n: Notification): void {
     switch (n.type) {
       case 'user-joined':
         this.report(1031, JSON.stringify({ userlist: [{ userid: n.userID }] }));

@@ -5,6 +5,7 @@
 
 import WebSocket from 'ws';
 
+/** One call of a LivePusherContext / LivePlayerContext method, as the headless `wx` recorded it. */
 export interface ContextCall {
   /** 'pusher', or the player id. */
   target: string;
@@ -17,6 +18,7 @@ export interface ContextCall {
 type Listener<T> = (value: T) => void;
 type Callbacks = { success?: (r: unknown) => void; fail?: (r: unknown) => void; complete?: (r: unknown) => void };
 
+/** Options of {@link HeadlessWx} (and of HeadlessRuntime, which passes them on). */
 export interface HeadlessWxOptions {
   /** What getSystemInfoSync reports; 'android' matters for the 6th-subscription warning. */
   platform?: 'ios' | 'android' | 'devtools';
@@ -24,6 +26,7 @@ export interface HeadlessWxOptions {
   failing?: string[];
 }
 
+/** The `wx` object for Node: install it (installWx, or HeadlessRuntime.install) and the SDK runs as on a phone. */
 export class HeadlessWx {
   /** Every context method call, in order. */
   readonly calls: ContextCall[] = [];
@@ -33,6 +36,7 @@ export class HeadlessWx {
   private readonly networkListeners = new Set<Listener<{ isConnected: boolean; networkType: string }>>();
   private readonly storage = new Map<string, unknown>();
   private readonly failing: Set<string>;
+  /** What getSystemInfoSync reports as the platform. */
   readonly platform: string;
   /** Files "saved" to the album by saveImageToPhotosAlbum. */
   readonly album: string[] = [];
@@ -59,39 +63,56 @@ export class HeadlessWx {
 
   // --- app lifecycle and network, driven by tests -----------------------------------------------------
 
+  /** Test control: the mini-program comes to the foreground (onAppShow listeners run). */
   showApp(): void {
     for (const listener of [...this.showListeners]) listener();
   }
 
+  /** Test control: the mini-program goes to the background (onAppHide listeners run). */
   hideApp(): void {
     for (const listener of [...this.hideListeners]) listener();
   }
 
+  /** Test control: the network changes (onNetworkStatusChange listeners run). */
   changeNetwork(networkType: string, isConnected = networkType !== 'none'): void {
     for (const listener of [...this.networkListeners]) listener({ isConnected, networkType });
   }
 
   // --- the WeChat API surface ------------------------------------------------------------------------
 
+  /** As wx.createLivePusherContext: every method call is recorded and answered asynchronously. */
   createLivePusherContext = (page?: object): Record<string, (options?: Record<string, unknown>) => void> => this.contextFor('pusher', page);
 
+  /** As wx.createLivePlayerContext(id): every method call is recorded and answered asynchronously. */
   createLivePlayerContext = (id: string, page?: object): Record<string, (options?: Record<string, unknown>) => void> => this.contextFor(id, page);
 
+  /** As wx.onAppShow. */
   onAppShow = (listener: () => void): void => void this.showListeners.add(listener);
+  /** As wx.offAppShow. */
   offAppShow = (listener?: () => void): void => (listener ? void this.showListeners.delete(listener) : this.showListeners.clear());
+  /** As wx.onAppHide. */
   onAppHide = (listener: () => void): void => void this.hideListeners.add(listener);
+  /** As wx.offAppHide. */
   offAppHide = (listener?: () => void): void => (listener ? void this.hideListeners.delete(listener) : this.hideListeners.clear());
+  /** As wx.onNetworkStatusChange. */
   onNetworkStatusChange = (listener: Listener<{ isConnected: boolean; networkType: string }>): void => void this.networkListeners.add(listener);
+  /** As wx.offNetworkStatusChange. */
   offNetworkStatusChange = (listener?: Listener<{ isConnected: boolean; networkType: string }>): void =>
     listener ? void this.networkListeners.delete(listener) : this.networkListeners.clear();
 
+  /** As wx.getSystemInfoSync: the configured platform. */
   getSystemInfoSync = (): Record<string, unknown> => ({ platform: this.platform, system: this.platform, SDKVersion: '3.0.0', version: '8.0.50' });
+  /** As wx.getSystemInfo. */
   getSystemInfo = (options: Callbacks = {}): void => this.answer(options, true, this.getSystemInfoSync());
+  /** As wx.getStorageSync, in memory. */
   getStorageSync = (key: string): unknown => this.storage.get(key) ?? '';
+  /** As wx.setStorageSync, in memory. */
   setStorageSync = (key: string, value: unknown): void => void this.storage.set(key, value);
+  /** As wx.getStorage, in memory. */
   getStorage = (options: Callbacks & { key: string }): void =>
     this.answer(options, this.storage.has(options.key), { data: this.storage.get(options.key), errMsg: 'getStorage:ok' });
 
+  /** As wx.saveImageToPhotosAlbum: the path is added to `album`. */
   saveImageToPhotosAlbum = (options: Callbacks & { filePath: string }): void => {
     this.album.push(options.filePath);
     this.answer(options, !this.failing.has('saveImageToPhotosAlbum'), { errMsg: 'saveImageToPhotosAlbum:ok' });
@@ -187,6 +208,7 @@ export class HeadlessWx {
 export class HeadlessSocketTask {
   constructor(private readonly socket: WebSocket) {}
 
+  /** As SocketTask.send. */
   send(options: { data: string; success?: () => void; fail?: (r: unknown) => void }): void {
     if (this.socket.readyState !== WebSocket.OPEN) {
       options.fail?.({ errMsg: 'sendSocketMessage:fail socket is not open' });
@@ -195,25 +217,30 @@ export class HeadlessSocketTask {
     this.socket.send(options.data, (error) => (error ? options.fail?.({ errMsg: String(error) }) : options.success?.()));
   }
 
+  /** As SocketTask.close. */
   close(options: { code?: number; reason?: string } = {}): void {
     if (this.socket.readyState === WebSocket.CLOSED || this.socket.readyState === WebSocket.CLOSING) return;
     this.socket.close(options.code ?? 1000, options.reason ?? '');
   }
 
+  /** As SocketTask.onOpen. */
   onOpen(listener: () => void): void {
     this.socket.on('open', () => listener());
   }
 
+  /** As SocketTask.onMessage (text frames). */
   onMessage(listener: (message: { data: string }) => void): void {
     this.socket.on('message', (data, isBinary) => {
       if (!isBinary) listener({ data: data.toString() });
     });
   }
 
+  /** As SocketTask.onClose. */
   onClose(listener: (info: { code: number; reason: string }) => void): void {
     this.socket.on('close', (code, reason) => listener({ code, reason: reason.toString() }));
   }
 
+  /** As SocketTask.onError. */
   onError(listener: (error: { errMsg: string }) => void): void {
     this.socket.on('error', (error) => listener({ errMsg: error.message }));
   }
