@@ -15,8 +15,46 @@ const at = (...parts) => join(root, ...parts);
 /** Inputs that must never reach a bundle a mini-program or an npm user runs. */
 const FORBIDDEN_INPUTS = [/^src\/testing\//, /^server\//, /^test\//, /^scripts\//, /^bench\//, /^example\//, /^node_modules\/ws\//];
 
-/** Only Node-side users have `ws`; the mini-program builds must fail rather than silently bundle it. */
-const NPM_EXTERNALS = ['xstate', 'ws'];
+/**
+ * The inspector ('wxrtc/inspect') is opt-in: only its own bundles may hold it or @statelyai/inspect, so the SDK
+ * bundles (dist/trtc-wx.js above all) stay the same size whether or not anyone inspects.
+ */
+const INSPECT_ONLY_INPUTS = [/^src\/inspect\//, /^node_modules\/@statelyai\//, /^node_modules\/safe-stable-stringify\//];
+const isInspectBundle = (output) => /(^|\/)inspect(-node)?\.js$/.test(output);
+
+/**
+ * @statelyai/inspect's index also carries its browser-window, cloud (partysocket, superjson) and Node
+ * WebSocket (isomorphic-ws -> ws) adapters; the inspect entry only calls createInspector, so those imports
+ * are stubbed: no bundle reaches `ws`, and a mini-program does not carry code it cannot run.
+ */
+const STATELY_STUBS = {
+  'isomorphic-ws': 'export default undefined;',
+  partysocket: "export default class PartySocket { constructor() { throw new Error('wxrtc/inspect: partysocket is not bundled'); } }",
+  superjson: "export function stringify() { throw new Error('wxrtc/inspect: superjson is not bundled'); }",
+  '#uuid': "export function uuid() { throw new Error('wxrtc/inspect: uuid is not bundled'); }",
+};
+const statelyInspectStubs = {
+  name: 'stately-inspect-stubs',
+  setup(builder) {
+    builder.onResolve({ filter: /^(isomorphic-ws|partysocket|superjson|#uuid)$/ }, (args) =>
+      /[\\/]@statelyai[\\/]inspect[\\/]/.test(args.importer) ? { path: args.path, namespace: 'stately-stub' } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'stately-stub' }, (args) => ({ contents: STATELY_STUBS[args.path], loader: 'js' }));
+  },
+};
+
+/**
+ * What runs inside WeChat: ES2018 (object spread is native there on every client WeChat 8 supports, iOS 12+ and
+ * Android 7+; lowering it to es2017 made each attribute copy ~30x slower, BENCHMARKS.md). `module` picks
+ * xstate's ESM build, which tree-shakes ~12 KB better than its CommonJS one.
+ */
+const MINIPROGRAM = { target: 'es2018', conditions: ['module'] };
+
+/**
+ * Only Node-side users have `ws` and Node's built-ins (the testing entry spawns ffmpeg); the mini-program
+ * builds must fail rather than silently bundle them.
+ */
+const NPM_EXTERNALS = ['xstate', 'ws', 'node:*'];
 
 const common = {
   absWorkingDir: root,
@@ -26,10 +64,11 @@ const common = {
   legalComments: 'none',
   // Some dependencies branch on NODE_ENV; a mini-program has no `process` at all.
   define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [statelyInspectStubs],
 };
 
 async function buildNpm() {
-  const entryPoints = { index: 'src/index.ts', testing: 'src/testing/index.ts' };
+  const entryPoints = { index: 'src/index.ts', testing: 'src/testing/index.ts', inspect: 'src/inspect/index.ts', 'inspect-node': 'src/inspect/node.ts' };
   const esm = await build({
     ...common,
     entryPoints,
@@ -67,7 +106,7 @@ async function buildDropIn() {
     format: 'cjs',
     platform: 'neutral',
     mainFields: ['module', 'main'],
-    target: 'es2017',
+    ...MINIPROGRAM,
     minify: true,
   });
 }
@@ -77,12 +116,13 @@ async function buildMiniprogram() {
   // package size limit.
   return build({
     ...common,
-    entryPoints: { index: 'src/index.ts' },
+    // require('wxrtc/inspect') in a page resolves to miniprogram_npm/wxrtc/inspect.js.
+    entryPoints: { index: 'src/index.ts', inspect: 'src/inspect/index.ts' },
     outdir: 'miniprogram_dist',
     format: 'cjs',
     platform: 'neutral',
     mainFields: ['module', 'main'],
-    target: 'es2017',
+    ...MINIPROGRAM,
   });
 }
 
@@ -110,6 +150,8 @@ function forbiddenInputsIn(bundles) {
   const offences = [];
   for (const [output, inputs] of Object.entries(bundles)) {
     for (const input of inputs) if (FORBIDDEN_INPUTS.some((pattern) => pattern.test(input))) offences.push(`${output} <- ${input}`);
+    if (isInspectBundle(output)) continue;
+    for (const input of inputs) if (INSPECT_ONLY_INPUTS.some((pattern) => pattern.test(input))) offences.push(`${output} <- ${input} (inspector code outside 'wxrtc/inspect')`);
   }
   return offences;
 }
@@ -135,11 +177,14 @@ function smokeTest() {
   if (!miniprogram.__esModule || miniprogram.default !== miniprogram.TRTC || typeof miniprogram.default?.EVENT !== 'object') {
     throw new Error('miniprogram_dist/index.js: default export is not TRTC');
   }
+  for (const file of ['dist/cjs/inspect.js', 'dist/cjs/inspect-node.js', 'miniprogram_dist/inspect.js']) {
+    if (typeof require(at(file)).createInspector !== 'function') throw new Error(`${file}: no createInspector export`);
+  }
 }
 
 async function sizeRow(file) {
   const code = readFileSync(at(file), 'utf8');
-  const minified = (await transform(code, { minify: true, target: 'es2017', format: 'cjs', legalComments: 'none' })).code;
+  const minified = (await transform(code, { minify: true, target: MINIPROGRAM.target, format: 'cjs', legalComments: 'none' })).code;
   return { file, raw: Buffer.byteLength(code), minified: Buffer.byteLength(minified), gzip: gzipSync(minified, { level: 9 }).length };
 }
 
@@ -166,7 +211,7 @@ async function main() {
 
   buildTypes();
   smokeTest();
-  printSizes([await sizeRow('dist/trtc-wx.js'), await sizeRow('miniprogram_dist/index.js')]);
+  printSizes([await sizeRow('dist/trtc-wx.js'), await sizeRow('miniprogram_dist/index.js'), await sizeRow('miniprogram_dist/inspect.js')]);
   const outputs = results.flatMap((r) => Object.keys(r.metafile.outputs)).filter((o) => !o.endsWith('.map'));
   console.log(`built ${outputs.map((o) => relative('.', o)).join(', ')} and dist/types in ${Date.now() - started} ms`);
 }

@@ -6,6 +6,11 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    // @statelyai/inspect ships ESM only (.mjs); the inspector's tests load it through the SDK's inspect entry.
+    '^.+\\.mjs$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@statelyai/inspect/)'],
+  // The example mini-program's `require('wxrtc')` runs the sources, so its tests need no build first.
+  moduleNameMapper: { '^wxrtc$': '<rootDir>/src/index.ts' },
   testTimeout: 20000,
 };

@@ -3,6 +3,10 @@
 // Codes reported by WeChat's <live-pusher>/<live-player> (-1301, -1307, -100018, 10001 ...) pass through
 // unchanged in ERROR events; the 7xxx range below is ours and never collides with them.
 
+/**
+ * The catalogue of wxrtc's own error codes: 7xxx raised by the SDK, 8xxx answered by the dev server. ERROR events
+ * carry them as `data.code`.
+ */
 export const ErrorCode = {
   /** enterRoom params is not an object. */
   INVALID_ENTER_PARAMS: 7000,
@@ -87,6 +91,7 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
+/** Any code in {@link ErrorCode}. */
 export type WxrtcErrorCode = (typeof ErrorCode)[ErrorCodeName];
 
 const nameByCode = new Map<number, ErrorCodeName>(
@@ -100,7 +105,9 @@ export function errorCodeName(code: number): ErrorCodeName | undefined {
 
 /** Every error wxrtc raises or reports. `code` is from ErrorCode, or a platform code passed through. */
 export class WxrtcError extends Error {
+  /** A code from {@link ErrorCode}, or a platform code (-1301, 10001 ...) passed through. */
   readonly code: number;
+  /** Details for the code, when there are any (the failed attribute, the limit reached ...). */
   readonly data: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: number, message: string, data?: Record<string, unknown>) {
@@ -116,6 +123,7 @@ export class WxrtcError extends Error {
   }
 }
 
+/** The `data` of an ERROR event: `{ code, message }` as in trtc-wx, plus wxrtc's details. */
 export interface ErrorEventData {
   code: number;
   message: string;

@@ -13,6 +13,7 @@ export interface RemoteUserEntry {
   hasAuxVideo: boolean;
 }
 
+/** The `userList` of REMOTE_USER_* events: one entry per remote user, with the tracks it publishes. */
 export function userListOf(view: RoomView): RemoteUserEntry[] {
   return view.users.map((userID) => {
     const main = view.streams.find((s) => s.userID === userID && s.streamType === 'main');
@@ -22,25 +23,56 @@ export function userListOf(view: RoomView): RemoteUserEntry[] {
 }
 
 /** Copies, so a page that edits what it got cannot change the SDK's state (trtc-wx 1.1.2 fixed exactly that). */
-export function playerListOf(streams: readonly RemoteStream[]): PlayerAttributes[] {
-  return streams.map((s) => ({ ...s.ref.getSnapshot().context.attributes }));
+export function copyOf<T extends object>(attributes: T): T {
+  return { ...attributes };
 }
 
-function withLists<T extends object>(fields: T, view: RoomView): T & { userList: RemoteUserEntry[]; playerList: PlayerAttributes[] } {
+/** The `playerList` a page binds: each remote stream's <live-player> attributes, in announcement order. */
+export function playerListOf(streams: readonly RemoteStream[]): PlayerAttributes[] {
+  const list = new Array<PlayerAttributes>(streams.length);
+  for (let i = 0; i < streams.length; i++) list[i] = copyOf(streams[i]!.ref.getSnapshot().context.attributes);
+  return list;
+}
+
+// Own enumerable getters (a page may spread or log the data) written as object literals: V8 builds those from
+// one boilerplate, cheaper than Object.defineProperties on every event (that showed at ~5% of a small join
+// storm's CPU, BENCHMARKS.md).
+function userEventData(userID: string, view: RoomView) {
   let userList: RemoteUserEntry[] | undefined;
   let playerList: PlayerAttributes[] | undefined;
-  return Object.defineProperties(fields, {
-    userList: { enumerable: true, get: () => (userList ??= userListOf(view)) },
-    playerList: { enumerable: true, get: () => (playerList ??= playerListOf(view.streams)) },
-  }) as T & { userList: RemoteUserEntry[]; playerList: PlayerAttributes[] };
+  return {
+    userID,
+    get userList(): RemoteUserEntry[] {
+      return (userList ??= userListOf(view));
+    },
+    get playerList(): PlayerAttributes[] {
+      return (playerList ??= playerListOf(view.streams));
+    },
+  };
 }
 
-function withPlayerList<T extends object>(fields: T, view: RoomView): T & { playerList: PlayerAttributes[] } {
+function trackEventData(player: PlayerAttributes, view: RoomView) {
+  let userList: RemoteUserEntry[] | undefined;
   let playerList: PlayerAttributes[] | undefined;
-  return Object.defineProperty(fields, 'playerList', {
-    enumerable: true,
-    get: () => (playerList ??= playerListOf(view.streams)),
-  }) as T & { playerList: PlayerAttributes[] };
+  return {
+    player,
+    get userList(): RemoteUserEntry[] {
+      return (userList ??= userListOf(view));
+    },
+    get playerList(): PlayerAttributes[] {
+      return (playerList ??= playerListOf(view.streams));
+    },
+  };
+}
+
+function playerEventData(id: string, view: RoomView) {
+  let playerList: PlayerAttributes[] | undefined;
+  return {
+    id,
+    get playerList(): PlayerAttributes[] {
+      return (playerList ??= playerListOf(view.streams));
+    },
+  };
 }
 
 /**
@@ -58,19 +90,19 @@ export function eventDataOf(event: RoomEmitted, pusher: () => PusherAttributes):
       return { reason: event.reason, message: kickMessages[event.reason] };
     case 'REMOTE_USER_JOIN':
     case 'REMOTE_USER_LEAVE':
-      return withLists({ userID: event.userID }, event.view);
+      return userEventData(event.userID, event.view);
     case 'REMOTE_VIDEO_ADD':
     case 'REMOTE_VIDEO_REMOVE':
     case 'REMOTE_AUDIO_ADD':
     case 'REMOTE_AUDIO_REMOVE':
-      return withLists({ player: { ...event.player.getSnapshot().context.attributes } }, event.view);
+      return trackEventData(copyOf(event.player.getSnapshot().context.attributes), event.view);
     case 'REMOTE_STATE_UPDATE':
     case 'PLAYER_WARNING':
     case 'VIDEO_FULLSCREEN_UPDATE':
       return event.detail;
     case 'REMOTE_NET_STATE_UPDATE':
     case 'REMOTE_AUDIO_VOLUME_UPDATE':
-      return withPlayerList({ id: event.id }, event.view);
+      return playerEventData(event.id, event.view);
     case 'LOCAL_NET_STATE_UPDATE':
     case 'LOCAL_AUDIO_VOLUME_UPDATE':
       return { pusher: pusher() };

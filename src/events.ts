@@ -2,6 +2,10 @@
 // event table and trtc-wx 1.1.15; the stream events (STREAM_ADDED ... CONNECTION_STATE_CHANGED) follow the
 // second feature family (visibility, UPDATE_URL, STREAM_FAILED, mute events).
 
+/**
+ * The names of every event `TRTC#on` can listen to (`TRTC.EVENT` and `trtc.EVENT`): trtc-wx's table plus the second
+ * feature family (STREAM_ADDED, UPDATE_URL, STREAM_FAILED ...).
+ */
 export const EVENT = Object.freeze({
   LOCAL_JOIN: 'LOCAL_JOIN',
   LOCAL_LEAVE: 'LOCAL_LEAVE',
@@ -37,6 +41,7 @@ export const EVENT = Object.freeze({
   CONNECTION_STATE_CHANGED: 'CONNECTION_STATE_CHANGED',
 } as const);
 
+/** One of the {@link EVENT} names. */
 export type EventCode = (typeof EVENT)[keyof typeof EVENT];
 
 /** What every handler receives, as in trtc-wx: `{ eventCode, data }`. */
@@ -45,4 +50,5 @@ export interface TRTCEvent<D = unknown> {
   data: D;
 }
 
+/** A listener given to `TRTC#on`. */
 export type EventHandler = (event: TRTCEvent) => void;

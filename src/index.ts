@@ -1,11 +1,18 @@
 // wxrtc's public entry: the trtc-wx compatible facade, the statecharts behind it, and their types.
 
-export { TRTC, TRTC as default, type TRTCOptions, type ComponentEventLike } from './trtc';
+/**
+ * The SDK: the trtc-wx compatible `TRTC` facade (also the default export), the room, pusher and player
+ * statecharts behind it, the signaling drivers, events, attributes and error codes.
+ * @module wxrtc
+ */
+
+export { TRTC, TRTC as default, type TRTCOptions, type TRTCInspectOption, type ComponentEventLike } from './trtc';
 export { EVENT, type EventCode, type EventHandler, type TRTCEvent } from './events';
 export { ErrorCode, WxrtcError, errorCodeName, type ErrorEventData, type WxrtcErrorCode } from './errors';
 export { LogLevel } from './log';
 export { PusherInstance, PlayerInstance } from './instances';
 export { userListOf, playerListOf, type RemoteUserEntry } from './event-data';
+export { bindPage, computePatch, type PageBinding, type PageBindingOptions, type SetDataHost, type JsonValue } from './wx/page-binding';
 
 // The statechart API: createActor(roomMachine.provide(...), { input: { page } }).send({ type: 'ENTER_ROOM', params })
 export { createActor } from 'xstate';

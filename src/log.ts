@@ -1,6 +1,7 @@
 // The SDK's logger: one prefix, a level the page sets with setLogLevel (0 log .. 3 error, 4 silent, as in
 // trtc-wx), and a sink tests can replace. Logging never throws into the caller.
 
+/** Levels for `setLogLevel` and the `logLevel` option: LOG 0 .. ERROR 3, SILENT 4 (the default is WARN). */
 export const LogLevel = { LOG: 0, INFO: 1, WARN: 2, ERROR: 3, SILENT: 4 } as const;
 export type LogLevelValue = (typeof LogLevel)[keyof typeof LogLevel];
 

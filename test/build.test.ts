@@ -75,12 +75,34 @@ test('miniprogram_dist default-exports TRTC for `import TRTC from "wxrtc"`', () 
   expect(readFileSync(at('miniprogram_dist/index.js'), 'utf8')).not.toMatch(/require\(["']xstate/);
 });
 
+const isInspectBundle = (bundle: string) => /(^|\/)inspect(-node)?\.js$/.test(bundle);
+
 test('no test-only or server-only input reached an SDK bundle', () => {
   const bundles = JSON.parse(readFileSync(at('dist/bundle-inputs.json'), 'utf8')) as Record<string, string[]>;
-  expect(Object.keys(bundles).sort()).toEqual(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js']);
+  expect(Object.keys(bundles).filter((b) => !isInspectBundle(b)).sort()).toEqual(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js']);
   for (const [bundle, inputs] of Object.entries(bundles)) {
-    expect(inputs).toContain('src/trtc.ts');
+    if (!isInspectBundle(bundle)) expect(inputs).toContain('src/trtc.ts');
     const offending = inputs.filter((input) => /^(src\/testing|server|test|scripts|bench|example)\//.test(input) || input.startsWith('node_modules/ws/'));
     expect({ bundle, offending }).toEqual({ bundle, offending: [] });
   }
+});
+
+test("the inspector is opt-in: only 'wxrtc/inspect' bundles hold it or @statelyai/inspect", () => {
+  const bundles = JSON.parse(readFileSync(at('dist/bundle-inputs.json'), 'utf8')) as Record<string, string[]>;
+  expect(Object.keys(bundles).filter(isInspectBundle).sort()).toEqual([
+    'dist/cjs/inspect-node.js',
+    'dist/cjs/inspect.js',
+    'dist/esm/inspect-node.js',
+    'dist/esm/inspect.js',
+    'miniprogram_dist/inspect.js',
+  ]);
+  for (const [bundle, inputs] of Object.entries(bundles)) {
+    const inspector = inputs.filter((input) => input.startsWith('src/inspect/') || input.startsWith('node_modules/@statelyai/'));
+    if (isInspectBundle(bundle)) expect(inspector).toEqual(expect.arrayContaining(['src/inspect/index.ts', 'node_modules/@statelyai/inspect/dist/index.mjs']));
+    else expect({ bundle, inspector }).toEqual({ bundle, inspector: [] });
+  }
+  expect(readFileSync(at('dist/trtc-wx.js'), 'utf8')).not.toMatch(/statelyai|@wxrtc\.hello/);
+  // The mini-program's inspect entry runs on wx.connectSocket: neither `ws` nor a require of anything.
+  expect(readFileSync(at('miniprogram_dist/inspect.js'), 'utf8')).not.toMatch(/require\(["']/);
+  for (const file of ['dist/cjs/inspect.js', 'miniprogram_dist/inspect.js']) expect(typeof require(at(file)).createInspector).toBe('function');
 });

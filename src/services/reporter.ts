@@ -6,6 +6,7 @@
 import { postJson } from '../wx/request';
 import { logger } from '../log';
 
+/** The `report` option of `new TRTC(page, { report })`: where and how often client events are posted. */
 export interface ReporterOptions {
   /** Where batches go (the dev server accepts them at /v1/reports). */
   endpoint: string;
@@ -19,12 +20,14 @@ export interface ReporterOptions {
   post?: (url: string, body: unknown) => Promise<number>;
 }
 
+/** One reported event: its type, when, and its fields. */
 export interface ReportedEvent {
   type: string;
   at: number;
   [field: string]: unknown;
 }
 
+/** Batches client events and posts them to the configured endpoint; bounded, never blocking the call. */
 export class Reporter {
   private buffer: ReportedEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -47,6 +50,7 @@ export class Reporter {
     this.identity = identity;
   }
 
+  /** Queue one event; a batch is posted when full or after the flush interval. */
   record(event: ReportedEvent): void {
     this.buffer.push(event);
     if (this.buffer.length > this.maxBuffered) this.buffer.splice(0, this.buffer.length - this.maxBuffered);
@@ -74,6 +78,7 @@ export class Reporter {
     else if (this.buffer.length > 0) this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
 
+  /** Stop the timer and drop what is queued (flush first to send it). */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

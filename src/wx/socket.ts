@@ -3,15 +3,23 @@
 
 import { hasWx } from './host';
 
+/** A text WebSocket, as the websocket driver and the inspector use one: wx.connectSocket's task, or `ws` on Node. */
 export interface SocketLike {
+  /** Send one text frame. */
   send(text: string): void;
+  /** Close (1000 unless told). */
   close(code?: number, reason?: string): void;
+  /** Called once the socket is open. */
   onOpen(listener: () => void): void;
+  /** Called with every text frame. */
   onMessage(listener: (text: string) => void): void;
+  /** Called once the socket has closed, with its close code and reason. */
   onClose(listener: (info: { code: number; reason: string }) => void): void;
+  /** Called when the socket fails (a close follows). */
   onError(listener: (message: string) => void): void;
 }
 
+/** Opens a {@link SocketLike} to a url: the `connect` option of the websocket driver, the inspector's `transport`. */
 export type SocketFactory = (url: string) => SocketLike;
 
 /** Open a socket with wx.connectSocket. Binary frames are ignored: the protocol is JSON text. */

@@ -82,4 +82,5 @@ export interface SignalingInput {
   localMute: { audio: boolean; video: boolean };
 }
 
+/** The signaling drivers: Tencent Cloud's trtc-room and wxrtc's websocket. */
 export type DriverName = 'trtc-room' | 'websocket';

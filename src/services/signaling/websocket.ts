@@ -26,6 +26,7 @@ import {
 } from './protocol';
 import type { SignalingCommand, SignalingEvent, SignalingInput } from './types';
 
+/** Options of {@link createWebSocketSignaling}: the server's url and the reconnect and timeout tuning. */
 export interface WebSocketSignalingOptions {
   /** ws:// or wss:// url of the signaling server (the dev server prints it). */
   url: string;
