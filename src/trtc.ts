@@ -308,7 +308,7 @@ export class TRTC {
     // Stopping the room ends the binding too; nothing more goes to a page that is unloading.
     this.binding = null;
     this.actor.stop();
-    void this.reporter?.flush().finally(() => this.reporter?.dispose());
+    void this.reporter?.close();
   }
 
   // --- <live-pusher> / <live-player> event handlers, bound from the page ----------------------------------

@@ -32,6 +32,7 @@ export class Reporter {
   private buffer: ReportedEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private sending = false;
+  private closed = false;
   private identity: { sdkAppID: number | null; userID: string | null; roomID: string | null } = { sdkAppID: null, userID: null, roomID: null };
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
@@ -52,6 +53,7 @@ export class Reporter {
 
   /** Queue one event; a batch is posted when full or after the flush interval. */
   record(event: ReportedEvent): void {
+    if (this.closed) return;
     this.buffer.push(event);
     if (this.buffer.length > this.maxBuffered) this.buffer.splice(0, this.buffer.length - this.maxBuffered);
     if (this.buffer.length >= this.maxBatch) void this.flush();
@@ -65,21 +67,29 @@ export class Reporter {
     if (this.sending || this.buffer.length === 0) return;
     const batch = this.buffer.splice(0, this.maxBatch);
     this.sending = true;
+    let failed = false;
     try {
       const status = await this.post(this.options.endpoint, { ...this.identity, events: batch });
       if (status < 200 || status >= 300) throw new Error(`status ${status}`);
     } catch (error) {
+      failed = true;
       logger.info('event report failed; kept for the next batch', error);
       this.buffer.unshift(...batch.slice(0, Math.max(0, this.maxBuffered - this.buffer.length)));
     } finally {
       this.sending = false;
     }
-    if (this.buffer.length >= this.maxBatch) void this.flush();
+    // Closed: that was the last attempt. After a failure, wait a whole interval: an endpoint that is down
+    // must not be hammered, and must not keep a timer alive for ever once the room is gone.
+    if (this.closed) return;
+    if (!failed && this.buffer.length >= this.maxBatch) void this.flush();
     else if (this.buffer.length > 0) this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
 
-  /** Stop the timer and drop what is queued (flush first to send it). */
-  dispose(): void {
+  /** One last attempt to send what is queued, then nothing more: no timer outlives this. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    this.buffer = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

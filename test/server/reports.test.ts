@@ -33,8 +33,7 @@ test('a batch from the SDK reporter is stored and listed', async () => {
   reporter.identify({ sdkAppID: h.server.sdkAppID, userID: 'alice', roomID: '1234' });
   reporter.record({ type: 'enter-room', at: 1 });
   reporter.record({ type: 'stream-failed', at: 2, code: 7040 });
-  await reporter.flush();
-  reporter.dispose();
+  await reporter.close();
 
   const listed = (await (await fetch(`${url}?userID=alice`)).json()) as { batches: Array<Record<string, unknown>> };
   expect(listed.batches).toHaveLength(1);
