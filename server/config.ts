@@ -72,6 +72,20 @@ export interface ServerConfig {
   /** Validity of userSigs the dev tools mint (`npm run usersig`, DevServer.genUserSig). */
   userSigExpireSec: number;
   logLevel: LogLevel;
+  /**
+   * redis:// or rediss:// url of a shared Redis: rooms and sessions live there and several processes serve
+   * the same rooms (server/store/redis-store.ts, server/cluster.ts). null = one process, state in memory.
+   */
+  redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisPrefix: string;
+  /**
+   * A process that has not renewed its heartbeat for this long is dead: another process detaches its sessions
+   * (their grace period starts then) so their clients can resume elsewhere or time out.
+   */
+  processTtlMs: number;
+  /** Room notifications kept in Redis per room, so a session resumed on another process gets what it missed. */
+  roomLogSize: number;
 }
 
 /**
@@ -127,6 +141,10 @@ export function defaultConfig(): ServerConfig {
     reportsMaxBatches: 500,
     userSigExpireSec: DEV_DEFAULTS.userSigExpireSec,
     logLevel: 'info',
+    redisUrl: null,
+    redisPrefix: 'wxrtc',
+    processTtlMs: 10_000,
+    roomLogSize: 1_000,
   };
 }
 
@@ -171,6 +189,11 @@ function validateConfig(c: ServerConfig): void {
   if (!MEDIA_MODES.has(c.media)) throw new ConfigError(`media must be one of ${[...MEDIA_MODES].join(', ')} (got ${String(c.media)})`);
   if (c.webhookUrl !== null && !/^https?:\/\//.test(c.webhookUrl)) throw new ConfigError(`webhookUrl must be an http(s) url (got ${c.webhookUrl})`);
   if (c.rateLimit.perSecond <= 0 || c.rateLimit.burst < 1) throw new ConfigError('rateLimit needs perSecond > 0 and burst >= 1');
+  if (c.redisUrl !== null && !/^rediss?:\/\/./.test(c.redisUrl)) throw new ConfigError('redisUrl must be a redis:// or rediss:// url');
+  // Braces would change which part of a key Redis Cluster hashes (a room's keys share the tag {<roomKey>}).
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(c.redisPrefix)) throw new ConfigError(`redisPrefix must be 1..64 of A-Z a-z 0-9 _ . : - (got ${JSON.stringify(c.redisPrefix)})`);
+  positiveInt('processTtlMs', c.processTtlMs, 300);
+  positiveInt('roomLogSize', c.roomLogSize, 16);
 }
 
 /** Flags and the environment variable behind each. */
@@ -191,7 +214,12 @@ export const CLI_OPTIONS = {
   graceMs: { flag: 'grace-ms', env: 'WXRTC_GRACE_MS', help: 'how long a dropped session can be resumed' },
   heartbeatIntervalMs: { flag: 'heartbeat-ms', env: 'WXRTC_HEARTBEAT_MS', help: 'client ping interval; 3 missed = dropped' },
   logLevel: { flag: 'log-level', env: 'WXRTC_LOG_LEVEL', help: 'debug | info | warn | error | silent' },
+  redisUrl: { flag: 'redis-url', env: 'WXRTC_REDIS_URL', help: 'share rooms with other processes through this Redis (REDIS_URL works too); unset = in memory' },
+  redisPrefix: { flag: 'redis-prefix', env: 'WXRTC_REDIS_PREFIX', help: 'prefix of Redis keys and channels' },
 } as const;
+
+/** Conventional variable names read when the WXRTC_* one is unset (REDIS_URL is what hosting platforms set). */
+const ENV_FALLBACKS: Partial<Record<CliKey, string>> = { redisUrl: 'REDIS_URL' };
 
 type CliKey = keyof typeof CLI_OPTIONS;
 const NUMERIC: ReadonlySet<CliKey> = new Set<CliKey>(['port', 'rtmpPort', 'sdkAppID', 'graceMs', 'heartbeatIntervalMs']);
@@ -217,8 +245,9 @@ function convert(key: CliKey, raw: string | boolean, source: string): unknown {
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
   const input: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(CLI_OPTIONS) as Array<[CliKey, (typeof CLI_OPTIONS)[CliKey]]>) {
-    const raw = env[spec.env];
-    if (raw !== undefined && raw !== '') input[key] = convert(key, raw, spec.env);
+    const fallback = ENV_FALLBACKS[key];
+    const [name, raw] = env[spec.env] !== undefined && env[spec.env] !== '' ? [spec.env, env[spec.env]] : fallback ? [fallback, env[fallback]] : [spec.env, undefined];
+    if (raw !== undefined && raw !== '') input[key] = convert(key, raw, name);
   }
   return input as ServerConfigInput;
 }
@@ -245,6 +274,9 @@ export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
     const raw = values[spec.flag];
     if (raw !== undefined) input[key] = convert(key, raw, `--${spec.flag}`);
   }
+  // Several processes on one machine cannot all bind the RTMP port, and one process's media server would not
+  // know the others' streams: with Redis the command line runs without media unless told otherwise.
+  if (input.redisUrl && values.media === undefined && (env[CLI_OPTIONS.media.env] ?? '') === '') input.media = 'none';
   return { config: resolveConfig(input as ServerConfigInput), help: values.help === true };
 }
 

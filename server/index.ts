@@ -1,10 +1,12 @@
 // startDevServer: wires config, store, media plane, room logic, signaling, webhooks, reports and HTTP into one
 // running server and hands back its urls and a close(). Composable on purpose: it installs no signal
-// handlers and prints nothing, so main.ts, the demo and tests can each start one (or several).
+// handlers and prints nothing, so main.ts, the demo and tests can each start one (or several). With
+// redisUrl it is one process of several sharing rooms through Redis (cluster.ts); without, it is alone.
 
 import type { AddressInfo } from 'node:net';
 import { PROTOCOL_VERSION } from '../src/services/signaling/protocol';
-import { resolveConfig, type ServerConfig, type ServerConfigInput } from './config';
+import type { RoomCluster } from './cluster';
+import { ConfigError, resolveConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { createHttpServer, REPORTS_PATH } from './http';
 import { createLogger, type Logger } from './log';
 import { noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
@@ -21,7 +23,7 @@ import { WebhookQueue } from './webhooks';
 import { createInspectorService, INSPECT_PAGE_PATH, INSPECT_PATH, type InspectorRelay, type InspectorServiceOptions } from './inspector';
 
 export interface DevServerOptions extends ServerConfigInput {
-  /** Room state; defaults to the in-memory store. Closed with the server. */
+  /** Room state; defaults to the in-memory store (or Redis with redisUrl). Closed with the server. */
   store?: RoomStore;
   /** Builds the media plane from the url signer; defaults to "no media server". */
   mediaPlane?: MediaPlaneFactory;
@@ -53,6 +55,8 @@ export interface DevServer {
   readonly sdkAppID: number;
   readonly config: Readonly<ServerConfig>;
   readonly store: RoomStore;
+  /** This process in a Redis cluster (redisUrl), or null when it serves alone. */
+  readonly cluster: { readonly processId: string } | null;
   readonly media: MediaPlane;
   readonly urls: MediaUrls;
   readonly rooms: RoomService;
@@ -70,7 +74,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, ...configInput } = options;
   const config = resolveConfig({ logLevel: 'warn', ...configInput });
   const log = logger ?? createLogger(config.logLevel);
-  const store = givenStore ?? new MemoryRoomStore();
+  if (givenStore && config.redisUrl) throw new ConfigError('give either a store or redisUrl, not both');
   const sessions = new SessionRegistry();
   const webhooks = new WebhookQueue(
     {
@@ -90,7 +94,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const rtmpPort = config.rtmpPort === 0 && config.mediaBaseUrl === null ? await freePort(config.host) : config.rtmpPort;
   const rtmpBaseUrl = config.mediaBaseUrl ?? `rtmp://${urlHost(config.host)}:${rtmpPort}/live`;
   const urls = new MediaUrls({ secret: config.mediaSecret, baseUrl: rtmpBaseUrl, ttlSec: config.urlTtlSec });
-  const media = (mediaPlane ?? (await mediaPlaneFor(config)))({ urls, log });
+  // Loaded only when asked for, so the in-memory server never touches ioredis.
+  const cluster: (RoomCluster & { store: RoomStore }) | null = config.redisUrl ? await (await import('./cluster')).startCluster({ config, log }) : null;
+  const store = cluster?.store ?? givenStore ?? new MemoryRoomStore();
+  let media: MediaPlane;
+  try {
+    media = (mediaPlane ?? (cluster && config.media === 'none' ? cluster.mediaPlane : await mediaPlaneFor(config)))({ urls, log });
+  } catch (error) {
+    if (cluster) {
+      await cluster.close();
+      await store.close();
+    }
+    throw error;
+  }
+  if (cluster && media.name !== 'none') {
+    log.warn(`media plane ${media.name} with Redis: each process's media server has its own generation; url-updated after a media restart reaches only that process's sessions`);
+  }
   const rooms = new RoomService({
     config,
     store,
@@ -98,11 +117,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     urls,
     media,
     log,
+    cluster,
     onEvent: (event) => {
       webhooks.push(event);
       onRoomEvent?.(event);
     },
   });
+  cluster?.attach(rooms);
   const signaling = new SignalingServer({ config, rooms, log });
   const inspector = inspectorOption === false ? null : createInspectorService(log, typeof inspectorOption === 'object' ? inspectorOption : {});
 
@@ -126,11 +147,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       media: media.name,
       connections: signaling.connectionCount,
       inspector: inspector ? `${httpUrl}${INSPECT_PAGE_PATH}` : null,
+      cluster: cluster ? { processId: cluster.processId, redisPrefix: config.redisPrefix } : null,
     }),
   });
 
-  await media.start(rooms);
   try {
+    await media.start(rooms);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(config.port, config.host, () => {
@@ -141,6 +163,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   } catch (error) {
     await inspector?.close();
     await media.close();
+    await rooms.close();
+    await cluster?.close();
+    if (cluster) await store.close();
     throw error;
   }
   http.on('error', (error) => log.error('http server error', error));
@@ -153,13 +178,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const close = (): Promise<void> => {
     closing ??= (async () => {
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
-      rooms.close();
+      // First (in a cluster): sessions are handed over, so the clients the sockets' close sends away can resume elsewhere.
+      await rooms.close();
       await signaling.close();
       await inspector?.close();
       http.closeAllConnections();
       await httpClosed;
       await webhooks.close();
       await media.close();
+      await cluster?.close();
       await store.close();
     })();
     return closing;
@@ -174,6 +201,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     sdkAppID: config.sdkAppID,
     config,
     store,
+    cluster: cluster ? { processId: cluster.processId } : null,
     media,
     urls,
     rooms,
@@ -210,5 +238,6 @@ export { MediaUrls, parseStreamName, streamNameOf } from './media-urls';
 export type { RoomEvent } from './rooms';
 export type { RoomStore } from './store/room-store';
 export { MemoryRoomStore } from './store/memory-store';
+export type { RedisRoomStore } from './store/redis-store';
 export { genUserSig, verifyUserSig } from './usersig';
 export { verifyWebhookSignature, signWebhookBody } from './webhooks';

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     `  client reports              POST ${server.httpUrl}/v1/reports`,
     `  admin API                   ${server.httpUrl}/admin/rooms   (header x-admin-key: ${config.adminKey === DEV_DEFAULTS.adminKey ? config.adminKey : '<your --admin-key>'})`,
     `  RTMP urls                   ${server.rtmpBaseUrl}/...   (${mediaSummary(server)})`,
+    `  rooms                       ${roomsSummary(server)}`,
     `  sdkAppID                    ${server.sdkAppID}`,
     `  userSig                     npm run usersig -- --user <userID>${config.secret === DEV_DEFAULTS.secret ? '' : '   (with the same --secret / WXRTC_SECRET)'}`,
     `  webhooks                    ${config.webhookUrl ?? '(off: --webhook-url)'}`,
@@ -124,3 +125,12 @@ main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
+
+/** Where rooms live: this process alone, or Redis shared with other processes (its password not printed). */
+function roomsSummary(server: DevServer): string {
+  const { redisUrl, redisPrefix } = server.config;
+  if (!redisUrl || !server.cluster) return "in this process's memory (--redis-url shares them with other processes)";
+  const shown = new URL(redisUrl);
+  if (shown.password) shown.password = '***';
+  return `shared through ${shown.toString()} (prefix ${redisPrefix}) as process ${server.cluster.processId}`;
+}

@@ -1,6 +1,11 @@
 // Room logic: what each request does to the room and who hears about it. Every change goes through the
 // RoomStore (limits included) and runs under the room's serial queue together with its notifications and
 // its response, so every member sees one consistent order of events.
+//
+// With a RoomCluster (Redis, several processes) the queue still orders this process's work on a room, but
+// it is the store's scripts that make each change atomic across processes (limits, "is this member still
+// that session?"), notifications go out through Redis (one order for every process, each tagged with the
+// version of its change), and sessions can be resumed, kicked and expired from any process.
 
 import { ErrorCode, WxrtcError } from '../src/errors';
 import type {
@@ -19,8 +24,21 @@ import { KeyedSerialQueue } from './lock';
 import type { Logger } from './log';
 import type { MediaPlane, MediaPlaneListener } from './media-plane';
 import { parseStreamName, type MediaUrls, type MintedUrl, type StreamAddress } from './media-urls';
-import { Session, pullKey, type SessionLink, type SessionRegistry } from './sessions';
-import { roomIdentity, type Departure, type MemberRecord, type RoomIdentity, type RoomInfo, type RoomKey, type RoomStore, type SubscriptionRecord } from './store/room-store';
+import type { ClusterRooms, ControlMessage, RoomCluster, RoomEntry } from './cluster';
+import { ClusterSession, Session, pullKey, type AppendOutcome, type SessionLink, type SessionRegistry } from './sessions';
+import {
+  parseRoomKey,
+  roomIdentity,
+  type AddMemberResult,
+  type Departure,
+  type MemberRecord,
+  type RemovalResult,
+  type RoomIdentity,
+  type RoomInfo,
+  type RoomKey,
+  type RoomStore,
+  type SubscriptionRecord,
+} from './store/room-store';
 import { verifyUserSig } from './usersig';
 
 export type RoomEventType = 'room.started' | 'room.ended' | 'user.joined' | 'user.left' | 'stream.published' | 'stream.unpublished';
@@ -50,6 +68,8 @@ export interface RoomServiceOptions {
   media: MediaPlane;
   log: Logger;
   onEvent(event: RoomEvent): void;
+  /** Sessions shared with other processes through Redis; absent = this process alone. */
+  cluster?: RoomCluster | null;
 }
 
 type Body<T extends RequestBody['type']> = Extract<RequestBody, { type: T }>;
@@ -59,12 +79,13 @@ type UserLeftReason = 'leave' | 'timeout' | 'kicked' | 'invisible';
 export const CLOSE_KICKED = 4001;
 export const CLOSE_SUPERSEDED = 4002;
 
-export class RoomService implements MediaPlaneListener {
+export class RoomService implements MediaPlaneListener, ClusterRooms {
   private readonly lock = new KeyedSerialQueue();
   private readonly store: RoomStore;
   private readonly sessions: SessionRegistry;
   private readonly config: ServerConfig;
   private readonly log: Logger;
+  private readonly cluster: RoomCluster | null;
   private closed = false;
 
   constructor(private readonly options: RoomServiceOptions) {
@@ -72,6 +93,7 @@ export class RoomService implements MediaPlaneListener {
     this.sessions = options.sessions;
     this.config = options.config;
     this.log = options.log;
+    this.cluster = options.cluster ?? null;
   }
 
   // --- entering and leaving ---------------------------------------------------------------------------------
@@ -88,7 +110,21 @@ export class RoomService implements MediaPlaneListener {
     await this.locked(room.key, reply, async () => {
       if (conn.session) throw new WxrtcError(ErrorCode.REQUEST_OUT_OF_STATE, 'this connection is already in a room');
       if (!conn.open) throw new WxrtcError(ErrorCode.REQUEST_OUT_OF_STATE, 'the connection closed while joining');
-      const session = new Session(req.userID, room, req.platform ?? 'unknown', req.businessId ?? null, this.config.resumeBufferSize);
+      const cluster = this.cluster;
+      const platform = req.platform ?? 'unknown';
+      const businessId = req.businessId ?? null;
+      const session = cluster ? cluster.newSession(req.userID, room, platform, businessId) : new Session(req.userID, room, platform, businessId, this.config.resumeBufferSize);
+      if (cluster) {
+        // Subscribed before the member exists, so nothing published after our snapshot can pass us by; the
+        // session recorded before the member, so a process dying here never leaves a member without one.
+        await cluster.watch(room.key);
+        try {
+          await cluster.createSession(session as ClusterSession);
+        } catch (error) {
+          cluster.release(room.key);
+          throw error;
+        }
+      }
       const member: MemberRecord = {
         userID: req.userID,
         sessionId: session.id,
@@ -99,21 +135,31 @@ export class RoomService implements MediaPlaneListener {
         joinedAt: Date.now(),
         muted: { audio: req.mute?.audio === true, video: req.mute?.video === true },
       };
-      const added = await this.store.tryAddMember(room, req.scene, member, this.config.limits);
-      if (!added.ok) throw new WxrtcError(added.code, added.message);
+      let added: AddMemberResult;
+      try {
+        added = await this.store.tryAddMember(room, req.scene, member, this.config.limits);
+      } catch (error) {
+        await this.abandon(session);
+        throw error;
+      }
+      if (!added.ok) {
+        await this.abandon(session);
+        throw new WxrtcError(added.code, added.message);
+      }
       if (added.created) this.emit('room.started', room, null, session.businessId, { scene: added.room.scene });
       if (added.replaced) {
-        // The same user entered again (another device, or a client that lost its session): the older one goes.
-        const older = this.sessions.get(added.replaced.member.sessionId);
-        if (older) this.kick(older, 'kick');
-        await this.announceDeparture(room, added.replaced, 'kicked', 'kick');
+        // The same user entered again (another device, or a client that lost its session): the older one goes,
+        // wherever it is held.
+        await this.kickSession(room.key, added.replaced.member.sessionId, 'kick');
+        await this.announceDeparture(room, added.replaced, 'kicked', 'kick', added.version);
       }
       this.sessions.add(session);
       session.link = conn;
       conn.session = session;
-      if (member.visible) await this.broadcast(room.key, member.userID, { type: 'user-joined', userID: member.userID });
+      if (member.visible) await this.broadcast(room.key, member.userID, { type: 'user-joined', userID: member.userID }, added.version);
       this.emit('user.joined', room, member.userID, member.businessId, { visible: member.visible, role: member.role, platform: member.platform, scene: added.room.scene });
       const snapshot = await this.store.snapshotFor(room.key, member.userID);
+      if (cluster && session instanceof ClusterSession && snapshot.position) await cluster.place(session, snapshot.position);
       return {
         sessionId: session.id,
         resumeToken: session.resumeToken,
@@ -127,6 +173,7 @@ export class RoomService implements MediaPlaneListener {
 
   async resume(conn: SessionLink, req: ResumeRequest, reply: Reply<ResumeResult>): Promise<void> {
     if (conn.session) return reply.fail(ErrorCode.REQUEST_OUT_OF_STATE, 'this connection is already in a room');
+    if (this.cluster) return this.resumeInCluster(this.cluster, conn, req, reply);
     const session = this.sessions.findByToken(req.resumeToken);
     if (!session) return reply.fail(ErrorCode.RESUME_REJECTED, 'unknown or expired resume token: join again');
 
@@ -168,10 +215,85 @@ export class RoomService implements MediaPlaneListener {
     });
   }
 
+  /**
+   * A resume on whichever process the client reached: the store's claim script checks and takes the session
+   * in one step (and replays into its buffer what a dead holder never wrote); the previous holder, if it is
+   * another live process, is told to let go. A refused claim changes nothing.
+   */
+  private async resumeInCluster(cluster: RoomCluster, conn: SessionLink, req: ResumeRequest, reply: Reply<ResumeResult>): Promise<void> {
+    const token = cluster.parseToken(req.resumeToken);
+    if (!token) return reply.fail(ErrorCode.RESUME_REJECTED, 'unknown or expired resume token: join again');
+    await this.locked(token.key, reply, async () => {
+      if (conn.session) throw new WxrtcError(ErrorCode.REQUEST_OUT_OF_STATE, 'this connection is already in a room');
+      if (!conn.open) throw new WxrtcError(ErrorCode.REQUEST_OUT_OF_STATE, 'the connection closed while resuming');
+      await cluster.watch(token.key);
+      let claim: Awaited<ReturnType<RoomCluster['claim']>>;
+      try {
+        claim = await cluster.claim(token, req.lastSeq);
+      } catch (error) {
+        cluster.release(token.key);
+        throw error;
+      }
+      if (!claim.ok) {
+        cluster.release(token.key);
+        throw new WxrtcError(ErrorCode.RESUME_REJECTED, RESUME_REFUSALS[claim.reason](req.lastSeq));
+      }
+      let session = this.sessions.get(token.sessionId);
+      if (session instanceof ClusterSession) {
+        cluster.release(token.key); // it already holds the room's subscription
+        const previous = session.link;
+        if (previous && previous !== conn) {
+          previous.session = null;
+          previous.close(CLOSE_SUPERSEDED, 'session resumed on another connection');
+        }
+        session.clearGraceTimer();
+      } else {
+        session = cluster.restore(token, claim);
+        this.sessions.add(session);
+        if (claim.previousOwner !== '' && claim.previousOwner !== cluster.processId) await cluster.tellMoved(token.key, session.id);
+      }
+      const held = session as ClusterSession;
+      held.state = 'active';
+      held.link = conn;
+      conn.session = held;
+      this.sessions.setToken(held, claim.resumeToken);
+      held.setSeq(claim.seq);
+      held.epoch = claim.epoch;
+      held.floorVersion = claim.floorVersion;
+      held.lastEventSeq = Math.max(held.lastEventSeq, claim.eventSeq);
+      const snapshot = await this.store.snapshotFor(token.key, held.userID);
+      // Urls of streams and subscriptions the room no longer has are not handed back (another process may
+      // have dropped them while this one held the session).
+      let changed = await this.pruneUrls(held);
+      const generation = this.options.media.generation;
+      for (const [streamType, minted] of held.publications) {
+        if (minted.generation === generation) continue;
+        held.publications.set(streamType, this.mint('push', held, held.userID, streamType));
+        changed = true;
+      }
+      for (const pull of held.pulls.values()) {
+        if (pull.minted.generation === generation) continue;
+        pull.minted = this.mint('pull', held, pull.userID, pull.streamType);
+        changed = true;
+      }
+      if (changed) await cluster.saveUrls(held);
+      return {
+        sessionId: held.id,
+        resumeToken: claim.resumeToken,
+        users: snapshot.users,
+        streams: snapshot.streams,
+        publishUrl: held.publications.get('main')?.url ?? null,
+        subscriptions: [...held.pulls.values()].map((p) => ({ userID: p.userID, streamType: p.streamType, url: p.minted.url })),
+        missed: claim.missed.map((text) => JSON.parse(text) as ResumeResult['missed'][number]),
+      };
+    });
+  }
+
   async leave(conn: SessionLink, reply: Reply<ResultByType['leave']>): Promise<void> {
     await this.inSession(conn, reply, async (session) => {
       const removed = await this.store.removeMember(session.room.key, session.userID, session.id);
       this.endSession(session);
+      if (this.cluster) await this.cluster.endSession(session.room.key, session.id, null, true);
       if (removed) await this.afterRemoval(session.room, removed, 'leave', 'leave');
       return {};
     });
@@ -185,8 +307,50 @@ export class RoomService implements MediaPlaneListener {
     session.link = null;
     if (session.state !== 'active' || this.closed) return;
     session.state = 'detached';
+    if (this.cluster) {
+      this.detachInCluster(this.cluster, session);
+      return;
+    }
     session.graceTimer = setTimeout(() => void this.expire(session), this.config.graceMs);
     session.graceTimer.unref();
+  }
+
+  /** The grace period starts in Redis (any process may end it); this process's timer is the quick path. */
+  private detachInCluster(cluster: RoomCluster, session: Session): void {
+    void this.guarded(session.room.key, async () => {
+      if (session.state !== 'detached' || this.sessions.get(session.id) !== session) return;
+      const deadline = await cluster.detach(session);
+      // Not active here in Redis: another process resumed it (its "moved" is on the way), or it ended.
+      if (deadline === null) {
+        if (session.state === 'detached') this.letGo(session, 'session moved');
+        return;
+      }
+      this.armGrace(session, this.config.graceMs);
+    });
+  }
+
+  private armGrace(session: Session, ms: number): void {
+    session.clearGraceTimer();
+    // A little late rather than early: the deadline is Redis's clock, and an early try only has to try again.
+    session.graceTimer = setTimeout(() => void this.expireSession(session.room.key, session.id), ms + 20);
+    session.graceTimer.unref();
+  }
+
+  /** End a detached session whose grace period is over, whichever process it belongs to (cluster only). */
+  async expireSession(key: RoomKey, sessionId: string): Promise<void> {
+    const cluster = this.cluster;
+    if (!cluster) return;
+    await this.guarded(key, async () => {
+      const result = await cluster.expire(key, sessionId);
+      const local = this.sessions.get(sessionId);
+      if (result.kind === 'wait') {
+        if (local?.state === 'detached') this.armGrace(local, result.remainingMs);
+        return;
+      }
+      if (result.kind === 'skip') return;
+      if (local) this.endSession(local);
+      if (result.removal) await this.afterRemoval(local?.room ?? (await this.identityOf(key, result.removal.endedRoom)), result.removal, 'timeout', 'timeout');
+    });
   }
 
   private async expire(session: Session): Promise<void> {
@@ -211,9 +375,10 @@ export class RoomService implements MediaPlaneListener {
       if (!result.ok) throw new WxrtcError(result.code, result.message);
       const minted = this.mint('push', session, session.userID, req.streamType);
       session.publications.set(req.streamType, minted);
+      await this.urlsChanged(session);
       if (result.becameLive) {
         const { userID, streamType, audio, video } = result.stream;
-        await this.broadcast(key, userID, { type: 'stream-added', userID, streamType, audio, video });
+        await this.broadcast(key, userID, { type: 'stream-added', userID, streamType, audio, video }, result.version);
         this.emit('stream.published', session.room, userID, session.businessId, { streamType, audio, video });
       }
       return { url: minted.url, expiresAt: minted.expiresAt };
@@ -222,12 +387,12 @@ export class RoomService implements MediaPlaneListener {
 
   async unpublish(conn: SessionLink, req: Body<'unpublish'>, reply: Reply<ResultByType['unpublish']>): Promise<void> {
     await this.inSession(conn, reply, async (session) => {
-      session.publications.delete(req.streamType);
+      if (session.publications.delete(req.streamType)) await this.urlsChanged(session);
       const removed = await this.store.unpublish(session.room.key, session.userID, req.streamType);
       if (removed) {
         await this.forgetPulls(session.room.key, removed.droppedSubscriptions);
         if (removed.stream.state === 'live') {
-          await this.broadcast(session.room.key, session.userID, { type: 'stream-removed', userID: session.userID, streamType: req.streamType });
+          await this.broadcast(session.room.key, session.userID, { type: 'stream-removed', userID: session.userID, streamType: req.streamType }, removed.version);
           this.emit('stream.unpublished', session.room, session.userID, session.businessId, { streamType: req.streamType, reason: 'unpublish' });
         }
       }
@@ -241,7 +406,7 @@ export class RoomService implements MediaPlaneListener {
       if (!result) throw new WxrtcError(ErrorCode.REQUEST_OUT_OF_STATE, 'not a member of this room');
       for (const s of result.changed) {
         if (s.state !== 'live') continue;
-        await this.broadcast(session.room.key, session.userID, { type: 'stream-updated', userID: s.userID, streamType: s.streamType, audio: s.audio, video: s.video });
+        await this.broadcast(session.room.key, session.userID, { type: 'stream-updated', userID: s.userID, streamType: s.streamType, audio: s.audio, video: s.video }, result.version);
       }
       // The response is in publish-state terms (true = sent), the request in mute terms (true = disabled).
       return { audio: !req.audio, video: !req.video };
@@ -256,6 +421,7 @@ export class RoomService implements MediaPlaneListener {
       if (!result.ok) throw new WxrtcError(result.code, result.message);
       const minted = this.mint('pull', session, req.userID, req.streamType);
       session.pulls.set(pullKey(req.userID, req.streamType), { userID: req.userID, streamType: req.streamType, minted });
+      await this.urlsChanged(session);
       const response: ResultByType['subscribe'] = { url: minted.url, expiresAt: minted.expiresAt };
       if (session.platform === 'android' && result.count >= limits.androidSubscriptionWarningAt) {
         response.warning = {
@@ -269,7 +435,7 @@ export class RoomService implements MediaPlaneListener {
 
   async unsubscribe(conn: SessionLink, req: Body<'unsubscribe'>, reply: Reply<ResultByType['unsubscribe']>): Promise<void> {
     await this.inSession(conn, reply, async (session) => {
-      session.pulls.delete(pullKey(req.userID, req.streamType));
+      if (session.pulls.delete(pullKey(req.userID, req.streamType))) await this.urlsChanged(session);
       await this.store.unsubscribe(session.room.key, session.userID, req.userID, req.streamType);
       return {};
     });
@@ -282,7 +448,7 @@ export class RoomService implements MediaPlaneListener {
       if (!result.ok) throw new WxrtcError(result.code, result.message);
       if (!result.changed) return { visible: req.visible };
       if (req.visible) {
-        await this.broadcast(key, session.userID, { type: 'user-joined', userID: session.userID });
+        await this.broadcast(key, session.userID, { type: 'user-joined', userID: session.userID }, result.version);
         return { visible: true };
       }
       const removed = result.removed;
@@ -291,13 +457,14 @@ export class RoomService implements MediaPlaneListener {
           session.publications.delete(s.streamType);
           session.notify({ type: 'unpublished', streamType: s.streamType, reason: 'invisible' });
           if (s.state === 'live') {
-            await this.broadcast(key, session.userID, { type: 'stream-removed', userID: session.userID, streamType: s.streamType });
+            await this.broadcast(key, session.userID, { type: 'stream-removed', userID: session.userID, streamType: s.streamType }, result.version);
             this.emit('stream.unpublished', session.room, session.userID, session.businessId, { streamType: s.streamType, reason: 'invisible' });
           }
         }
+        if (removed.streams.length > 0) await this.urlsChanged(session);
         await this.forgetPulls(key, removed.droppedSubscriptions);
       }
-      await this.broadcast(key, session.userID, { type: 'user-left', userID: session.userID, reason: 'invisible' });
+      await this.broadcast(key, session.userID, { type: 'user-left', userID: session.userID, reason: 'invisible' }, result.version);
       return { visible: false };
     });
   }
@@ -312,6 +479,7 @@ export class RoomService implements MediaPlaneListener {
         code: req.code,
         at: Date.now(),
       });
+      if (this.cluster) await this.cluster.saveMedia(session);
       return {};
     });
   }
@@ -325,7 +493,7 @@ export class RoomService implements MediaPlaneListener {
       if (!member) return false;
       const removed = await this.store.removeMember(key, userID, member.sessionId);
       const session = this.sessions.get(member.sessionId);
-      if (session) this.kick(session, 'banned');
+      await this.kickSession(key, member.sessionId, 'banned');
       if (removed) {
         const room = session?.room ?? (await this.identityOf(key, removed.endedRoom));
         await this.afterRemoval(room, removed, 'kicked', 'banned');
@@ -340,8 +508,7 @@ export class RoomService implements MediaPlaneListener {
       const state = await this.store.deleteRoom(key);
       if (!state) return null;
       for (const member of state.members) {
-        const session = this.sessions.get(member.sessionId);
-        if (session) this.kick(session, 'room-disband');
+        await this.kickSession(key, member.sessionId, 'room-disband');
         for (const s of state.streams) {
           if (s.userID === member.userID && s.state === 'live') {
             this.emit('stream.unpublished', state.info, member.userID, member.businessId, { streamType: s.streamType, reason: 'room-disband' });
@@ -359,6 +526,8 @@ export class RoomService implements MediaPlaneListener {
     const state = await this.store.getRoom(key);
     if (!state) return null;
     const { info } = state;
+    // In a cluster a session may be held by another process: what Redis keeps of it stands in for the object.
+    const views = this.cluster ? await this.cluster.describe(key, state.members.map((m) => m.sessionId)) : null;
     return {
       roomKey: info.key,
       roomID: info.roomID,
@@ -367,16 +536,10 @@ export class RoomService implements MediaPlaneListener {
       createdAt: info.createdAt,
       businessIds: info.businessIds,
       users: state.members.map((m) => {
+        if (views) return { ...memberView(m), ...clusterSessionView(views.get(m.sessionId)) };
         const session = this.sessions.get(m.sessionId);
         return {
-          userID: m.userID,
-          visible: m.visible,
-          role: m.role,
-          platform: m.platform,
-          businessId: m.businessId,
-          joinedAt: m.joinedAt,
-          muted: m.muted,
-          sessionId: m.sessionId,
+          ...memberView(m),
           connection: session ? (session.state === 'active' ? 'connected' : 'grace') : 'unknown',
           lastSeq: session?.lastSeq ?? null,
           publishUrls: session ? Object.fromEntries([...session.publications].map(([t, u]) => [t, u.url])) : {},
@@ -397,7 +560,7 @@ export class RoomService implements MediaPlaneListener {
       const result = await this.store.setStreamLive(address.roomKey, address.userID, address.streamType, true);
       if (!result?.changed) return;
       const { userID, streamType, audio, video } = result.stream;
-      await this.broadcast(address.roomKey, userID, { type: 'stream-added', userID, streamType, audio, video });
+      await this.broadcast(address.roomKey, userID, { type: 'stream-added', userID, streamType, audio, video }, result.version);
       const member = await this.store.getMember(address.roomKey, userID);
       this.emit('stream.published', await this.identityOf(address.roomKey, null), userID, member?.businessId ?? null, { streamType, audio, video });
     });
@@ -410,7 +573,7 @@ export class RoomService implements MediaPlaneListener {
       const result = await this.store.setStreamLive(address.roomKey, address.userID, address.streamType, false);
       if (!result?.changed) return;
       await this.forgetPulls(address.roomKey, result.droppedSubscriptions);
-      await this.broadcast(address.roomKey, address.userID, { type: 'stream-removed', userID: address.userID, streamType: address.streamType });
+      await this.broadcast(address.roomKey, address.userID, { type: 'stream-removed', userID: address.userID, streamType: address.streamType }, result.version);
       const member = await this.store.getMember(address.roomKey, address.userID);
       this.emit('stream.unpublished', await this.identityOf(address.roomKey, null), address.userID, member?.businessId ?? null, { streamType: address.streamType, reason: 'media-stopped' });
     });
@@ -418,35 +581,117 @@ export class RoomService implements MediaPlaneListener {
 
   /** Every url of an older generation is dead: mint new ones and tell their holders (url-updated). */
   async onGenerationChanged(generation: number): Promise<void> {
-    for (const room of await this.store.listRooms()) {
-      await this.guarded(room.key, async () => {
-        for (const member of await this.store.listMembers(room.key)) {
-          const session = this.sessions.get(member.sessionId);
+    // In a cluster every process hears the new generation and re-mints for the sessions it holds.
+    const keys = this.cluster ? this.sessions.roomKeys() : (await this.store.listRooms()).map((room) => room.key);
+    for (const key of keys) {
+      await this.guarded(key, async () => {
+        const sessions = this.cluster ? this.sessions.inRoom(key) : (await this.store.listMembers(key)).map((member) => this.sessions.get(member.sessionId));
+        for (const session of sessions) {
           if (!session || session.state === 'closed') continue;
+          if (this.cluster) await this.pruneUrls(session);
+          let changed = false;
           for (const [streamType, minted] of session.publications) {
             if (minted.generation === generation) continue;
             const fresh = this.mint('push', session, session.userID, streamType);
             session.publications.set(streamType, fresh);
             session.notify({ type: 'url-updated', kind: 'publish', userID: session.userID, streamType, url: fresh.url });
+            changed = true;
           }
           for (const pull of session.pulls.values()) {
             if (pull.minted.generation === generation) continue;
             pull.minted = this.mint('pull', session, pull.userID, pull.streamType);
             session.notify({ type: 'url-updated', kind: 'subscribe', userID: pull.userID, streamType: pull.streamType, url: pull.minted.url });
+            changed = true;
           }
+          if (changed) await this.urlsChanged(session);
         }
       });
     }
   }
 
-  /** Stop all grace timers; sessions end without telling anyone (the process is going away). */
-  close(): void {
+  /**
+   * Stop all grace timers; sessions end without telling anyone (the process is going away). In a cluster
+   * they are handed over instead: detached in Redis with their grace period running, so their clients
+   * resume on another process.
+   */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const session of [...this.sessions.all()]) {
-      session.clearGraceTimer();
+    const all = [...this.sessions.all()];
+    for (const session of all) session.clearGraceTimer();
+    const cluster = this.cluster;
+    if (cluster) {
+      await Promise.all(
+        all.map(async (session) => {
+          if (session.state === 'closed') return;
+          try {
+            await cluster.detach(session);
+          } catch (error) {
+            this.log.warn(`handing over the session of ${session.userID} failed`, error);
+          }
+        }),
+      );
+    }
+    for (const session of all) {
       session.state = 'closed';
       this.sessions.remove(session);
     }
+  }
+
+  // --- the cluster's side (ClusterRooms) ----------------------------------------------------------------------
+
+  inRoom(key: RoomKey, work: () => Promise<void>): Promise<void> {
+    return this.guarded(key, work);
+  }
+
+  /** A room notification from Redis: to each session here that has not seen it and is not its subject. */
+  deliver(key: RoomKey, entry: RoomEntry): void {
+    for (const session of this.sessions.inRoom(key)) {
+      if (!(session instanceof ClusterSession) || session.state === 'closed') continue;
+      if (session.epoch !== entry.epoch || entry.eventSeq <= session.lastEventSeq) continue;
+      // Its snapshot already reflects changes up to floorVersion.
+      if (session.userID === entry.except || entry.version <= session.floorVersion) continue;
+      session.lastEventSeq = entry.eventSeq;
+      session.notify(entry.body, entry.eventSeq);
+    }
+  }
+
+  control(key: RoomKey, message: ControlMessage): void {
+    const session = this.sessions.get(message.sid);
+    if (!(session instanceof ClusterSession) || session.room.key !== key) return;
+    if (message.op === 'kick') this.kick(session, message.reason);
+    else if (message.op === 'moved' && message.to !== this.cluster?.processId) this.letGo(session, 'session resumed on another connection');
+  }
+
+  localSessions(key: RoomKey): ClusterSession[] {
+    return this.sessions.inRoom(key).filter((s): s is ClusterSession => s instanceof ClusterSession);
+  }
+
+  resync(key: RoomKey): void {
+    for (const session of this.localSessions(key)) {
+      const link = session.link;
+      if (!link) continue;
+      link.session = null;
+      session.link = null;
+      link.close(CLOSE_SUPERSEDED, 'notifications were lost: resume');
+      if (session.state === 'active') {
+        session.state = 'detached';
+        if (this.cluster) this.detachInCluster(this.cluster, session);
+      }
+    }
+  }
+
+  sessionLost(session: ClusterSession, outcome: AppendOutcome | Error): void {
+    void this.guarded(session.room.key, async () => {
+      if (this.sessions.get(session.id) !== session) return;
+      if (outcome instanceof Error) {
+        this.log.warn(`a notification for ${session.userID} could not be written to Redis; the client resumes to catch up`, outcome);
+        this.letGo(session, 'notification lost: resume');
+        return;
+      }
+      if (outcome.ok) return;
+      if (outcome.reason === 'kicked') this.kick(session, outcome.kickReason ?? 'kick');
+      else this.letGo(session, 'session moved');
+    });
   }
 
   // --- internals --------------------------------------------------------------------------------------------
@@ -477,7 +722,10 @@ export class RoomService implements MediaPlaneListener {
       if (conn.session !== session || session.state !== 'active' || session.link !== conn) {
         throw new WxrtcError(ErrorCode.REQUEST_OUT_OF_STATE, 'the session is no longer on this connection');
       }
-      return work(session);
+      const result = await work(session);
+      // Notifications to the requester go out after Redis has them; the response keeps its place behind them.
+      if (session instanceof ClusterSession) await session.idle();
+      return result;
     });
   }
 
@@ -490,7 +738,12 @@ export class RoomService implements MediaPlaneListener {
     }
   }
 
-  private async broadcast(key: RoomKey, exceptUserID: string, body: NotificationBody): Promise<void> {
+  /** Tell the room (but `exceptUserID`, whom it is about) of a change; `version` is the change's (cluster). */
+  private async broadcast(key: RoomKey, exceptUserID: string, body: NotificationBody, version?: number): Promise<void> {
+    if (this.cluster) {
+      await this.cluster.announce(key, version ?? 0, exceptUserID, body);
+      return;
+    }
     for (const member of await this.store.listMembers(key)) {
       if (member.userID === exceptUserID) continue;
       this.sessions.get(member.sessionId)?.notify(body);
@@ -498,40 +751,93 @@ export class RoomService implements MediaPlaneListener {
   }
 
   /** Tell the room a member is gone (its live streams first), and drop the pull urls that went with it. */
-  private async afterRemoval(room: RoomIdentity, removed: { departure: Departure; endedRoom: RoomInfo | null }, reason: UserLeftReason, eventReason: string): Promise<void> {
-    await this.announceDeparture(room, removed.departure, reason, eventReason);
+  private async afterRemoval(room: RoomIdentity, removed: RemovalResult, reason: UserLeftReason, eventReason: string): Promise<void> {
+    await this.announceDeparture(room, removed.departure, reason, eventReason, removed.version);
     if (removed.endedRoom) this.emitRoomEnded(removed.endedRoom, 'empty');
   }
 
-  private async announceDeparture(room: RoomIdentity, departure: Departure, reason: UserLeftReason, eventReason: string): Promise<void> {
+  private async announceDeparture(room: RoomIdentity, departure: Departure, reason: UserLeftReason, eventReason: string, version?: number): Promise<void> {
     const { member } = departure;
     await this.forgetPulls(room.key, departure.droppedSubscriptions);
     for (const s of departure.streams) {
       if (s.state !== 'live') continue;
-      await this.broadcast(room.key, member.userID, { type: 'stream-removed', userID: member.userID, streamType: s.streamType });
+      await this.broadcast(room.key, member.userID, { type: 'stream-removed', userID: member.userID, streamType: s.streamType }, version);
       this.emit('stream.unpublished', room, member.userID, member.businessId, { streamType: s.streamType, reason: eventReason });
     }
-    if (member.visible) await this.broadcast(room.key, member.userID, { type: 'user-left', userID: member.userID, reason });
+    if (member.visible) await this.broadcast(room.key, member.userID, { type: 'user-left', userID: member.userID, reason }, version);
     this.emit('user.left', room, member.userID, member.businessId, { reason: eventReason, visible: member.visible });
   }
 
+  /** Subscribers lose the pull urls of streams that went. (In a cluster, a holder elsewhere prunes its own on use.) */
   private async forgetPulls(key: RoomKey, dropped: readonly SubscriptionRecord[]): Promise<void> {
     for (const sub of dropped) {
       const member = await this.store.getMember(key, sub.subscriberID);
       const session = member ? this.sessions.get(member.sessionId) : undefined;
-      session?.pulls.delete(pullKey(sub.userID, sub.streamType));
+      if (session?.pulls.delete(pullKey(sub.userID, sub.streamType))) await this.urlsChanged(session);
     }
   }
 
+  /** Kick a session wherever it is held: here directly, elsewhere through Redis (its record becomes a tombstone). */
+  private async kickSession(key: RoomKey, sessionId: string, reason: KickReasonWire): Promise<void> {
+    const local = this.sessions.get(sessionId);
+    if (local) this.kick(local, reason);
+    if (this.cluster) await this.cluster.endSession(key, sessionId, reason, local !== undefined);
+  }
+
   private kick(session: Session, reason: KickReasonWire): void {
+    if (session instanceof ClusterSession) {
+      // Its notifications are written to Redis before they are sent; this last one is not worth keeping,
+      // but it must follow the ones still on their way and precede the close.
+      const link = session.link;
+      this.endSession(session);
+      session.finish(link, { type: 'kicked', reason }, () => link?.close(CLOSE_KICKED, `kicked: ${reason}`));
+      return;
+    }
     session.notify({ type: 'kicked', reason });
     this.endSession(session, CLOSE_KICKED, `kicked: ${reason}`);
+  }
+
+  /** This process stops holding a session that lives on elsewhere (resumed on another process). */
+  private letGo(session: Session, why: string): void {
+    const link = session.link;
+    this.endSession(session);
+    link?.close(CLOSE_SUPERSEDED, why);
+  }
+
+  /** A cluster session that never got in (its member was refused): its record goes and so does its hold on the room. */
+  private async abandon(session: Session): Promise<void> {
+    if (!this.cluster) return;
+    try {
+      await this.cluster.endSession(session.room.key, session.id, null, true);
+    } finally {
+      this.cluster.release(session.room.key);
+    }
+  }
+
+  /** Persist a cluster session's urls, so whichever process resumes it knows what the client holds. */
+  private async urlsChanged(session: Session): Promise<void> {
+    if (this.cluster) await this.cluster.saveUrls(session);
+  }
+
+  /** Drop urls of streams and subscriptions the room no longer has for this session; true if any went. */
+  private async pruneUrls(session: Session): Promise<boolean> {
+    const key = session.room.key;
+    const streams = new Set((await this.store.streamsOf(key, session.userID)).map((s) => s.streamType));
+    const subs = new Set((await this.store.subscriptionsOf(key, session.userID)).map((s) => pullKey(s.userID, s.streamType)));
+    let changed = false;
+    for (const streamType of [...session.publications.keys()]) {
+      if (!streams.has(streamType)) changed = session.publications.delete(streamType) || changed;
+    }
+    for (const k of [...session.pulls.keys()]) {
+      if (!subs.has(k)) changed = session.pulls.delete(k) || changed;
+    }
+    return changed;
   }
 
   private endSession(session: Session, closeCode?: number, closeReason?: string): void {
     session.state = 'closed';
     session.clearGraceTimer();
-    this.sessions.remove(session);
+    if (this.sessions.remove(session) && this.cluster) this.cluster.release(session.room.key);
     const link = session.link;
     session.link = null;
     if (!link) return;
@@ -548,7 +854,7 @@ export class RoomService implements MediaPlaneListener {
     if (known) return known;
     const state = await this.store.getRoom(key);
     if (state) return state.info;
-    return { key, roomID: key.startsWith('n:') ? Number(key.slice(2)) : null, strRoomID: key.startsWith('s:') ? key.slice(2) : null };
+    return parseRoomKey(key) ?? { key, roomID: key.startsWith('n:') ? Number(key.slice(2)) : null, strRoomID: key.startsWith('s:') ? key.slice(2) : null };
   }
 
   private emitRoomEnded(info: RoomInfo, reason: string): void {
@@ -564,4 +870,50 @@ export class RoomService implements MediaPlaneListener {
       this.log.error(`room event ${type} listener failed`, error);
     }
   }
+}
+
+/** Why a cluster resume was refused, in the words the single-process server uses. */
+const RESUME_REFUSALS: Record<'gone' | 'token' | 'closed' | 'expired' | 'replaced' | 'seq' | 'log' | 'buffer', (lastSeq: number) => string> = {
+  gone: () => 'unknown or expired resume token: join again',
+  token: () => 'unknown or expired resume token: join again',
+  closed: () => 'the session ended: join again',
+  expired: () => 'the session ended: join again',
+  replaced: () => 'the session ended: join again',
+  seq: (lastSeq) => `notifications after seq ${lastSeq} are no longer available: join again`,
+  log: (lastSeq) => `notifications after seq ${lastSeq} are no longer available: join again`,
+  buffer: (lastSeq) => `notifications after seq ${lastSeq} are no longer available: join again`,
+};
+
+function memberView(m: MemberRecord): Record<string, unknown> {
+  return {
+    userID: m.userID,
+    visible: m.visible,
+    role: m.role,
+    platform: m.platform,
+    businessId: m.businessId,
+    joinedAt: m.joinedAt,
+    muted: m.muted,
+    sessionId: m.sessionId,
+  };
+}
+
+/** The admin view of a session as Redis keeps it (cluster): which process holds it, its urls and media reports. */
+function clusterSessionView(view: { state: string; owner: string; seq: number; urls: string; media: string } | undefined): Record<string, unknown> {
+  if (!view) return { connection: 'unknown', lastSeq: null, publishUrls: {}, mediaStates: [], process: null };
+  let publishUrls: Record<string, string> = {};
+  let mediaStates: unknown[] = [];
+  try {
+    const urls = JSON.parse(view.urls) as { pub?: Record<string, { url: string }> };
+    publishUrls = Object.fromEntries(Object.entries(urls.pub ?? {}).map(([t, u]) => [t, u.url]));
+    mediaStates = JSON.parse(view.media) as unknown[];
+  } catch {
+    // An unreadable record shows as empty.
+  }
+  return {
+    connection: view.state === 'active' ? 'connected' : view.state === 'detached' ? 'grace' : 'unknown',
+    lastSeq: view.seq,
+    publishUrls,
+    mediaStates,
+    process: view.owner === '' ? null : view.owner,
+  };
 }

@@ -1,9 +1,18 @@
 // A signaling session: one user in one room, outliving its socket for the grace period. It numbers its
 // notifications and keeps the latest ones, so a client that resumes on a new socket gets what it missed.
-// Sessions are local to this process; the room state they belong to lives in the RoomStore.
+// A Session lives in this process; a ClusterSession keeps its numbering and buffer in Redis (through a
+// SessionSink) so that another process can resume it. The room state lives in the RoomStore.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PROTOCOL_VERSION, encodeNotification, type Notification, type NotificationBody, type PlatformWire, type StreamTypeWire } from '../src/services/signaling/protocol';
+import {
+  PROTOCOL_VERSION,
+  encodeNotification,
+  type KickReasonWire,
+  type Notification,
+  type NotificationBody,
+  type PlatformWire,
+  type StreamTypeWire,
+} from '../src/services/signaling/protocol';
 import type { MintedUrl } from './media-urls';
 import type { RoomIdentity } from './store/room-store';
 
@@ -36,8 +45,8 @@ export interface MediaStateReport {
 export const pullKey = (userID: string, streamType: StreamTypeWire): string => `${userID}\u0000${streamType}`;
 
 export class Session {
-  readonly id = randomUUID();
-  resumeToken = newResumeToken();
+  readonly id: string;
+  resumeToken: string;
   state: SessionState = 'active';
   link: SessionLink | null = null;
   graceTimer: NodeJS.Timeout | null = null;
@@ -56,7 +65,11 @@ export class Session {
     readonly platform: PlatformWire,
     readonly businessId: string | null,
     private readonly bufferSize: number,
-  ) {}
+    identity: { id?: string; resumeToken?: string } = {},
+  ) {
+    this.id = identity.id ?? randomUUID();
+    this.resumeToken = identity.resumeToken ?? newResumeToken();
+  }
 
   get lastSeq(): number {
     return this.seq;
@@ -98,14 +111,121 @@ function newResumeToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The sessions this process holds, by id and by resume token. */
+/** What became of a notification a ClusterSession handed to Redis. */
+export type AppendOutcome =
+  | { ok: true; seq: number; text: string }
+  /** The session is no longer this process's: resumed elsewhere, ended, or kicked (with the reason). */
+  | { ok: false; reason: 'moved' | 'gone' | 'kicked'; kickReason: KickReasonWire | null };
+
+/** Where a ClusterSession's notifications are numbered and kept (RedisCluster). */
+export interface SessionSink {
+  /** Number the notification and keep it in the session's buffer, atomically, if this process still owns it. */
+  append(session: ClusterSession, body: NotificationBody, eventSeq: number | null): Promise<AppendOutcome>;
+  /** The session turned out not to be ours any more (or Redis failed): let it go here. */
+  lost(session: ClusterSession, outcome: AppendOutcome | Error): void;
+}
+
+/**
+ * A session whose seq counter and resume buffer live in Redis. A notification is written there first and sent
+ * only once written, so a client never holds a seq that another process resuming it would not know; the
+ * writes are pipelined on one connection and sends follow them in order.
+ */
+export class ClusterSession extends Session {
+  /** The room change version this session's view starts from: older changes are already in its snapshot. */
+  floorVersion = 0;
+  /** The room incarnation it belongs to. */
+  epoch = '';
+  /** The last room log entry handed to this session (appended to its buffer, or skipped by a filter). */
+  lastEventSeq = 0;
+  private appendedSeq = 0;
+  private outbox: Promise<void> = Promise.resolve();
+
+  constructor(
+    userID: string,
+    room: RoomIdentity,
+    platform: PlatformWire,
+    businessId: string | null,
+    identity: { id: string; resumeToken: string },
+    private readonly sink: SessionSink,
+  ) {
+    super(userID, room, platform, businessId, 1, identity);
+  }
+
+  override get lastSeq(): number {
+    return this.appendedSeq;
+  }
+
+  /** Where the seq counter stands in Redis (after a resume). */
+  setSeq(seq: number): void {
+    this.appendedSeq = Math.max(this.appendedSeq, seq);
+  }
+
+  override notify(body: NotificationBody, eventSeq: number | null = null): void {
+    if (this.state === 'closed') return;
+    const appended = this.sink.append(this, body, eventSeq);
+    this.outbox = this.outbox.then(
+      () =>
+        appended.then(
+          (outcome) => {
+            if (!outcome.ok) {
+              this.sink.lost(this, outcome);
+              return;
+            }
+            this.appendedSeq = Math.max(this.appendedSeq, outcome.seq);
+            if (this.state !== 'closed' && this.link?.open) this.link.send(outcome.text);
+          },
+          (error: unknown) => this.sink.lost(this, error instanceof Error ? error : new Error(String(error))),
+        ),
+    );
+  }
+
+  /**
+   * The session's last word on `link` (kicked): sent after what is already on its way, not kept in Redis
+   * (nothing resumes a session that ended), then `after` (closing the socket).
+   */
+  finish(link: SessionLink | null, body: NotificationBody, after: () => void): void {
+    this.outbox = this.outbox.then(() => {
+      if (link?.open) link.send(encodeNotification(this.appendedSeq + 1, body));
+      after();
+    });
+  }
+
+  /** Resolves once every notification handed over so far has been written and sent. */
+  idle(): Promise<void> {
+    return this.outbox;
+  }
+
+  /** Not used in a cluster: the resume script computes what was missed, atomically with the takeover. */
+  override missedAfter(): Notification[] | null {
+    return null;
+  }
+}
+
+/** The sessions this process holds, by id, by resume token and by room. */
 export class SessionRegistry {
   private readonly byId = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
+  private readonly byRoom = new Map<string, Set<Session>>();
 
   add(session: Session): void {
     this.byId.set(session.id, session);
     this.byToken.set(session.resumeToken, session);
+    let room = this.byRoom.get(session.room.key);
+    if (!room) {
+      room = new Set();
+      this.byRoom.set(session.room.key, room);
+    }
+    room.add(session);
+  }
+
+  /** This process's sessions in a room (a snapshot: safe to iterate while sessions come and go). */
+  inRoom(key: string): Session[] {
+    return [...(this.byRoom.get(key) ?? [])];
+  }
+
+  /** Rooms this process has sessions in. */
+  roomKeys(): string[] {
+    return [...this.byRoom.keys()];
   }
 
   get(id: string): Session | undefined {
@@ -123,9 +243,22 @@ export class SessionRegistry {
     return token;
   }
 
-  remove(session: Session): void {
+  /** Point the token index at the session's current token (a cluster resume rotated it in Redis). */
+  setToken(session: Session, token: string): void {
+    if (this.byToken.get(session.resumeToken) === session) this.byToken.delete(session.resumeToken);
+    session.resumeToken = token;
+    if (this.byId.get(session.id) === session) this.byToken.set(token, session);
+  }
+
+  /** True when the session was held here (so it is let go once). */
+  remove(session: Session): boolean {
+    if (this.byId.get(session.id) !== session) return false;
     this.byId.delete(session.id);
     if (this.byToken.get(session.resumeToken) === session) this.byToken.delete(session.resumeToken);
+    const room = this.byRoom.get(session.room.key);
+    room?.delete(session);
+    if (room?.size === 0) this.byRoom.delete(session.room.key);
+    return true;
   }
 
   all(): IterableIterator<Session> {

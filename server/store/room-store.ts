@@ -104,10 +104,32 @@ export interface Departure {
   droppedSubscriptions: SubscriptionRecord[];
 }
 
-export type AddMemberResult = { ok: true; room: RoomInfo; created: boolean; replaced: Departure | null } | Refusal;
-export type VisibilityResult = { ok: true; changed: boolean; member: MemberRecord; removed: Departure | null } | Refusal;
-export type PublishResult = { ok: true; stream: StreamRecord; created: boolean; becameLive: boolean } | Refusal;
+/**
+ * `version` on a change's result: the room's change version after it (a shared store sets it; the in-memory
+ * one has no use for it). Notifications about a change carry its version, so a process can tell whether a
+ * member's snapshot already reflects it, and a late notification about a user can be told from a newer one.
+ */
+export interface Versioned {
+  version?: number;
+}
+
+export type AddMemberResult = ({ ok: true; room: RoomInfo; created: boolean; replaced: Departure | null } & Versioned) | Refusal;
+export type VisibilityResult = ({ ok: true; changed: boolean; member: MemberRecord; removed: Departure | null } & Versioned) | Refusal;
+export type PublishResult = ({ ok: true; stream: StreamRecord; created: boolean; becameLive: boolean } & Versioned) | Refusal;
 export type SubscribeResult = { ok: true; created: boolean; count: number } | Refusal;
+export type RemovalResult = { departure: Departure; endedRoom: RoomInfo | null } & Versioned;
+
+/** Where a snapshot sits in a shared store's room history (see RedisRoomStore): absent in memory. */
+export interface RoomPosition {
+  /** The room's change version the snapshot reflects. */
+  version: number;
+  /** The room's incarnation (a room emptied and entered again is a new one). */
+  epoch: string;
+  /** The room's notification log position at the snapshot. */
+  eventSeq: number;
+}
+
+export type StoreSnapshot = RoomSnapshot & { position?: RoomPosition };
 
 export interface RoomStore {
   /**
@@ -117,23 +139,28 @@ export interface RoomStore {
    */
   tryAddMember(room: RoomIdentity, scene: SceneWire, member: MemberRecord, limits: RoomLimits): Promise<AddMemberResult>;
   /** Remove a member if it is still that session (a replaced session's timers must not remove its successor). */
-  removeMember(key: RoomKey, userID: string, sessionId: string): Promise<{ departure: Departure; endedRoom: RoomInfo | null } | null>;
+  removeMember(key: RoomKey, userID: string, sessionId: string): Promise<RemovalResult | null>;
   getMember(key: RoomKey, userID: string): Promise<MemberRecord | null>;
   listMembers(key: RoomKey): Promise<MemberRecord[]>;
   /** What `userID` may see: visible users and live streams of visible users, self excluded. */
-  snapshotFor(key: RoomKey, userID: string): Promise<RoomSnapshot>;
+  snapshotFor(key: RoomKey, userID: string): Promise<StoreSnapshot>;
   /** Becoming visible checks VISIBLE_USER_LIMIT, becoming silent SILENT_USER_LIMIT and removes the user's streams. */
   trySetVisibility(key: RoomKey, userID: string, visible: boolean, limits: RoomLimits): Promise<VisibilityResult>;
   /** Store the mute state; returns the streams whose published tracks changed. */
-  setMute(key: RoomKey, userID: string, muted: { audio: boolean; video: boolean }): Promise<{ member: MemberRecord; changed: StreamRecord[] } | null>;
+  setMute(key: RoomKey, userID: string, muted: { audio: boolean; video: boolean }): Promise<({ member: MemberRecord; changed: StreamRecord[] } & Versioned) | null>;
   /**
    * Publish (or re-publish) a stream: PUBLISH_NOT_ALLOWED for silent users and audience, ROOM_FULL past the
    * live scene's anchors. `live` = the stream counts as started at once (no media server to confirm it).
    */
   tryPublish(key: RoomKey, userID: string, streamType: StreamTypeWire, limits: RoomLimits, live: boolean): Promise<PublishResult>;
   /** The media server confirmed (live) or lost (pending) a push; going pending drops its subscriptions. */
-  setStreamLive(key: RoomKey, userID: string, streamType: StreamTypeWire, live: boolean): Promise<{ stream: StreamRecord; changed: boolean; droppedSubscriptions: SubscriptionRecord[] } | null>;
-  unpublish(key: RoomKey, userID: string, streamType: StreamTypeWire): Promise<{ stream: StreamRecord; droppedSubscriptions: SubscriptionRecord[] } | null>;
+  setStreamLive(
+    key: RoomKey,
+    userID: string,
+    streamType: StreamTypeWire,
+    live: boolean,
+  ): Promise<({ stream: StreamRecord; changed: boolean; droppedSubscriptions: SubscriptionRecord[] } & Versioned) | null>;
+  unpublish(key: RoomKey, userID: string, streamType: StreamTypeWire): Promise<({ stream: StreamRecord; droppedSubscriptions: SubscriptionRecord[] } & Versioned) | null>;
   streamsOf(key: RoomKey, userID: string): Promise<StreamRecord[]>;
   /**
    * Subscribe to a live stream of another user in this room (STREAM_NOT_FOUND otherwise), counting toward

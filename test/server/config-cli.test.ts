@@ -35,6 +35,18 @@ test('bad values are refused with a message', () => {
   expect(() => configFromCli([], { WXRTC_LOG_LEVEL: 'loud' })).toThrow(/WXRTC_LOG_LEVEL/);
 });
 
+test('Redis: --redis-url over WXRTC_REDIS_URL over REDIS_URL; with it the command line runs without a media server', () => {
+  expect(configFromCli([], {}).config).toMatchObject({ redisUrl: null, redisPrefix: 'wxrtc', media: 'auto' });
+  expect(configFromCli([], { REDIS_URL: 'redis://10.0.0.1:6379' }).config).toMatchObject({ redisUrl: 'redis://10.0.0.1:6379', media: 'none' });
+  expect(configFromCli([], { REDIS_URL: 'redis://a:1', WXRTC_REDIS_URL: 'redis://b:2' }).config.redisUrl).toBe('redis://b:2');
+  expect(configFromCli(['--redis-url', 'rediss://c:3', '--redis-prefix', 'staging'], { WXRTC_REDIS_URL: 'redis://b:2' }).config).toMatchObject({ redisUrl: 'rediss://c:3', redisPrefix: 'staging' });
+  // An explicit media choice is kept (flag or environment).
+  expect(configFromCli(['--redis-url', 'redis://c:3', '--media', 'rtmp'], {}).config.media).toBe('rtmp');
+  expect(configFromCli([], { REDIS_URL: 'redis://c:3', WXRTC_MEDIA: 'rtmp' }).config.media).toBe('rtmp');
+  expect(() => configFromCli([], { REDIS_URL: 'http://c:3' })).toThrow(/redisUrl/);
+  expect(() => configFromCli(['--redis-url', 'redis://c:3', '--redis-prefix', 'a{b}'], {})).toThrow(/redisPrefix/);
+});
+
 test('npm run server prints the mini-program settings and exits 0 on SIGTERM', async () => {
   const root = join(__dirname, '..', '..');
   const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'server', 'main.ts'), '--port', '0', '--log-level', 'warn'], {
