@@ -5,6 +5,7 @@
 
 import { installWx } from '../src/testing/wx';
 import { createPage } from '../src/testing/page';
+import { mulberry32 } from '../test/helpers/prng';
 import { playerEvent, pusherEvent, status, type PusherStatus } from '../test/helpers/status';
 import { leanPage } from './lib/pages';
 import { enter, loadSdk, ROOM_PARAMS, settle, tick, wirePage, type FacadeLike, type PageLike, type SdkName, type Sync } from './lib/sdk';
@@ -21,18 +22,6 @@ const END = MINUTES * 60_000;
 const VOLUME_EVERY = 300;
 const NET_EVERY = 2_000;
 
-/** A small deterministic PRNG (mulberry32): the same meeting on every run and machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Presence {
   main: { audio: boolean; video: boolean } | null;
   aux: boolean;
@@ -40,7 +29,7 @@ interface Presence {
 
 /** The meeting's script, sorted by time. Presence is tracked so notifications come only from rendered players. */
 export function meetingScript(seed = 8): MeetingEvent[] {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const events: MeetingEvent[] = [{ at: 1_000, kind: 'status', status: status.entered() }];
   const others = ['amy', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus'];
   // [at, user, action]: the people-level plot of the meeting.

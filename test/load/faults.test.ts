@@ -13,24 +13,13 @@ import { Participant } from '../helpers/participant';
 import { adminRoom, seqGaps, serverViewFor, syncAll, viewFrom } from '../helpers/room-views';
 import { WebhookSink } from '../helpers/webhook-sink';
 import { printFigures, table } from '../helpers/figures';
+import { mulberry32 } from '../helpers/prng';
 
 const rows: Array<Array<string | number>> = [['fault', 'injected', 'requests acked', 'clients converged', 'violations', 'lost messages', 'ms']];
 
 afterAll(() => {
   printFigures('faults (real server on loopback)', table(rows));
 });
-
-/** A small deterministic PRNG (mulberry32) so a fault schedule is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // --- sockets cut in the middle of a request ---------------------------------------------------------------------
 
@@ -55,7 +44,7 @@ function absorb(member: Member): void {
 test('sockets cut mid-request: every member resumes with what it missed, nothing acknowledged is lost, all converge', async () => {
   const h = await startHarness({ graceMs: 30_000, resumeBufferSize: 4_096, heartbeatIntervalMs: 60_000 });
   const started = Date.now();
-  const rand = random(7);
+  const rand = mulberry32(7);
   const roomID = 81001;
   // Eight: the most visible users a room takes.
   const names = Array.from({ length: 8 }, (_, i) => `m${i}`);

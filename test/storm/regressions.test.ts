@@ -17,6 +17,21 @@ beforeAll(() => {
 });
 afterAll(() => installed.uninstall());
 
+/** A room actor (not started) on the websocket driver, whose sockets the test scripts frame by frame. */
+function roomOnScriptedSockets() {
+  const sockets: ScriptedSocket[] = [];
+  const signaling = createWebSocketSignaling({
+    url: 'ws://regression.test',
+    connect: () => {
+      const socket = new ScriptedSocket(sockets.length);
+      sockets.push(socket);
+      return socket;
+    },
+    platform: 'ios',
+  });
+  return { room: createActor(roomMachine.provide({ actors: { signaling } }), { input: {} }), sockets };
+}
+
 const flush = async () => {
   for (let i = 0; i < 12; i++) await Promise.resolve();
 };
@@ -77,17 +92,7 @@ describe('websocket storm counterexamples', () => {
   ])(
     'a %s notification with only %j reaches neither the room nor the page',
     async (type, fields) => {
-      const sockets: ScriptedSocket[] = [];
-      const signaling = createWebSocketSignaling({
-        url: 'ws://regression.test',
-        connect: () => {
-          const socket = new ScriptedSocket(sockets.length);
-          sockets.push(socket);
-          return socket;
-        },
-        platform: 'ios',
-      });
-      const room = createActor(roomMachine.provide({ actors: { signaling } }), { input: {} });
+      const { room, sockets } = roomOnScriptedSockets();
       const emitted: RoomEmitted[] = [];
       room.on('*', (e) => void emitted.push(e));
       room.start();
@@ -139,17 +144,7 @@ describe('websocket storm counterexamples', () => {
   });
 
   test('a notification in the same read as the join answer is applied after the snapshot, not dropped', async () => {
-    const sockets: ScriptedSocket[] = [];
-    const signaling = createWebSocketSignaling({
-      url: 'ws://regression.test',
-      connect: () => {
-        const socket = new ScriptedSocket(sockets.length);
-        sockets.push(socket);
-        return socket;
-      },
-      platform: 'ios',
-    });
-    const room = createActor(roomMachine.provide({ actors: { signaling } }), { input: {} });
+    const { room, sockets } = roomOnScriptedSockets();
     room.start();
     try {
       room.send({ type: 'ENTER_ROOM', params: { sdkAppID: 1400000001, userID: 'alice', userSig: 'sig', roomID: 7 } });
