@@ -289,3 +289,14 @@ export function cliHelp(): string {
   });
   return ['Usage: npm run server -- [flags]   (flags override WXRTC_* environment variables)', '', ...rows].join('\n');
 }
+
+/** A Redis url fit to print or log: its password replaced by ***. */
+export function redactedRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://<unparseable url>';
+  }
+}

@@ -1,7 +1,7 @@
 // `npm run server`: start the dev server from flags and WXRTC_* variables, print what a mini-program must be
 // configured with, and stop cleanly on SIGINT/SIGTERM.
 
-import { ConfigError, DEV_DEFAULTS, cliHelp, configFromCli, type ServerConfig } from './config';
+import { ConfigError, DEV_DEFAULTS, cliHelp, configFromCli, redactedRedisUrl, type ServerConfig } from './config';
 import { startDevServer, type DevServer } from './index';
 import { startDemoRoom, type DemoRoom } from './media/demo-room';
 import { ffmpegAvailable } from '../src/testing/rtmp-media';
@@ -130,7 +130,5 @@ main().catch((error: unknown) => {
 function roomsSummary(server: DevServer): string {
   const { redisUrl, redisPrefix } = server.config;
   if (!redisUrl || !server.cluster) return "in this process's memory (--redis-url shares them with other processes)";
-  const shown = new URL(redisUrl);
-  if (shown.password) shown.password = '***';
-  return `shared through ${shown.toString()} (prefix ${redisPrefix}) as process ${server.cluster.processId}`;
+  return `shared through ${redactedRedisUrl(redisUrl)} (prefix ${redisPrefix}) as process ${server.cluster.processId}`;
 }

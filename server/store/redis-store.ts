@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { PROTOCOL_VERSION, type RoomSnapshot, type SceneWire, type StreamTypeWire } from '../../src/services/signaling/protocol';
-import type { RoomLimits } from '../config';
+import { redactedRedisUrl, type RoomLimits } from '../config';
 import { SCRIPTS, type ScriptName } from './redis-lua';
 import {
   LIMIT_MESSAGES,
@@ -141,7 +141,7 @@ export class RedisRoomStore implements RoomStore {
 
   /** Connect and check Redis answers; fails with a clear message (no credentials in it) when it does not. */
   async connect(): Promise<void> {
-    const shown = safeUrl(this.options.url);
+    const shown = redactedRedisUrl(this.options.url);
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -605,15 +605,4 @@ function roomState(key: RoomKey, r: unknown[]): RoomState | null {
     streams: strings(r[4]).map((s) => json<StreamRecord>(s)),
     subscriptions: strings(r[5]).map((s) => json<SubscriptionRecord>(s)),
   };
-}
-
-/** The url without its password, for messages. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis://<unparseable url>';
-  }
 }

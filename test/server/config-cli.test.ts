@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError, DEV_DEFAULTS, configFromCli } from '../../server/config';
+import { ConfigError, DEV_DEFAULTS, configFromCli, redactedRedisUrl } from '../../server/config';
 
 test('defaults are the documented development values on loopback', () => {
   const { config, help } = configFromCli([], {});
@@ -45,6 +45,9 @@ test('Redis: --redis-url over WXRTC_REDIS_URL over REDIS_URL; with it the comman
   expect(configFromCli([], { REDIS_URL: 'redis://c:3', WXRTC_MEDIA: 'rtmp' }).config.media).toBe('rtmp');
   expect(() => configFromCli([], { REDIS_URL: 'http://c:3' })).toThrow(/redisUrl/);
   expect(() => configFromCli(['--redis-url', 'redis://c:3', '--redis-prefix', 'a{b}'], {})).toThrow(/redisPrefix/);
+  // What the banner and the errors print never carries the password.
+  expect(redactedRedisUrl('rediss://app:s3cret@redis.internal:6380/2')).toBe('rediss://app:***@redis.internal:6380/2');
+  expect(redactedRedisUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
 });
 
 test('npm run server prints the mini-program settings and exits 0 on SIGTERM', async () => {
