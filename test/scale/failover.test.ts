@@ -2,7 +2,8 @@
 // a surviving process with nothing lost (membership, streams, subscriptions, the notifications they missed,
 // new urls where the media generation changed), and a client that never comes back is ended exactly once,
 // by whichever survivor's sweep gets there first. Also the room limits under concurrent joins spread across
-// processes: the Lua scripts admit exactly as many as the limit, whichever process each join reached.
+// processes: the Lua scripts admit exactly as many as the limit, whichever process each join reached. And
+// Redis cutting every pub/sub connection: what was published meanwhile is read back from the room's log.
 
 import { ErrorCode } from '../../src/errors';
 import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
@@ -99,6 +100,51 @@ describeWithRedis('a process killed with SIGKILL', () => {
     expect(view.subscriptions).toEqual(
       expect.arrayContaining([expect.objectContaining({ subscriberID: 'alice', userID: 'bob' }), expect.objectContaining({ subscriberID: 'bob', userID: 'alice' })]),
     );
+  }, 30_000);
+});
+
+describeWithRedis('Redis drops the processes\' pub/sub connections', () => {
+  let c: Cluster;
+  beforeAll(async () => {
+    c = await startCluster(3);
+  }, 40_000);
+  afterAll(async () => {
+    await c?.close();
+  }, 20_000);
+
+  test('what was published while they reconnected is read back from the room\'s log: nothing lost, nothing twice', async () => {
+    const room = { roomID: 3201 };
+    const { client: a } = await c.join(0, 'a', room);
+    const { client: b } = await c.join(1, 'b', room);
+    const { client: d } = await c.join(2, 'd', room);
+    await d.ok({ type: 'publish', streamType: 'main' });
+    await a.waitFor('stream-added', (n) => n.userID === 'd');
+    await b.waitFor('stream-added', (n) => n.userID === 'd');
+    const before = new Map([a, b, d].map((client) => [client, client.notifications.length]));
+
+    // Every subscriber connection is cut; the changes below are published while they reconnect.
+    expect(Number(await c.redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub'))).toBe(3);
+    await a.ok({ type: 'publish', streamType: 'main' });
+    await b.ok({ type: 'publish', streamType: 'main' });
+    await d.ok({ type: 'mute', audio: true, video: false });
+    await a.ok({ type: 'mute', audio: false, video: true });
+
+    const expectations: Array<[typeof a, string[]]> = [
+      [a, ['stream-added b', 'stream-updated d']],
+      [b, ['stream-added a', 'stream-updated d', 'stream-updated a']],
+      [d, ['stream-added a', 'stream-added b', 'stream-updated a']],
+    ];
+    for (const [client, expected] of expectations) {
+      await client.waitFor('stream-updated', (n) => n.userID === (client === a ? 'd' : 'a'), 10_000);
+      await client.sync();
+      const after = client.notifications.slice(before.get(client)).map((n) => `${n.type} ${'userID' in n ? n.userID : ''}`);
+      expect(after).toEqual(expected);
+      expect(client.notifications.map((n) => n.seq)).toEqual(client.notifications.map((_, i) => i + 1));
+    }
+    // And the bus works again for what comes next.
+    await b.ok({ type: 'leave' });
+    expect((await a.waitFor('user-left', (n) => n.userID === 'b')).reason).toBe('leave');
+    expect((await d.waitFor('user-left', (n) => n.userID === 'b')).reason).toBe('leave');
   }, 30_000);
 });
 
