@@ -13,6 +13,7 @@ import { startReceiver, type Receiver } from '../server/helpers/receiver';
 import { startBalancer, type Balancer } from './helpers/balancer';
 import { startCluster, type Cluster } from './helpers/cluster';
 import { describeWithRedis } from './helpers/redis';
+import { eventually } from '../server/helpers/wait';
 
 const GRACE_MS = 2_500;
 const PROCESS_TTL_MS = 600;
@@ -242,6 +243,28 @@ describeWithRedis('room limits across processes', () => {
     expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? null : a.error.code))).toEqual(Array(16).fill(ErrorCode.VISIBLE_USER_LIMIT));
     const views = await Promise.all([0, 1, 2].map(async (i) => (await c.admin(i, 'GET', `/admin/rooms/${encodeURIComponent('n:3101')}`)).body));
     for (const view of views) expect(view.users.filter((u: { visible: boolean }) => u.visible)).toHaveLength(8);
+  });
+
+  test('the same user joining on three processes at once: one session is left, and the room agrees on it', async () => {
+    const room = { roomID: 3104 };
+    const { client: watcher } = await c.join(0, 'watcher', room);
+    const tries = await Promise.all([0, 1, 2].map((i) => c.connect(i, `alice@${i}`)));
+    const answers = await Promise.all(tries.map((client) => client.request(c.joinRequest('alice', room))));
+    expect(answers.every((a) => a.ok)).toBe(true);
+    // Every older one is kicked (reason kick); exactly one stays.
+    await eventually(async () => tries.filter((t) => t.open).length === 1, 'one alice left connected');
+    const survivor = tries.find((t) => t.open)!;
+    for (const loser of tries.filter((t) => t !== survivor)) expect(loser.of('kicked').map((k) => k.reason)).toEqual(['kick']);
+    await survivor.ok({ type: 'publish', streamType: 'main' });
+    await watcher.waitFor('stream-added', (n) => n.userID === 'alice');
+    const view = (await c.admin(2, 'GET', `/admin/rooms/${encodeURIComponent('n:3104')}`)).body;
+    expect(view.users.map((u: { userID: string }) => u.userID).sort()).toEqual(['alice', 'watcher']);
+    // The watcher's story ends with alice in the room: as many joins as leaves, plus one.
+    await watcher.sync();
+    const joins = watcher.of('user-joined').filter((n) => n.userID === 'alice').length;
+    const leaves = watcher.of('user-left').filter((n) => n.userID === 'alice').length;
+    expect(joins - leaves).toBe(1);
+    expect(watcher.notifications.at(-1)).toMatchObject({ type: 'stream-added', userID: 'alice' });
   });
 
   test(`${SILENT_LIMIT + 20} silent joins at once: exactly ${SILENT_LIMIT} get in (the configured silent limit)`, async () => {
