@@ -104,6 +104,38 @@ describeWithRedis('a process killed with SIGKILL', () => {
   }, 30_000);
 });
 
+describeWithRedis('a process stopped with SIGTERM', () => {
+  const LONG_TTL_MS = 60_000;
+  let c: Cluster;
+  beforeAll(async () => {
+    // A heartbeat so long that only the handover can explain a quick timeout.
+    c = await startCluster(2, { graceMs: 800, processTtlMs: LONG_TTL_MS });
+  }, 40_000);
+  afterAll(async () => {
+    await c?.close();
+  }, 20_000);
+
+  test('hands its sessions over at once: one resumes elsewhere, the other times out after the grace period alone', async () => {
+    const room = { roomID: 3301 };
+    const { client: alice, result: aliceJoin } = await c.join(0, 'alice', room);
+    const { client: carol } = await c.join(0, 'carol', room);
+    const { client: bob } = await c.join(1, 'bob', room);
+    await alice.waitFor('user-joined', (n) => n.userID === 'bob');
+    await c.kill(0, 'SIGTERM');
+    expect(await c.processes[0]!.exited).toBe(0);
+    await Promise.all([alice.closed, carol.closed]);
+
+    const alice2 = await c.connect(1, 'alice@1');
+    const resumed = await alice2.ok<'resume'>({ type: 'resume', resumeToken: aliceJoin.resumeToken, lastSeq: alice.lastSeq });
+    expect(resumed.users.sort()).toEqual(['bob', 'carol']);
+    // Within 10 s: long before a survivor could have noticed a missing heartbeat (60 s).
+    const left = await bob.waitFor('user-left', (n) => n.userID === 'carol', 10_000);
+    expect(left.reason).toBe('timeout');
+    await alice2.waitFor('user-left', (n) => n.userID === 'carol');
+    expect(bob.notifications.some((n) => n.type === 'user-left' && n.userID === 'alice')).toBe(false);
+  }, 30_000);
+});
+
 describeWithRedis('Redis drops the processes\' pub/sub connections', () => {
   let c: Cluster;
   beforeAll(async () => {
