@@ -11,6 +11,7 @@ import { joinStormSample, repetitionsFor, type StormResult } from './join-storm'
 import { meetingScript, runMeeting, type MeetingResult } from './meeting';
 import { ROOT, type SdkName, type Sync } from './lib/sdk';
 import { renderTable, summarize, type Row, type Sample } from './lib/stats';
+import { REDIS_SERVER } from '../test/scale/helpers/redis';
 import { serverBench, type ServerResult } from './server';
 
 const args = process.argv.slice(2);
@@ -158,11 +159,33 @@ async function serverRows(): Promise<Row[]> {
   }
   const s = (pick: (r: ServerResult) => number): Sample => summarize(results.map(pick));
   const p99 = s((r) => r.p99Ms);
-  return [
+  const rows: Row[] = [
     { metric: '5. server: join p50, 2008 clients, 16 in flight', unit: 'ms', ours: s((r) => r.p50Ms), theirs: null, target: '', met: null },
     { metric: '   server: join p99', unit: 'ms', ours: p99, theirs: null, target: '<= 50 ms', met: p99.median <= 50 },
     { metric: '   server: joins per second', unit: '/s', ours: s((r) => r.joinsPerSecond), theirs: null, target: '', met: null },
-    { metric: '   server: heap per joined session', unit: 'B', ours: s((r) => r.heapPerSessionBytes), theirs: null, target: '', met: null },
+    { metric: '   server: heap per joined session', unit: 'B', ours: s((r) => r.heapPerSessionBytes ?? 0), theirs: null, target: '', met: null },
+    { metric: '   server: one publish reaches the other 2007', unit: 'ms', ours: s((r) => r.fanOutMs), theirs: null, target: '', met: null },
+  ];
+  // The same room on two processes sharing it through Redis (docs/scale-out.md), when redis-server is here.
+  if (!REDIS_SERVER) {
+    progress('server with Redis: skipped (no redis-server on this machine)');
+    return rows;
+  }
+  progress('server with Redis: the same 2008 clients over 2 processes sharing the room');
+  const shared: ServerResult[] = [];
+  try {
+    for (let i = 0; i < Math.min(RUNS, 3); i++) shared.push(await serverBench({ processes: 2, redis: true }));
+  } catch (error) {
+    progress(`server benchmark with Redis failed: ${error instanceof Error ? error.message : String(error)}`);
+    return rows;
+  }
+  const r = (pick: (r: ServerResult) => number): Sample => summarize(shared.map(pick));
+  return [
+    ...rows,
+    { metric: '   2 processes + Redis: join p50', unit: 'ms', ours: r((x) => x.p50Ms), theirs: null, target: '', met: null },
+    { metric: '   2 processes + Redis: join p99', unit: 'ms', ours: r((x) => x.p99Ms), theirs: null, target: '', met: null },
+    { metric: '   2 processes + Redis: joins per second', unit: '/s', ours: r((x) => x.joinsPerSecond), theirs: null, target: '', met: null },
+    { metric: '   2 processes + Redis: one publish reaches 2007', unit: 'ms', ours: r((x) => x.fanOutMs), theirs: null, target: '', met: null },
   ];
 }
 
