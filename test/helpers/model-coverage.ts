@@ -319,3 +319,26 @@ export function planPaths<TMachine extends AnyStateMachine>(
   }
   return { paths, explored: { states: keys.length, edges }, predicted };
 }
+
+/**
+ * Plan paths from each input and drive every one on the real machine (`drive` checks each step against the
+ * model's prediction and counts it in `totals`): the coverage the runs recorded, and how much was planned.
+ */
+export function coverFromInputs<TMachine extends AnyStateMachine, TInput>(
+  machine: TMachine,
+  inputs: readonly TInput[],
+  options: PlanOptions<ReturnType<TMachine['getInitialSnapshot']>>,
+  drive: (input: TInput, path: PlannedPath<ReturnType<TMachine['getInitialSnapshot']>>, recorder: CoverageRecorder, totals: { steps: number }) => void,
+): { figures: CoverageFigures; paths: number; steps: number; explored: number } {
+  const recorder = new CoverageRecorder([machine]);
+  const totals = { steps: 0 };
+  let paths = 0;
+  let explored = 0;
+  for (const input of inputs) {
+    const plan = planPaths(machine, input, options);
+    explored += plan.explored.states;
+    for (const path of plan.paths) drive(input, path, recorder, totals);
+    paths += plan.paths.length;
+  }
+  return { figures: recorder.figures(machine.id), paths, steps: totals.steps, explored };
+}

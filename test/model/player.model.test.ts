@@ -4,7 +4,7 @@ import { createActor, SimulatedClock, type AnyEventObject, type SnapshotFrom } f
 import { playerMachine, PlayerStatus, type PlayerInput } from '../../src/machines/player.machine';
 import { checkPlayerAttributes } from '../../src/machines/attributes';
 import type { RetryPolicy } from '../../src/machines/retry';
-import { CoverageRecorder, formatFigures, inventoryOf, planPaths, type PlannedPath } from '../helpers/model-coverage';
+import { CoverageRecorder, coverFromInputs, formatFigures, inventoryOf, type PlannedPath } from '../helpers/model-coverage';
 import { printFigures } from '../helpers/figures';
 
 type Snapshot = SnapshotFrom<typeof playerMachine>;
@@ -145,21 +145,10 @@ function drive(input: PlayerInput, path: PlannedPath<Snapshot>, recorder: Covera
 }
 
 test('every state and every transition of the player machine is taken by planned paths on the real machine', () => {
-  const recorder = new CoverageRecorder([playerMachine]);
-
-  const totals: Drive = { steps: 0 };
-  let paths = 0;
-  let explored = 0;
-  for (const { input } of INPUTS) {
-    const plan = planPaths(playerMachine, input, { events: alphabet, abstractKey });
-    explored += plan.explored.states;
-    for (const path of plan.paths) drive(input, path, recorder, totals);
-    paths += plan.paths.length;
-  }
-  const figures = recorder.figures('player');
+  const { figures, paths, steps, explored } = coverFromInputs(playerMachine, INPUTS.map(({ input }) => input), { events: alphabet, abstractKey }, drive);
   printFigures('model: player machine', [
     formatFigures(figures),
-    `[model] player: ${paths} planned paths, ${totals.steps} steps driven, ${explored} abstract states explored by @xstate/graph`,
+    `[model] player: ${paths} planned paths, ${steps} steps driven, ${explored} abstract states explored by @xstate/graph`,
   ]);
   expect(figures.states.missing).toEqual([]);
   expect(figures.transitions.missing).toEqual([]);

@@ -5,7 +5,7 @@ import { pusherMachine, PusherStatus, type PusherInput } from '../../src/machine
 import { checkPusherAttributes } from '../../src/machines/attributes';
 import type { RetryPolicy } from '../../src/machines/retry';
 import type { livePusherContext, PusherContextCommand, PusherContextEvent } from '../../src/wx/live-pusher';
-import { CoverageRecorder, formatFigures, inventoryOf, planPaths, type PlannedPath } from '../helpers/model-coverage';
+import { CoverageRecorder, coverFromInputs, formatFigures, inventoryOf, type PlannedPath } from '../helpers/model-coverage';
 import { printFigures } from '../helpers/figures';
 
 type Snapshot = SnapshotFrom<typeof pusherMachine>;
@@ -152,20 +152,10 @@ const ENTERS_PUBLISHING = new Set(
 );
 
 test('every state and every transition of the pusher machine is taken by planned paths on the real machine', () => {
-  const recorder = new CoverageRecorder([pusherMachine]);
-  const totals = { steps: 0 };
-  let paths = 0;
-  let explored = 0;
-  for (const input of INPUTS) {
-    const plan = planPaths(pusherMachine, input, { events: alphabet, abstractKey });
-    explored += plan.explored.states;
-    for (const path of plan.paths) drive(input, path, recorder, totals);
-    paths += plan.paths.length;
-  }
-  const figures = recorder.figures('pusher');
+  const { figures, paths, steps, explored } = coverFromInputs(pusherMachine, INPUTS, { events: alphabet, abstractKey }, drive);
   printFigures('model: pusher machine', [
     formatFigures(figures),
-    `[model] pusher: ${paths} planned paths, ${totals.steps} steps driven, ${explored} abstract states explored by @xstate/graph`,
+    `[model] pusher: ${paths} planned paths, ${steps} steps driven, ${explored} abstract states explored by @xstate/graph`,
   ]);
   expect(figures.states.missing).toEqual([]);
   expect(figures.transitions.missing).toEqual([]);
