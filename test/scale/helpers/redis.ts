@@ -3,8 +3,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { freePort } from '../../../server/media/ports';
 
 /** redis-server on this machine (REDIS_SERVER overrides the PATH), or null. */
 export function findRedisServer(): string | null {
@@ -52,17 +53,6 @@ export function describeWithRedis(name: string, body: () => void): void {
   }
   console.warn(MISSING);
   describe.skip(name, body);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface RedisServer {
