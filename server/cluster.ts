@@ -62,7 +62,8 @@ export interface RoomCluster {
   createSession(session: ClusterSession): Promise<void>;
   /** Place a joined session in the room's history: what its snapshot reflects. */
   place(session: ClusterSession, position: RoomPosition): Promise<void>;
-  announce(key: RoomKey, version: number, subject: string, body: NotificationBody): Promise<void>;
+  /** Publish one change's notifications about a user, in order, as one: all of them or none reach the room. */
+  announce(key: RoomKey, version: number, subject: string, bodies: readonly NotificationBody[]): Promise<void>;
   claim(token: { key: RoomKey; sessionId: string; secret: string }, lastSeq: number): Promise<(ClaimResult & { ok: false }) | (ClaimResult & { ok: true; resumeToken: string })>;
   restore(token: { key: RoomKey; sessionId: string }, claim: ClaimResult & { ok: true; resumeToken: string }): ClusterSession;
   tellMoved(key: RoomKey, sessionId: string): Promise<void>;
@@ -300,8 +301,8 @@ export class RedisCluster implements RoomCluster, SessionSink {
     if (!this.closed) this.sub.unsubscribe(channel).catch((error: Error) => this.log.warn(`unsubscribing ${key}: ${error.message}`));
   }
 
-  async announce(key: RoomKey, version: number, subject: string, body: NotificationBody): Promise<void> {
-    await this.store.announce(key, version, [{ subject, body: JSON.stringify(body) }]);
+  async announce(key: RoomKey, version: number, subject: string, bodies: readonly NotificationBody[]): Promise<void> {
+    await this.store.announce(key, version, bodies.map((body) => ({ subject, body: JSON.stringify(body) })));
   }
 
   private onMessage(channel: string, text: string): void {

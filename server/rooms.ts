@@ -147,16 +147,18 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
         throw new WxrtcError(added.code, added.message);
       }
       if (added.created) this.emit('room.started', room, null, session.businessId, { scene: added.room.scene });
+      // The same user entered again (another device, or a client that lost its session): the older one goes,
+      // wherever it is held, and the room hears it leave and the new one arrive as one change.
+      const notices: NotificationBody[] = [];
       if (added.replaced) {
-        // The same user entered again (another device, or a client that lost its session): the older one goes,
-        // wherever it is held.
         await this.kickSession(room.key, added.replaced.member.sessionId, 'kick');
-        await this.announceDeparture(room, added.replaced, 'kicked', 'kick', added.version);
+        notices.push(...(await this.departure(room, added.replaced, 'kicked', 'kick')));
       }
       this.sessions.add(session);
       session.link = conn;
       conn.session = session;
-      if (member.visible) await this.broadcast(room.key, member.userID, { type: 'user-joined', userID: member.userID }, added.version);
+      if (member.visible) notices.push({ type: 'user-joined', userID: member.userID });
+      await this.broadcast(room.key, member.userID, notices, added.version);
       this.emit('user.joined', room, member.userID, member.businessId, { visible: member.visible, role: member.role, platform: member.platform, scene: added.room.scene });
       const snapshot = await this.store.snapshotFor(room.key, member.userID);
       if (cluster && session instanceof ClusterSession && snapshot.position) await cluster.place(session, snapshot.position);
@@ -378,7 +380,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       await this.urlsChanged(session);
       if (result.becameLive) {
         const { userID, streamType, audio, video } = result.stream;
-        await this.broadcast(key, userID, { type: 'stream-added', userID, streamType, audio, video }, result.version);
+        await this.broadcast(key, userID, [{ type: 'stream-added', userID, streamType, audio, video }], result.version);
         this.emit('stream.published', session.room, userID, session.businessId, { streamType, audio, video });
       }
       return { url: minted.url, expiresAt: minted.expiresAt };
@@ -392,7 +394,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       if (removed) {
         await this.forgetPulls(session.room.key, removed.droppedSubscriptions);
         if (removed.stream.state === 'live') {
-          await this.broadcast(session.room.key, session.userID, { type: 'stream-removed', userID: session.userID, streamType: req.streamType }, removed.version);
+          await this.broadcast(session.room.key, session.userID, [{ type: 'stream-removed', userID: session.userID, streamType: req.streamType }], removed.version);
           this.emit('stream.unpublished', session.room, session.userID, session.businessId, { streamType: req.streamType, reason: 'unpublish' });
         }
       }
@@ -404,10 +406,10 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
     await this.inSession(conn, reply, async (session) => {
       const result = await this.store.setMute(session.room.key, session.userID, { audio: req.audio, video: req.video });
       if (!result) throw new WxrtcError(ErrorCode.REQUEST_OUT_OF_STATE, 'not a member of this room');
-      for (const s of result.changed) {
-        if (s.state !== 'live') continue;
-        await this.broadcast(session.room.key, session.userID, { type: 'stream-updated', userID: s.userID, streamType: s.streamType, audio: s.audio, video: s.video }, result.version);
-      }
+      const updates: NotificationBody[] = result.changed
+        .filter((s) => s.state === 'live')
+        .map((s) => ({ type: 'stream-updated', userID: s.userID, streamType: s.streamType, audio: s.audio, video: s.video }));
+      await this.broadcast(session.room.key, session.userID, updates, result.version);
       // The response is in publish-state terms (true = sent), the request in mute terms (true = disabled).
       return { audio: !req.audio, video: !req.video };
     });
@@ -448,23 +450,25 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       if (!result.ok) throw new WxrtcError(result.code, result.message);
       if (!result.changed) return { visible: req.visible };
       if (req.visible) {
-        await this.broadcast(key, session.userID, { type: 'user-joined', userID: session.userID }, result.version);
+        await this.broadcast(key, session.userID, [{ type: 'user-joined', userID: session.userID }], result.version);
         return { visible: true };
       }
       const removed = result.removed;
+      const notices: NotificationBody[] = [];
       if (removed) {
         for (const s of removed.streams) {
           session.publications.delete(s.streamType);
           session.notify({ type: 'unpublished', streamType: s.streamType, reason: 'invisible' });
           if (s.state === 'live') {
-            await this.broadcast(key, session.userID, { type: 'stream-removed', userID: session.userID, streamType: s.streamType }, result.version);
+            notices.push({ type: 'stream-removed', userID: session.userID, streamType: s.streamType });
             this.emit('stream.unpublished', session.room, session.userID, session.businessId, { streamType: s.streamType, reason: 'invisible' });
           }
         }
         if (removed.streams.length > 0) await this.urlsChanged(session);
         await this.forgetPulls(key, removed.droppedSubscriptions);
       }
-      await this.broadcast(key, session.userID, { type: 'user-left', userID: session.userID, reason: 'invisible' }, result.version);
+      notices.push({ type: 'user-left', userID: session.userID, reason: 'invisible' });
+      await this.broadcast(key, session.userID, notices, result.version);
       return { visible: false };
     });
   }
@@ -560,7 +564,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       const result = await this.store.setStreamLive(address.roomKey, address.userID, address.streamType, true);
       if (!result?.changed) return;
       const { userID, streamType, audio, video } = result.stream;
-      await this.broadcast(address.roomKey, userID, { type: 'stream-added', userID, streamType, audio, video }, result.version);
+      await this.broadcast(address.roomKey, userID, [{ type: 'stream-added', userID, streamType, audio, video }], result.version);
       const member = await this.store.getMember(address.roomKey, userID);
       this.emit('stream.published', await this.identityOf(address.roomKey, null), userID, member?.businessId ?? null, { streamType, audio, video });
     });
@@ -573,7 +577,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       const result = await this.store.setStreamLive(address.roomKey, address.userID, address.streamType, false);
       if (!result?.changed) return;
       await this.forgetPulls(address.roomKey, result.droppedSubscriptions);
-      await this.broadcast(address.roomKey, address.userID, { type: 'stream-removed', userID: address.userID, streamType: address.streamType }, result.version);
+      await this.broadcast(address.roomKey, address.userID, [{ type: 'stream-removed', userID: address.userID, streamType: address.streamType }], result.version);
       const member = await this.store.getMember(address.roomKey, address.userID);
       this.emit('stream.unpublished', await this.identityOf(address.roomKey, null), address.userID, member?.businessId ?? null, { streamType: address.streamType, reason: 'media-stopped' });
     });
@@ -739,33 +743,42 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
   }
 
   /** Tell the room (but `exceptUserID`, whom it is about) of a change; `version` is the change's (cluster). */
-  private async broadcast(key: RoomKey, exceptUserID: string, body: NotificationBody, version?: number): Promise<void> {
+  /** Tell the room one change about a user (who does not hear it): its notifications in order, as one. */
+  private async broadcast(key: RoomKey, subject: string, bodies: readonly NotificationBody[], version?: number): Promise<void> {
+    if (bodies.length === 0) return;
     if (this.cluster) {
-      await this.cluster.announce(key, version ?? 0, exceptUserID, body);
+      await this.cluster.announce(key, version ?? 0, subject, bodies);
       return;
     }
     for (const member of await this.store.listMembers(key)) {
-      if (member.userID === exceptUserID) continue;
-      this.sessions.get(member.sessionId)?.notify(body);
+      if (member.userID === subject) continue;
+      const session = this.sessions.get(member.sessionId);
+      for (const body of bodies) session?.notify(body);
     }
   }
 
   /** Tell the room a member is gone (its live streams first), and drop the pull urls that went with it. */
   private async afterRemoval(room: RoomIdentity, removed: RemovalResult, reason: UserLeftReason, eventReason: string): Promise<void> {
-    await this.announceDeparture(room, removed.departure, reason, eventReason, removed.version);
+    await this.broadcast(room.key, removed.departure.member.userID, await this.departure(room, removed.departure, reason, eventReason), removed.version);
     if (removed.endedRoom) this.emitRoomEnded(removed.endedRoom, 'empty');
   }
 
-  private async announceDeparture(room: RoomIdentity, departure: Departure, reason: UserLeftReason, eventReason: string, version?: number): Promise<void> {
+  /**
+   * A member is gone: drop the pull urls that went with it, call back, and return what the room must hear (its
+   * live streams' removal first, then its leaving) for the caller to broadcast with the rest of the change.
+   */
+  private async departure(room: RoomIdentity, departure: Departure, reason: UserLeftReason, eventReason: string): Promise<NotificationBody[]> {
     const { member } = departure;
+    const notices: NotificationBody[] = [];
     await this.forgetPulls(room.key, departure.droppedSubscriptions);
     for (const s of departure.streams) {
       if (s.state !== 'live') continue;
-      await this.broadcast(room.key, member.userID, { type: 'stream-removed', userID: member.userID, streamType: s.streamType }, version);
+      notices.push({ type: 'stream-removed', userID: member.userID, streamType: s.streamType });
       this.emit('stream.unpublished', room, member.userID, member.businessId, { streamType: s.streamType, reason: eventReason });
     }
-    if (member.visible) await this.broadcast(room.key, member.userID, { type: 'user-left', userID: member.userID, reason }, version);
+    if (member.visible) notices.push({ type: 'user-left', userID: member.userID, reason });
     this.emit('user.left', room, member.userID, member.businessId, { reason: eventReason, visible: member.visible });
+    return notices;
   }
 
   /** Subscribers lose the pull urls of streams that went. (In a cluster, a holder elsewhere prunes its own on use.) */

@@ -13,6 +13,7 @@
 //   subs:<sub>      hash  '<main|aux>:<userID>' -> SubscriptionRecord JSON (what <sub> subscribes to)
 //   subbers:<t>:<u> set   subscribers of stream <t> of user <u> (dropping a stream's subscriptions)
 //   subjcv          hash  userID -> version of the newest notification published about that user
+//   gone            set   users whose newest published notification is their user-left
 //   log             stream the room's notifications, ids 0-<eseq> (replayed to sessions resumed elsewhere)
 //   sess:<id>       hash  a session: owner process, state, deadline, tokenHash, seq, lastEseq, floor, urls...
 //   buf:<id>        list  the session's latest numbered notifications (its resume buffer)
@@ -84,7 +85,7 @@ end
 local function delete_room(index, roomKey)
   for _, user in ipairs(redis.call('HKEYS', R .. 'members')) do redis.call('DEL', R .. 'subs:' .. user) end
   for _, f in ipairs(redis.call('HKEYS', R .. 'streams')) do redis.call('DEL', R .. 'subbers:' .. f) end
-  redis.call('DEL', R .. 'info', R .. 'members', R .. 'vis', R .. 'sil', R .. 'streams', R .. 'anchors', R .. 'biz', R .. 'subjcv', R .. 'log')
+  redis.call('DEL', R .. 'info', R .. 'members', R .. 'vis', R .. 'sil', R .. 'streams', R .. 'anchors', R .. 'biz', R .. 'subjcv', R .. 'gone', R .. 'log')
   redis.call('SREM', index, roomKey)
 end
 -- The last member gone ends the room: {scene, createdAt, businessIds} of the ended room, or {}.
@@ -374,9 +375,13 @@ return out
 
   // KEYS: info, subjcv, log. ARGV: R, channel, version, logSize, items JSON [{s: subject, b: body JSON}].
   // Numbers the notifications of one change into the room's log and publishes them, in one step, so every
-  // process hears every room's notifications in the same order as the log holds them. A notification about
-  // a user older than one already published about that user is dropped here: two processes changing one
-  // user at once (an admin removing someone who is publishing) cannot leave the room hearing them backwards.
+  // process hears every room's notifications in the same order as the log holds them. A change is published
+  // whole or not at all: it is dropped when a newer change about one of its subjects is already out, so two
+  // processes changing one user at once (an admin removing someone who is publishing, the same user joining on
+  // two processes) cannot leave the room hearing them backwards, or one change between the halves of another.
+  // A departure (stream-removed, user-left) is only news to a room whose last word about the user was not a
+  // departure: when a join lost its race to the change replacing it, the room hears the replacement's join
+  // alone, never a leave of someone it did not hear arrive.
   announce: room(
     `
 local info = R .. 'info'
@@ -386,10 +391,23 @@ if not epoch then return 0 end
 local cv = ARGV[3]
 if tonumber(cv) < tonumber(epoch) then return 0 end
 local items = cjson.decode(ARGV[5])
-local n = 0
+local present = {}
 for _, it in ipairs(items) do
   local last = redis.call('HGET', KEYS[2], it.s)
-  if (not last) or tonumber(last) <= tonumber(cv) then
+  if last and tonumber(last) > tonumber(cv) then return 0 end
+  present[it.s] = last ~= false and redis.call('SISMEMBER', R .. 'gone', it.s) == 0
+end
+local n = 0
+for _, it in ipairs(items) do
+  local kind = cjson.decode(it.b).type
+  if present[it.s] or (kind ~= 'user-left' and kind ~= 'stream-removed') then
+    if kind == 'user-left' then
+      redis.call('SADD', R .. 'gone', it.s)
+      present[it.s] = false
+    else
+      redis.call('SREM', R .. 'gone', it.s)
+      present[it.s] = true
+    end
     redis.call('HSET', KEYS[2], it.s, cv)
     local e = redis.call('HINCRBY', info, 'eseq', 1)
     redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '0-' .. e, 'cv', cv, 'x', it.s, 'b', it.b)

@@ -379,7 +379,7 @@ export class RedisRoomStore implements RoomStore {
 
   // --- the room's notifications ---------------------------------------------------------------------------------
 
-  /** Log and publish notifications of one change (version), dropping any older than one already out about its subject. */
+  /** Log and publish the notifications of one change (version): whole, unless a newer change about its subject is out. */
   async announce(key: RoomKey, version: number, items: AnnounceItem[]): Promise<number> {
     const pre = this.roomPrefix(key);
     const payload = JSON.stringify(items.map((i) => ({ s: i.subject, b: i.body })));
