@@ -742,8 +742,10 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
     }
   }
 
-  /** Tell the room (but `exceptUserID`, whom it is about) of a change; `version` is the change's (cluster). */
-  /** Tell the room one change about a user (who does not hear it): its notifications in order, as one. */
+  /**
+   * Tell the room one change about `subject` (who does not hear it): its notifications in order, as one.
+   * `version` is the change's (cluster).
+   */
   private async broadcast(key: RoomKey, subject: string, bodies: readonly NotificationBody[], version?: number): Promise<void> {
     if (bodies.length === 0) return;
     if (this.cluster) {
