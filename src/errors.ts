@@ -24,6 +24,11 @@ export const ErrorCode = {
   INVALID_SCENE: 7006,
   /** role is not 'anchor' or 'audience'. */
   INVALID_ROLE: 7007,
+  /**
+   * An enterRoom option that travels in the room url is malformed: userDefineRecordId or streamID not at most 64
+   * bytes of a-z A-Z 0-9 _ -, or privateMapKey not a signed key. `data.key` names it.
+   */
+  INVALID_URL_PARAM: 7008,
   /** A pusher or player attribute has the wrong type or an out-of-range value. */
   INVALID_ATTRIBUTE: 7010,
   /** No player with that id is in the room. */
