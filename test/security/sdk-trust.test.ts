@@ -375,6 +375,30 @@ describe('item 9: the number of remote users is capped', () => {
   });
 });
 
+describe('item 9: memory a server can make the SDK hold', () => {
+  test('a 2 MiB frame is dropped unread; the session goes on', async () => {
+    server = hostileServer();
+    const socket = await server.enter();
+    socket.raw(JSON.stringify({ v: 1, seq: 1, type: 'user-joined', userID: 'bloat', padding: 'x'.repeat(2 * 1024 * 1024) }));
+    socket.notify(1, { type: 'user-joined', userID: 'carol' });
+    await flush();
+    expect(server.room.getSnapshot().context.users).toEqual(['carol']);
+  });
+
+  test('notifications flooding in before the join answer are held up to a bound, the snapshot still applies', async () => {
+    server = hostileServer();
+    server.room.send({ type: 'ENTER_ROOM', params: ALICE });
+    const socket = server.sockets[0]!;
+    socket.open();
+    for (let seq = 1; seq <= 5_000; seq++) socket.notify(seq, { type: 'warning', code: ErrorCode.SUBSCRIPTION_WARNING, message: 'early' });
+    socket.reply(socket.lastOf('join')!, { sessionId: 's1', resumeToken: 't', heartbeatIntervalMs: 600_000, graceMs: 30_000, users: ['bob'], streams: [] });
+    await flush();
+    expect(server.of('LOCAL_JOIN')).toHaveLength(1);
+    expect(server.room.getSnapshot().context.users).toEqual(['bob']);
+    expect(server.of('PLAYER_WARNING')).toHaveLength(1024);
+  });
+});
+
 describe('item 9: a server that accepts the socket and closes it again', () => {
   test('entering fails with SIGNALING_UNAVAILABLE after connectAttempts opens, and no socket follows', async () => {
     server = hostileServer({ connectAttempts: 3 });

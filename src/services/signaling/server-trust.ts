@@ -16,6 +16,12 @@ import {
   type WireError,
 } from './protocol';
 
+/**
+ * A frame from the server longer than this is dropped unread: a join answer for a full room or a resume replaying
+ * thousands of notifications is a few hundred KiB; a hostile server must not make the SDK parse megabytes.
+ */
+export const MAX_SERVER_FRAME_CHARS = 1024 * 1024;
+
 /** The schemes <live-pusher> and <live-player> are given by our server (RTMP) and by TRTC (room://). */
 export const DEFAULT_URL_SCHEMES: readonly string[] = ['rtmp', 'room'];
 

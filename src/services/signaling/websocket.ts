@@ -26,6 +26,7 @@ import {
 } from './protocol';
 import {
   MAX_REMOTE_USERS,
+  MAX_SERVER_FRAME_CHARS,
   asWireError,
   checkJoinResult,
   checkResumeResult,
@@ -327,6 +328,11 @@ class SignalingSession {
 
   private onFrame(text: string): void {
     this.lastFrameAt = Date.now();
+    // Not even parsed: the largest real answer (a resume replaying its whole buffer) is far below this.
+    if (text.length > MAX_SERVER_FRAME_CHARS) {
+      logger.warn(`dropped a signaling frame of ${text.length} characters (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
+      return;
+    }
     const frame = parseServerFrame(text);
     if (!frame) {
       logger.warn(`dropped a malformed signaling frame (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
