@@ -76,7 +76,9 @@ export function planUsersLeft(state: RemoteState, userIDs: readonly string[]): S
 /** A complete user list (1020, or the server's snapshot after a resume): whoever is missing left, whoever is new joined. */
 export function planUserList(state: RemoteState, userIDs: readonly string[]): Step[] {
   const listed = new Set(userIDs);
-  return [...planUsersLeft(state, state.users.filter((u) => !listed.has(u))), ...planUsersJoined(state, userIDs)];
+  // Joins are counted against the users who stay, so a list that replaces users at the limit admits the new ones.
+  const staying = { ...state, users: state.users.filter((u) => listed.has(u)) };
+  return [...planUsersLeft(state, state.users.filter((u) => !listed.has(u))), ...planUsersJoined(staying, userIDs)];
 }
 
 export interface StreamUpdate extends Key {

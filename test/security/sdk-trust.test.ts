@@ -369,6 +369,11 @@ describe('item 9: the number of remote users is capped', () => {
       rig.join();
       rig.status(status.joined(...Array.from({ length: 400 }, (_, i) => `u${i}`)));
       expect(rig.trtc.actor.getSnapshot().context.users).toHaveLength(CAP);
+      // A full list (1020) that replaces everyone at the limit admits the new users, up to the limit again.
+      rig.status(status.userList(...Array.from({ length: 400 }, (_, i) => `v${i}`)));
+      const users = rig.trtc.actor.getSnapshot().context.users;
+      expect(users).toHaveLength(CAP);
+      expect(users.every((u) => u.startsWith('v'))).toBe(true);
     } finally {
       rig.dispose();
     }

@@ -48,7 +48,8 @@ export function isAcceptedUrl(url: unknown, schemes: ReadonlySet<string>): url i
 
 /** The accepted schemes: rtmp and room unless the page names others explicitly. */
 export function urlSchemesOf(option: readonly string[] | undefined): ReadonlySet<string> {
-  return new Set((option ?? DEFAULT_URL_SCHEMES).map((s) => s.toLowerCase()));
+  const named = Array.isArray(option) ? option.filter((s): s is string => typeof s === 'string' && s.length > 0) : [];
+  return new Set((named.length > 0 ? named : DEFAULT_URL_SCHEMES).map((s) => s.toLowerCase()));
 }
 
 /**
