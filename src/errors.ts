@@ -24,6 +24,11 @@ export const ErrorCode = {
   INVALID_SCENE: 7006,
   /** role is not 'anchor' or 'audience'. */
   INVALID_ROLE: 7007,
+  /**
+   * An enterRoom option that travels in the room url is malformed: userDefineRecordId or streamID not at most 64
+   * bytes of a-z A-Z 0-9 _ -, or privateMapKey not a signed key. `data.key` names it.
+   */
+  INVALID_URL_PARAM: 7008,
   /** A pusher or player attribute has the wrong type or an out-of-range value. */
   INVALID_ATTRIBUTE: 7010,
   /** No player with that id is in the room. */
@@ -36,6 +41,18 @@ export const ErrorCode = {
   WRONG_STATE: 7020,
   /** A status message from <live-pusher> or the signaling server could not be parsed; it was dropped. */
   MALFORMED_NOTIFICATION: 7030,
+  /**
+   * The signaling server answered with something the protocol does not allow (a join answer whose users are not a
+   * list, a refusal without a code ...). The request counts as failed.
+   */
+  MALFORMED_ANSWER: 7031,
+  /**
+   * The server sent a push or play url the tags must not be given: a scheme other than rtmp:// or room:// (unless
+   * the driver's `urlSchemes` option names it), or control characters. It was not applied.
+   */
+  URL_REFUSED: 7032,
+  /** Warning, not a failure: the server announced more remote users than a room holds (300); the rest are ignored. */
+  REMOTE_USER_LIMIT: 7033,
   /** Publishing the local stream failed (refused url, media server down, push disconnected). */
   PUBLISH_FAILED: 7040,
   /** Playing a remote stream failed (refused url, stream gone, pull disconnected). */

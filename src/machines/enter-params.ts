@@ -71,11 +71,16 @@ export const ROOM_PARAM_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 const MAX_ROOM_ID = 4294967294;
-// userID and strRoomID travel inside the room:// url unencoded (as trtc-wx sends them), so characters
-// with a meaning in a url query are refused rather than silently corrupting the url.
+// userID and strRoomID travel inside the room:// url as trtc-wx writes them (buildRoomUrl encodes only what
+// could break the url), so characters with a meaning in a url query are refused rather than sent encoded.
 const USER_ID_PATTERN = /^[A-Za-z0-9_\-@.]+$/;
 // TRTC's documented strRoomID alphabet, minus the url delimiters & = ? # and space.
 const STR_ROOM_ID_PATTERN = /^[A-Za-z0-9!$%()+\-:;<.>@[\]^_{}|~,]+$/;
+// userDefineRecordId as the API document says: at most 64 bytes of a-z A-Z 0-9 _ -. TRTC documents streamId
+// (the CDN stream id) with the same alphabet and length.
+const RECORD_ID_PATTERN = /^[A-Za-z0-9_-]{0,64}$/;
+// A privateMapKey is signed like a userSig: base64 with TLS's url-safe substitutes (* - _), or plain base64.
+const PRIVATE_MAP_KEY_PATTERN = /^[A-Za-z0-9*_\-+/=]{0,4096}$/;
 const SCENES: readonly Scene[] = ['rtc', 'live', 'videocall', 'audiocall'];
 const ROLES: readonly Role[] = ['anchor', 'audience'];
 
@@ -98,6 +103,16 @@ function optionalString(value: unknown, fallback: string): string {
   return value === undefined || value === null ? fallback : String(value);
 }
 
+/**
+ * A room-url option that must match `pattern`: absent is '', a number is read as its digits (trtc-wx takes any
+ * value), anything else or a mismatch is null.
+ */
+function urlOption(value: unknown, pattern: RegExp): string | null {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  return typeof text === 'string' && pattern.test(text) ? text : null;
+}
+
 function optionalNumber(value: unknown, fallback: number): number {
   if (value === undefined || value === null || value === '') return fallback;
   const n = Number(value);
@@ -108,7 +123,10 @@ export type ParamsCheck = { ok: true; params: RoomParams } | { ok: false; error:
 
 /** Check and normalize enterRoom params. Pure: the same input always gives the same answer. */
 export function checkEnterParams(input: unknown): ParamsCheck {
-  const fail = (code: number, message: string): ParamsCheck => ({ ok: false, error: new WxrtcError(code, message) });
+  const fail = (code: number, message: string, data?: Record<string, unknown>): ParamsCheck => ({
+    ok: false,
+    error: new WxrtcError(code, message, data),
+  });
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return fail(ErrorCode.INVALID_ENTER_PARAMS, 'enterRoom params must be an object');
   }
@@ -158,6 +176,18 @@ export function checkEnterParams(input: unknown): ParamsCheck {
     return fail(ErrorCode.INVALID_ENTER_PARAMS, 'autoSubscribe must be a boolean');
   }
 
+  // These travel inside the room:// url: a value such as "x&usersig=EVIL" must not add parameters to it.
+  const userDefineRecordId = urlOption(p.userDefineRecordId ?? p.userDefineRecordID, RECORD_ID_PATTERN);
+  if (userDefineRecordId === null) {
+    return fail(ErrorCode.INVALID_URL_PARAM, 'userDefineRecordId must be at most 64 bytes of a-z A-Z 0-9 _ -', { key: 'userDefineRecordId' });
+  }
+  const streamID = urlOption(p.streamID, RECORD_ID_PATTERN);
+  if (streamID === null) return fail(ErrorCode.INVALID_URL_PARAM, 'streamID must be at most 64 bytes of a-z A-Z 0-9 _ -', { key: 'streamID' });
+  const privateMapKey = urlOption(p.privateMapKey, PRIVATE_MAP_KEY_PATTERN);
+  if (privateMapKey === null) {
+    return fail(ErrorCode.INVALID_URL_PARAM, 'privateMapKey must be the signed key your server issued (base64, at most 4096 bytes)', { key: 'privateMapKey' });
+  }
+
   const attributeError = checkPusherAttributes(pusherAttributesIn(p));
   if (attributeError) return { ok: false, error: attributeError };
 
@@ -171,9 +201,9 @@ export function checkEnterParams(input: unknown): ParamsCheck {
       strRoomID,
       scene,
       role,
-      userDefineRecordId: optionalString(p.userDefineRecordId ?? p.userDefineRecordID, ''),
-      privateMapKey: optionalString(p.privateMapKey, ''),
-      streamID: optionalString(p.streamID, ''),
+      userDefineRecordId,
+      privateMapKey,
+      streamID,
       encsmall: optionalNumber(p.encsmall, 0),
       cloudenv: optionalString(p.cloudenv, 'PRO'),
       enableBlackStream: optionalString(p.enableBlackStream, ''),

@@ -7,10 +7,13 @@
 import type { StreamType } from './attributes';
 import { playerIdOf } from './attributes';
 import type { PlayerRef, RemoteStream } from './room-events';
+import { MAX_REMOTE_USERS } from '../services/signaling/server-trust';
 
 export interface RemoteState {
   readonly users: readonly string[];
   readonly streams: readonly RemoteStream[];
+  /** The local user: news naming it is never about a remote user (whatever a driver passes on). */
+  readonly params?: { readonly userID: string } | null;
 }
 
 type Key = { userID: string; streamType: StreamType };
@@ -40,7 +43,9 @@ export function planUsersJoined(state: RemoteState, userIDs: readonly string[]):
   const steps: Step[] = [];
   const present = new Set(state.users);
   for (const userID of userIDs) {
-    if (present.has(userID)) continue;
+    if (present.has(userID) || userID === state.params?.userID) continue;
+    // A room holds 300: more announced users are not tracked, so memory stays bounded whatever arrives.
+    if (present.size >= MAX_REMOTE_USERS) break;
     present.add(userID);
     steps.push({ kind: 'addUser', userID }, { kind: 'emitUser', type: 'REMOTE_USER_JOIN', userID });
   }
@@ -71,7 +76,9 @@ export function planUsersLeft(state: RemoteState, userIDs: readonly string[]): S
 /** A complete user list (1020, or the server's snapshot after a resume): whoever is missing left, whoever is new joined. */
 export function planUserList(state: RemoteState, userIDs: readonly string[]): Step[] {
   const listed = new Set(userIDs);
-  return [...planUsersLeft(state, state.users.filter((u) => !listed.has(u))), ...planUsersJoined(state, userIDs)];
+  // Joins are counted against the users who stay, so a list that replaces users at the limit admits the new ones.
+  const staying = { ...state, users: state.users.filter((u) => listed.has(u)) };
+  return [...planUsersLeft(state, state.users.filter((u) => !listed.has(u))), ...planUsersJoined(staying, userIDs)];
 }
 
 export interface StreamUpdate extends Key {
@@ -94,6 +101,8 @@ export function planStreamUpdate(state: RemoteState, update: StreamUpdate, autoS
   if (!existing && !published) return [];
   // A stream published before its user was announced proves the user is in the room: the user joins first.
   const steps: Step[] = state.users.includes(userID) ? [] : planUsersJoined(state, [userID]);
+  // ...unless the user cannot be tracked (the local user, or the room is at its limit): then neither is the stream.
+  if (!state.users.includes(userID) && steps.length === 0) return [];
 
   if (!existing) {
     steps.push(

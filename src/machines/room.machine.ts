@@ -6,7 +6,7 @@
 
 import { assign, emit, enqueueActions, raise, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { ErrorCode, WxrtcError } from '../errors';
-import { trtcRoomSignaling } from '../services/signaling/trtc-room';
+import { roomUrlValue, trtcRoomSignaling } from '../services/signaling/trtc-room';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from '../services/signaling/types';
 import { appLifecycle, type AppLifecycleEvent } from '../wx/app-lifecycle';
 import { failCall, type PageHost, type WxCallbacks } from '../wx/host';
@@ -140,7 +140,7 @@ function planInfiniteAnchorPull(context: RoomContext, id: string): Step[] {
       ...parsed,
       audio: false,
       video: false,
-      url: `room://cloud.tencent.com/rtc?userid=${parsed.userID}&streamtype=${parsed.streamType}`,
+      url: `room://cloud.tencent.com/rtc?userid=${roomUrlValue(parsed.userID)}&streamtype=${parsed.streamType}`,
       unmute: false,
     },
   ];

@@ -166,6 +166,18 @@ describe('same traces, same events as trtc-wx 1.1.15', () => {
       { ...validParams, scene: 'live' },
       { ...validParams, roomID: undefined, strRoomID: 'class-7A' },
       { ...validParams, privateMapKey: 'pmk', userDefineRecordID: 'rec_1', streamID: 's1', recvMode: 2, enableinfiniteanchor: 1, encsmall: 1 },
+      // Every character the API document and TRTC allow in these fields: encoding them (against injection)
+      // must leave a valid url byte for byte as trtc-wx writes it.
+      {
+        ...validParams,
+        userID: 'a.b@c_d-e',
+        userSig: 'eJwtzM0KgjAQBOB32bOE*-_x',
+        roomID: undefined,
+        strRoomID: 'r!$()+-:;<.>@[]^_{}|~,Z9',
+        userDefineRecordID: `Rec_${'a'.repeat(56)}-Z09`,
+        streamID: '1400000001_1234_alice_main',
+        privateMapKey: 'eJw1jcEKgjAQRP9l*-_Tg',
+      },
     ];
     for (const params of cases) {
       expect(urlOf(TRTC as unknown as new (page: object, options: object) => FacadeLike, params)).toBe(urlOf(PeerTRTC, params));

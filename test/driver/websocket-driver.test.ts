@@ -169,11 +169,10 @@ describe('websocket driver in the room machine', () => {
     }
   });
 
-  test('notifications become room events; a repeated seq is processed once', async () => {
+  test('notifications become room events', async () => {
     const ctx = setup();
     try {
       const socket = await enterAndPublish(ctx);
-      socket.notify(1, { type: 'user-joined', userID: 'carol' });
       socket.notify(1, { type: 'user-joined', userID: 'carol' });
       socket.notify(2, { type: 'stream-added', userID: 'carol', streamType: 'main', audio: true, video: false });
       socket.notify(3, { type: 'stream-updated', userID: 'carol', streamType: 'main', audio: false, video: false });
@@ -182,6 +181,35 @@ describe('websocket driver in the room machine', () => {
       await tick();
       const carol = ctx.events.filter((e) => 'userID' in e && e.userID === 'carol').map((e) => e.type);
       expect(carol).toEqual(['REMOTE_USER_JOIN', 'STREAM_ADDED', 'REMOTE_AUDIO_ADD', 'REMOTE_AUDIO_REMOVE', 'MUTE_AUDIO', 'STREAM_REMOVED', 'REMOTE_USER_LEAVE']);
+    } finally {
+      ctx.teardown();
+    }
+  });
+
+  test('a repeated seq is processed once, for news the room itself would repeat (a url change, a warning)', async () => {
+    const ctx = setup();
+    try {
+      const socket = await enterAndPublish(ctx);
+      ctx.room.send({ type: 'SUBSCRIBE', userID: 'bob' });
+      socket.reply('subscribe', { url: 'rtmp://media/live/bob?sign=1', expiresAt: 0 });
+      await tick();
+      const before = ctx.events.length;
+      // The room applies every url change and passes on every warning: only the seq can tell these are repeats.
+      const urlChange = { type: 'url-updated', kind: 'subscribe', userID: 'bob', streamType: 'main', url: 'rtmp://media/live/bob?sign=2' };
+      const warning = { type: 'warning', code: ErrorCode.SUBSCRIPTION_WARNING, message: 'sixth subscription' };
+      socket.notify(1, urlChange);
+      socket.notify(1, urlChange);
+      socket.notify(2, warning);
+      socket.notify(2, warning);
+      socket.notify(1, warning);
+      await tick();
+      const after = ctx.events.slice(before).map((e) => e.type);
+      expect(after).toEqual(['UPDATE_URL', 'PLAYER_WARNING']);
+      // The same frames with fresh seqs are news each time: the room does not dedupe them itself.
+      socket.notify(3, urlChange);
+      socket.notify(4, warning);
+      await tick();
+      expect(ctx.events.slice(before).map((e) => e.type)).toEqual(['UPDATE_URL', 'PLAYER_WARNING', 'UPDATE_URL', 'PLAYER_WARNING']);
     } finally {
       ctx.teardown();
     }

@@ -1,11 +1,26 @@
 // Connection and publishing failures through the facade: 1021 re-enter, 5000 + app show, reconnect deadline, -1307 retries.
 
 import { ErrorCode } from '../../src/errors';
-import { createRig, sleep, waitFor, type Rig } from '../helpers/facade';
+import { createRig, waitFor, type Rig } from '../helpers/facade';
 import { status, validParams } from '../helpers/status';
 
 let rig: Rig;
-afterEach(() => rig?.dispose());
+afterEach(() => {
+  rig?.dispose();
+  jest.useRealTimers();
+});
+
+/**
+ * Tests that prove something did NOT happen run on jest's clock: time is moved far past every deadline at once,
+ * and then no timer may be left that could still do it later. The async advance also lets the events that timers
+ * caused reach the page (they are delivered a microtask later). Nothing depends on how fast the machine is.
+ */
+function fakeClock(): void {
+  jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+}
+
+/** Pending timers: 0 means nothing is scheduled that could still change the outcome. */
+const pendingTimers = (): number => jest.getTimerCount();
 
 const connectionStates = (r: Rig) => r.of('CONNECTION_STATE_CHANGED').map((e) => e.data.state);
 const pusherMethods = (r: Rig) => r.wx.callsOf('pusher').map((c) => c.method);
@@ -68,12 +83,20 @@ describe('5000 (mini-program hung up)', () => {
   });
 
   test('while suspended there is no reconnect deadline', async () => {
+    fakeClock();
     rig = createRig({ reconnectTimeoutMs: 10 });
     rig.join();
     rig.status(status.pushBegin(), status.hungUp());
-    await sleep(30);
+    expect(pendingTimers()).toBe(0);
+    await jest.advanceTimersByTimeAsync(60 * 60 * 1000);
     expect(rig.codes()).not.toContain('LOCAL_LEAVE');
     expect(rig.codes()).not.toContain('ERROR');
+    expect(rig.trtc.actor.getSnapshot().matches({ active: { inRoom: { connection: { reconnecting: 'suspended' } } } })).toBe(true);
+    // The deadline comes back once the app shows again and the pusher is restarted.
+    rig.wx.showApp();
+    expect(pendingTimers()).toBe(1);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(rig.of('ERROR').map((e) => e.data.code)).toEqual([ErrorCode.RECONNECT_TIMEOUT]);
   });
 
   test('5000 while still entering (before 1018): showing the app again restarts the pusher', () => {
@@ -122,10 +145,15 @@ describe('reconnect deadline', () => {
   });
 
   test('1018 in time cancels the deadline', async () => {
+    fakeClock();
     rig = createRig({ reconnectTimeoutMs: 15 });
     rig.join();
-    rig.status(status.networkChanged(), status.entered());
-    await sleep(40);
+    rig.status(status.networkChanged());
+    expect(pendingTimers()).toBe(1);
+    await jest.advanceTimersByTimeAsync(14);
+    rig.status(status.entered());
+    expect(pendingTimers()).toBe(0);
+    await jest.advanceTimersByTimeAsync(60 * 60 * 1000);
     expect(rig.codes()).not.toContain('LOCAL_LEAVE');
     expect(rig.codes()).not.toContain('ERROR');
   });
@@ -148,14 +176,17 @@ describe('-1307 (push disconnected)', () => {
   });
 
   test('gives up after the retry policy maxAttempts: exactly that many restarts, the last failure says willRetry false', async () => {
+    fakeClock();
     const retry = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 };
     rig = createRig({ retry });
     rig.join();
     rig.clear();
     for (let n = 0; n < retry.maxAttempts + 2; n++) {
       rig.status(status.disconnected());
-      await sleep(35);
+      await jest.advanceTimersByTimeAsync(retry.maxDelayMs);
     }
+    // Given up: no retry is left scheduled, so however long we wait there is no third start.
+    expect(pendingTimers()).toBe(0);
     expect(rig.wx.callsOf('pusher', 'start')).toHaveLength(retry.maxAttempts);
     const willRetry = rig.of('STREAM_FAILED').map((e) => e.data.willRetry);
     expect(willRetry).toEqual([...Array(retry.maxAttempts).fill(true), false]);
@@ -164,24 +195,31 @@ describe('-1307 (push disconnected)', () => {
   });
 
   test('exitRoom while a retry is pending: the pusher is not started again after the exit', async () => {
+    fakeClock();
     rig = createRig({ retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 10 } });
     rig.join();
     rig.status(status.disconnected());
+    expect(pendingTimers()).toBe(1);
     rig.trtc.exitRoom();
     rig.clear();
-    await sleep(30);
+    // The exit cancelled the retry (and the exit confirmation timer is all that may remain).
+    await jest.advanceTimersByTimeAsync(60 * 60 * 1000);
+    expect(pendingTimers()).toBe(0);
     expect(pusherMethods(rig)).toEqual([]);
   });
 
   test('a kick while a player retry is pending: the player is not played again', async () => {
+    fakeClock();
     rig = createRig({ retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 10 } });
     rig.join();
     rig.status(status.joined('bob'), status.video('bob', true));
     rig.trtc.setPlayerAttributes('bob_main', { muteVideo: false });
     rig.playerStatus('bob_main', -2301);
+    expect(pendingTimers()).toBe(1);
     rig.status(status.exited(2));
     rig.clear();
-    await sleep(30);
+    expect(pendingTimers()).toBe(0);
+    await jest.advanceTimersByTimeAsync(60 * 60 * 1000);
     expect(rig.wx.calls).toEqual([]);
   });
 

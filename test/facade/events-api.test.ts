@@ -3,6 +3,7 @@
 import { TRTC } from '../../src/trtc';
 import { EVENT, type TRTCEvent } from '../../src/events';
 import { ErrorCode } from '../../src/errors';
+import { logger } from '../../src/log';
 import { createRig, type Rig } from '../helpers/facade';
 import { status, validParams } from '../helpers/status';
 
@@ -149,13 +150,23 @@ describe('garbage into the handler methods', () => {
     'playerAudioVolumeNotify',
   ] as const;
 
-  test.each(statusHandlers)('%s never throws into the page and drops what it cannot read (in a room)', (name) => {
+  // Every handler sits behind a wrapper that catches and logs whatever its body throws, so "does not throw"
+  // alone proves nothing. These tests require that the body itself read the garbage without throwing (the
+  // wrapper's logger.error never ran) and that what it did with it is exactly right.
+  let caught: jest.SpyInstance;
+  beforeEach(() => {
+    caught = jest.spyOn(logger, 'error');
+  });
+  afterEach(() => caught.mockRestore());
+
+  test.each(statusHandlers)('%s reads garbage without an exception and drops what it cannot read (in a room)', (name) => {
     rig = createRig();
     rig.join();
     rig.status(status.joined('bob'), status.video('bob', true));
     rig.clear();
     const handler = rig.trtc[name] as (event: unknown) => void;
-    for (const event of garbage) expect(() => handler(event)).not.toThrow();
+    for (const event of garbage) handler(event);
+    expect(caught).not.toHaveBeenCalled();
     expect(rig.events).toEqual([]);
     expect(rig.trtc.getPlayerList().map((p) => p.id)).toEqual(['bob_main']);
     // The SDK still works afterwards.
@@ -163,23 +174,50 @@ describe('garbage into the handler methods', () => {
     expect(rig.of('REMOTE_USER_JOIN').map((e) => e.data.userID)).toEqual(['carol']);
   });
 
-  test.each(['pusherBGMStartHandler', 'pusherBGMProgressHandler', 'pusherBGMCompleteHandler', 'playerFullscreenChange'] as const)(
-    '%s never throws into the page',
-    (name) => {
-      rig = createRig();
-      rig.join();
-      const handler = rig.trtc[name] as (event: unknown) => void;
-      for (const event of garbage) expect(() => handler(event)).not.toThrow();
-    },
-  );
+  // These four carry no data they depend on: as in trtc-wx, each call is its event, whatever the payload.
+  const detailOf = (event: unknown) => (event as { detail?: unknown } | null | undefined)?.detail;
+  test.each([
+    ['pusherBGMStartHandler', 'BGM_PLAY_START', () => undefined],
+    [
+      'pusherBGMProgressHandler',
+      'BGM_PLAY_PROGRESS',
+      (event: unknown) => ({ progress: (detailOf(event) as { progress?: unknown } | null)?.progress, duration: (detailOf(event) as { duration?: unknown } | null)?.duration }),
+    ],
+    ['pusherBGMCompleteHandler', 'BGM_PLAY_COMPLETE', () => undefined],
+    ['playerFullscreenChange', 'VIDEO_FULLSCREEN_UPDATE', detailOf],
+  ] as const)('%s turns each call, garbage included, into one %s without an exception', (name, code, dataOf) => {
+    rig = createRig();
+    rig.join();
+    rig.clear();
+    const handler = rig.trtc[name] as (event: unknown) => void;
+    for (const event of garbage) handler(event);
+    expect(caught).not.toHaveBeenCalled();
+    expect(rig.events).toEqual(garbage.map((event) => ({ eventCode: code, data: dataOf(event) })));
+    handler({ detail: { progress: 3, duration: 9 } });
+    expect(rig.events).toHaveLength(garbage.length + 1);
+  });
 
-  test('garbage before any pusher or room never throws either', () => {
+  test('garbage before any pusher or room: read without an exception, nothing emitted, no pusher made', () => {
     rig = createRig();
     for (const name of statusHandlers) {
       const handler = rig.trtc[name] as (event: unknown) => void;
-      for (const event of garbage) expect(() => handler(event)).not.toThrow();
+      for (const event of garbage) handler(event);
     }
+    expect(caught).not.toHaveBeenCalled();
     expect(rig.events).toEqual([]);
+    expect(rig.trtc.getPusherInstance()).toBeNull();
+    expect(rig.trtc.actor.getSnapshot().value).toBe('idle');
+  });
+
+  test('what the wrapper is for: a failure inside a handler is logged, never thrown into the page', () => {
+    rig = createRig();
+    rig.join();
+    const hostile = { get detail(): never {
+      throw new Error('a getter that throws');
+    } };
+    expect(() => rig.trtc.pusherEventHandler(hostile as never)).not.toThrow();
+    expect(caught).toHaveBeenCalledTimes(1);
+    expect(String(caught.mock.calls[0]![0])).toContain('pusherEventHandler failed');
   });
 });
 

@@ -1,6 +1,7 @@
 // Remote users and players through the facade: events and lists, duplicates, player status codes, net status and volume, ids.
 
 import { ErrorCode } from '../../src/errors';
+import { DEFAULT_PLAYER_ATTRIBUTES } from '../../src/machines/attributes';
 import { createRig, type Rig } from '../helpers/facade';
 import { playerEvent, status } from '../helpers/status';
 
@@ -226,6 +227,18 @@ describe('setPlayerAttributes / getPlayerInstance / switchStreamType', () => {
     expect(rig.trtc.muteRemote('bob', { video: true })[0]).toMatchObject({ muteVideo: true, muteAudio: false });
     expect(rig.trtc.muteRemote('bob', { audio: true })[0]).toMatchObject({ muteVideo: true, muteAudio: true });
     expect(rig.trtc.muteRemote('bob', { video: false })[0]).toMatchObject({ muteVideo: false, muteAudio: true });
+  });
+
+  test("a screen-share player starts with muteAudio false (trtc-wx 1.1.3's Android fix), the camera player with the defaults", () => {
+    rig = createRig();
+    rig.join();
+    rig.status(status.joined('bob'), status.video('bob', true), status.video('bob', true, 'aux'));
+    const list = rig.trtc.getPlayerList();
+    expect(list.find((p) => p.id === 'bob_aux')).toMatchObject({ muteAudio: false, objectFit: 'contain' });
+    expect(list.find((p) => p.id === 'bob_main')).toMatchObject({ muteAudio: DEFAULT_PLAYER_ATTRIBUTES.muteAudio, objectFit: 'fillCrop' });
+    // What the page was told about the new player says the same.
+    const added = rig.of('REMOTE_VIDEO_ADD').find((e) => e.data.player.id === 'bob_aux');
+    expect(added?.data.player.muteAudio).toBe(false);
   });
 
   test('muteRemote on an aux stream addresses userID_aux', () => {

@@ -84,6 +84,14 @@ describe('player defaults', () => {
   test('a screen share (aux) is shown whole: objectFit contain', () => {
     expect(initialPlayerAttributes({ userID: 'bob', streamType: 'aux', src: '', hasVideo: true, hasAudio: false }).objectFit).toBe('contain');
   });
+
+  test("a screen share (aux) starts with its audio on: muteAudio false (trtc-wx 1.1.3's fix for silent Android screen shares)", () => {
+    const aux = initialPlayerAttributes({ userID: 'bob', streamType: 'aux', src: '', hasVideo: true, hasAudio: true });
+    expect(aux.muteAudio).toBe(false);
+    // Only the audio flag is the fix: video follows the defaults like any player's.
+    expect(aux.muteVideo).toBe(DEFAULT_PLAYER_ATTRIBUTES.muteVideo);
+    expect(initialPlayerAttributes({ userID: 'bob', streamType: 'main', src: '', hasVideo: true, hasAudio: true }).muteAudio).toBe(DEFAULT_PLAYER_ATTRIBUTES.muteAudio);
+  });
 });
 
 describe('checkPusherAttributes', () => {

@@ -217,3 +217,26 @@ describe('optional trtc-wx url options are normalized', () => {
     expect(paramsOf(checkEnterParams({ ...validParams, userDefineRecordId: 'rec_2' })).userDefineRecordId).toBe('rec_2');
   });
 });
+
+describe('url options with a documented alphabet (they travel inside the room url)', () => {
+  test.each([
+    ['userDefineRecordId', 'rec 1'],
+    ['userDefineRecordId', 'r'.repeat(65)],
+    ['userDefineRecordID', 'x&usersig=EVIL'],
+    ['streamID', 's#1'],
+    ['streamID', { id: 1 }],
+    ['privateMapKey', 'key&roomid=9'],
+    ['privateMapKey', 'k'.repeat(4097)],
+  ])('%s %p is refused with INVALID_URL_PARAM naming the field', (field, value) => {
+    const check = checkEnterParams({ ...validParams, [field]: value });
+    expect(codeOf(check)).toBe(ErrorCode.INVALID_URL_PARAM);
+    expect(check.ok ? null : check.error.data).toEqual({ key: field === 'userDefineRecordID' ? 'userDefineRecordId' : field });
+  });
+
+  test('64 bytes of a-zA-Z0-9_- and a TLS-signed key are kept; a number is read as its digits', () => {
+    const record = `R_${'x'.repeat(60)}-9`;
+    expect(paramsOf(checkEnterParams({ ...validParams, userDefineRecordId: record })).userDefineRecordId).toBe(record);
+    expect(paramsOf(checkEnterParams({ ...validParams, privateMapKey: 'eJw*-_+/=' })).privateMapKey).toBe('eJw*-_+/=');
+    expect(paramsOf(checkEnterParams({ ...validParams, streamID: 42 })).streamID).toBe('42');
+  });
+});

@@ -277,3 +277,20 @@ describe('wantedTracks', () => {
     expect(wantedTracks(main)).toEqual({ audio: false, video: true });
   });
 });
+
+describe('the local user and the room limit', () => {
+  const local = (users: string[]): RemoteState => ({ users, streams: [], params: { userID: 'alice' } });
+
+  test('news naming the local user plans nothing: no remote user, no stream', () => {
+    expect(planUsersJoined(local([]), ['alice'])).toEqual([]);
+    expect(planStreamUpdate(local([]), { userID: 'alice', streamType: 'main', audio: true, video: true }, true)).toEqual([]);
+    expect(planUserList(local(['bob']), ['alice', 'bob'])).toEqual([]);
+  });
+
+  test('at 299 remote users nobody more joins, and a stream of someone new is not tracked either', () => {
+    const full = local(Array.from({ length: 299 }, (_, i) => `u${i}`));
+    expect(planUsersJoined(full, ['late'])).toEqual([]);
+    expect(planStreamUpdate(full, { userID: 'late', streamType: 'main', audio: true, video: false }, false)).toEqual([]);
+    expect(emitted(planUsersJoined(local(full.users.slice(1)), ['late', 'later']))).toEqual(['REMOTE_USER_JOIN late']);
+  });
+});

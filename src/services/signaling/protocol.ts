@@ -272,7 +272,14 @@ export function parseServerFrame(text: string): ServerFrame | null {
     if (!f.ok && (typeof f.error !== 'object' || f.error === null)) return null;
     return f as unknown as Response;
   }
-  if (!Number.isSafeInteger(f.seq) || !isWellFormedNotification(f)) return null;
+  return parseNotification(f);
+}
+
+/** A notification as an object (one frame, or an entry of a resume's `missed`), or null if it is not one. */
+export function parseNotification(value: unknown): Notification | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const f = value as Record<string, unknown>;
+  if (f.v !== PROTOCOL_VERSION || typeof f.type !== 'string' || !Number.isSafeInteger(f.seq) || !isWellFormedNotification(f)) return null;
   return f as unknown as Notification;
 }
 

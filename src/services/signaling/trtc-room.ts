@@ -46,22 +46,43 @@ export function componentOf(tuiScene: unknown): number {
   return typeof tuiScene === 'string' ? (COMPONENT_BY_SCENE[tuiScene] ?? 1) : 1;
 }
 
+// Printable characters that cannot end or split a query value, and that TRTC's own alphabets for userID,
+// strRoomID and signatures use (strRoomID allows !$()+-:;<.>@[]^_{}|~,). They stay as trtc-wx writes them.
+const QUERY_VALUE_SAFE = /[A-Za-z0-9\-._~!$()*+,;:@[\]^{}|<>]/;
+
+/**
+ * One value of the room url, percent-encoded wherever a character could add a parameter or change one (& = # ?
+ * %, space, quotes, controls, non-ASCII). A value made only of the characters TRTC documents comes out as it went
+ * in, so the url is byte for byte trtc-wx's; anything else can no longer inject `&usersig=...`.
+ */
+export function roomUrlValue(value: string | number): string {
+  let out = '';
+  for (const ch of String(value)) {
+    if (QUERY_VALUE_SAFE.test(ch)) out += ch;
+    else if (ch === "'") out += '%27';
+    // A lone surrogate has no UTF-8 form (encodeURIComponent throws): it goes as U+FFFD.
+    else out += ch.length === 1 && /[\uD800-\uDFFF]/.test(ch) ? '%EF%BF%BD' : encodeURIComponent(ch);
+  }
+  return out;
+}
+
 /**
  * The url that makes <live-pusher> enter a TRTC room. Same parameter names, order and defaults as trtc-wx,
- * so Tencent's backend sees exactly what it sees from trtc-wx: values go in as they are (checkEnterParams
- * already refused the characters that would end a query value: & = ? # and space).
+ * so Tencent's backend sees exactly what it sees from trtc-wx; every value goes through roomUrlValue (checkEnterParams
+ * refuses malformed ids and url options before this, so encoding is the second line, not the first).
  */
 export function buildRoomUrl(params: RoomParams, component = 1): string {
-  const room = params.strRoomID !== null ? `&strroomid=${params.strRoomID}` : `&roomid=${params.roomID}`;
+  const v = roomUrlValue;
+  const room = params.strRoomID !== null ? `&strroomid=${v(params.strRoomID)}` : `&roomid=${v(params.roomID ?? '')}`;
   // TRTC's url knows 'videocall', 'audiocall' and 'live'; the seed's 'rtc' is its videocall.
   const appscene = params.scene === 'rtc' ? 'videocall' : params.scene;
   return (
-    `room://cloud.tencent.com/rtc?sdkappid=${params.sdkAppID}${room}` +
-    `&userid=${params.userID}&usersig=${params.userSig}&appscene=${appscene}` +
-    `&encsmall=${params.encsmall}&cloudenv=${params.cloudenv}&enableBlackStream=${params.enableBlackStream}` +
-    `&streamid=${params.streamID}&userdefinerecordid=${params.userDefineRecordId}` +
-    `&privatemapkey=${params.privateMapKey}&pureaudiomode=${params.pureAudioMode}` +
-    `&recvmode=${params.recvMode}&enableinfiniteanchor=${params.enableinfiniteanchor}&component=${component}`
+    `room://cloud.tencent.com/rtc?sdkappid=${v(params.sdkAppID)}${room}` +
+    `&userid=${v(params.userID)}&usersig=${v(params.userSig)}&appscene=${v(appscene)}` +
+    `&encsmall=${v(params.encsmall)}&cloudenv=${v(params.cloudenv)}&enableBlackStream=${v(params.enableBlackStream)}` +
+    `&streamid=${v(params.streamID)}&userdefinerecordid=${v(params.userDefineRecordId)}` +
+    `&privatemapkey=${v(params.privateMapKey)}&pureaudiomode=${v(params.pureAudioMode)}` +
+    `&recvmode=${v(params.recvMode)}&enableinfiniteanchor=${v(params.enableinfiniteanchor)}&component=${v(component)}`
   );
 }
 

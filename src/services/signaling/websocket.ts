@@ -24,6 +24,18 @@ import {
   type StreamInfo,
   type WireError,
 } from './protocol';
+import {
+  MAX_REMOTE_USERS,
+  MAX_SERVER_FRAME_CHARS,
+  asWireError,
+  checkJoinResult,
+  checkResumeResult,
+  isAcceptedUrl,
+  isPlausibleSeq,
+  urlOfResult,
+  urlSchemesOf,
+  wireErrorOf,
+} from './server-trust';
 import type { SignalingCommand, SignalingEvent, SignalingInput } from './types';
 
 /** Options of {@link createWebSocketSignaling}: the server's url and the reconnect and timeout tuning. */
@@ -38,11 +50,23 @@ export interface WebSocketSignalingOptions {
   /** Waits between reconnect attempts: base, doubling, capped. The room's reconnect deadline bounds the whole. */
   reconnectBaseDelayMs?: number;
   reconnectMaxDelayMs?: number;
-  /** Attempts to open the first connection before entering fails. */
+  /**
+   * Attempts to open the first connection before entering fails. A server that accepts the socket and closes it
+   * again uses one attempt each time: the count runs until the room is joined.
+   */
   connectAttempts?: number;
+  /**
+   * The url schemes a push url or play url from the server may have; default `['rtmp', 'room']`, what the dev
+   * server and TRTC hand out. Any other (http-flv, for example) only when named here; a url refused is never
+   * applied and becomes STREAM_FAILED with URL_REFUSED.
+   */
+  urlSchemes?: readonly string[];
 }
 
 type Phase = 'connecting' | 'joining' | 'joined' | 'reconnecting' | 'leaving' | 'closed';
+/** Notifications held while a join or resume answer is on its way; a server that floods them loses the rest. */
+const MAX_EARLY_NOTIFICATIONS = 1024;
+
 type Pending = { resolve: (result: unknown) => void; reject: (error: WireError) => void; timer: ReturnType<typeof setTimeout> };
 type Subscription = { userID: string; streamType: StreamType; audio: boolean; video: boolean; url: string | null };
 
@@ -89,14 +113,18 @@ class SignalingSession {
    */
   private early: Notification[] = [];
   private leaveConfirmed = false;
+  private readonly urlSchemes: ReadonlySet<string>;
+  /** REMOTE_USER_LIMIT is said once per session, not once per user over the limit. */
+  private userLimitWarned = false;
 
   constructor(
-    private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform'>> & { platform: Platform },
+    private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform' | 'urlSchemes'>> & { platform: Platform; urlSchemes?: readonly string[] },
     private readonly input: SignalingInput,
     private readonly sendBack: (event: SignalingEvent) => void,
   ) {
     this.mute = { ...input.localMute };
     this.visible = input.visible;
+    this.urlSchemes = urlSchemesOf(options.urlSchemes);
   }
 
   start(): void {
@@ -163,7 +191,8 @@ class SignalingSession {
     this.socket = socket;
     socket.onOpen(() => {
       if (this.socket !== socket) return;
-      this.attempts = 0;
+      // Attempts are not reset here: a server that accepts and then closes would reconnect for ever. Only a
+      // join or resume that succeeds starts the count again.
       this.lastFrameAt = Date.now();
       if (this.resumeToken) void this.resume();
       else void this.join();
@@ -299,12 +328,18 @@ class SignalingSession {
 
   private onFrame(text: string): void {
     this.lastFrameAt = Date.now();
+    // Not even parsed: the largest real answer (a resume replaying its whole buffer) is far below this.
+    if (text.length > MAX_SERVER_FRAME_CHARS) {
+      logger.warn(`dropped a signaling frame of ${text.length} characters (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
+      return;
+    }
     const frame = parseServerFrame(text);
     if (!frame) {
       logger.warn(`dropped a malformed signaling frame (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
-      // Its seq, when readable, is used up all the same: a later frame repeating it is a duplicate.
+      // Its seq is used up only when it is the very next one: a malformed frame must not move the count anywhere
+      // else (a seq of 2^53-1 would make every later notification, a kick among them, look like a duplicate).
       const seq = seqOf(text);
-      if (this.phase === 'joined' && seq > this.lastSeq) this.lastSeq = seq;
+      if (this.phase === 'joined' && seq === this.lastSeq + 1) this.lastSeq = seq;
       return;
     }
     if (frame.type === 'response') {
@@ -313,11 +348,14 @@ class SignalingSession {
       this.pending.delete(frame.id);
       clearTimeout(pending.timer);
       if (frame.ok) pending.resolve(frame.result);
-      else pending.reject(frame.error);
+      else pending.reject(wireErrorOf(frame.error));
       return;
     }
     if (this.phase === 'joined') this.onNotification(frame);
-    else if (this.phase === 'joining' || this.phase === 'reconnecting' || this.phase === 'connecting') this.early.push(frame);
+    else if (this.phase === 'joining' || this.phase === 'reconnecting' || this.phase === 'connecting') {
+      if (this.early.length < MAX_EARLY_NOTIFICATIONS) this.early.push(frame);
+      else logger.warn(`dropped a notification that came before the join answer: too many (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
+    }
   }
 
   /** Apply what arrived while the join/resume answer was on its way (duplicates are dropped by seq). */
@@ -327,13 +365,62 @@ class SignalingSession {
     for (const n of early) this.onNotification(n);
   }
 
+  /** A notification's subject is a remote user the session may track: not the local user, and within the cap. */
+  private admitsRemote(userID: string): boolean {
+    // The server never announces us to ourselves; a notification that does would make a remote user of us.
+    if (userID === this.input.params.userID) return false;
+    if (this.knownUsers.has(userID)) return true;
+    if (this.knownUsers.size < MAX_REMOTE_USERS) {
+      this.knownUsers.add(userID);
+      return true;
+    }
+    this.warnUserLimit();
+    return false;
+  }
+
+  private warnUserLimit(): void {
+    if (this.userLimitWarned) return;
+    this.userLimitWarned = true;
+    const message = `the server announced more than ${MAX_REMOTE_USERS} remote users; the others are ignored`;
+    logger.warn(`${message} (code ${ErrorCode.REMOTE_USER_LIMIT})`);
+    this.sendBack({ type: 'SIGNALING_WARNING', code: ErrorCode.REMOTE_USER_LIMIT, message });
+  }
+
+  /** A url from the server that a tag may be given; a refused one is logged with its code and never applied. */
+  private acceptsUrl(url: unknown, what: string): url is string {
+    if (isAcceptedUrl(url, this.urlSchemes)) return true;
+    logger.warn(`refused the ${what} url the server sent: not ${[...this.urlSchemes].join(':// or ')}:// (code ${ErrorCode.URL_REFUSED})`);
+    return false;
+  }
+
+  private refusePublishUrl(): void {
+    this.publishing = null;
+    this.sendBack({ type: 'LOCAL_STREAM_FAILED', code: ErrorCode.URL_REFUSED, reason: 'the server sent a push url with a scheme that is not accepted' });
+  }
+
+  private refusePlayUrl(userID: string, streamType: StreamType): void {
+    this.subscriptions.delete(streamKey(userID, streamType));
+    this.sendBack({ type: 'REMOTE_STREAM_FAILED', userID, streamType, code: ErrorCode.URL_REFUSED, reason: 'the server sent a play url with a scheme that is not accepted' });
+  }
+
   private onNotification(n: Notification): void {
-    // After a resume the server may repeat what we saw: process each seq once.
-    if (n.seq <= this.lastSeq) return;
-    this.lastSeq = n.seq;
+    // After a resume the server may repeat what we saw: process each seq once. A seq far beyond the last is
+    // not believed (it would turn everything after it into "duplicates"), except a kick: leaving on the
+    // server's word is always safe.
+    if (!isPlausibleSeq(n.seq, this.lastSeq)) {
+      if (n.type !== 'kicked' || n.seq <= this.lastSeq) {
+        if (n.seq > this.lastSeq) logger.warn(`dropped a notification with seq ${n.seq} far beyond ${this.lastSeq} (code ${ErrorCode.MALFORMED_NOTIFICATION})`);
+        return;
+      }
+    } else {
+      this.lastSeq = n.seq;
+    }
+    // The local user's own news comes as kind 'publish'; anything else naming us is not about a remote user.
+    if ('userID' in n && !('kind' in n && n.kind === 'publish') && n.userID === this.input.params.userID) return;
+    // Only news that adds a user or a stream is capped; removals of someone untracked change nothing anyway.
+    if ((n.type === 'user-joined' || n.type === 'stream-added' || n.type === 'stream-updated') && !this.admitsRemote(n.userID)) return;
     switch (n.type) {
       case 'user-joined':
-        this.knownUsers.add(n.userID);
         this.sendBack({ type: 'REMOTE_USERS_JOINED', userIDs: [n.userID] });
         break;
       case 'user-left':
@@ -354,9 +441,17 @@ class SignalingSession {
         break;
       case 'url-updated':
         if (n.kind === 'publish') {
+          if (!this.acceptsUrl(n.url, 'push')) {
+            this.refusePublishUrl();
+            break;
+          }
           if (this.publishing) this.publishing.url = n.url;
           this.sendBack({ type: 'LOCAL_URL_CHANGED', url: n.url });
         } else {
+          if (!this.acceptsUrl(n.url, 'play')) {
+            this.refusePlayUrl(n.userID, n.streamType);
+            break;
+          }
           const sub = this.subscriptions.get(streamKey(n.userID, n.streamType));
           if (sub) sub.url = n.url;
           this.sendBack({ type: 'REMOTE_URL_CHANGED', userID: n.userID, streamType: n.streamType, url: n.url });
@@ -409,11 +504,15 @@ class SignalingSession {
     const rejoin = this.phase === 'reconnecting';
     if (!rejoin) this.phase = 'joining';
     try {
-      const result = await this.request<'join'>(this.joinRequest());
+      const answer = await this.request<'join'>(this.joinRequest());
       if (this.phase === 'closed' || this.phase === 'leaving') return;
+      // Checked before anything is believed: a malformed answer is a failed join, never a half-entered room.
+      const result = checkJoinResult(answer);
+      if (!result) throw { code: ErrorCode.MALFORMED_ANSWER, message: 'the server answered join with a malformed result' } satisfies WireError;
       this.resumeToken = result.resumeToken;
-      this.heartbeatMs = result.heartbeatIntervalMs > 0 ? result.heartbeatIntervalMs : HEARTBEAT_INTERVAL_MS;
+      this.heartbeatMs = result.heartbeatIntervalMs;
       this.lastSeq = 0;
+      this.attempts = 0;
       this.phase = 'joined';
       this.startHeartbeat();
       if (rejoin) {
@@ -428,7 +527,7 @@ class SignalingSession {
         this.flushEarly();
       }
     } catch (error) {
-      const wire = error as WireError;
+      const wire = asWireError(error);
       if (this.phase === 'closed' || this.phase === 'leaving') return;
       if (wire.code === ErrorCode.SIGNALING_UNAVAILABLE) return; // the socket went; onSocketGone reconnects
       this.phase = 'closed';
@@ -442,9 +541,13 @@ class SignalingSession {
 
   private async resume(): Promise<void> {
     try {
-      const result = await this.request<'resume'>({ type: 'resume', resumeToken: this.resumeToken!, lastSeq: this.lastSeq });
+      const answer = await this.request<'resume'>({ type: 'resume', resumeToken: this.resumeToken!, lastSeq: this.lastSeq });
       if (this.phase === 'closed' || this.phase === 'leaving') return;
+      // A malformed answer is treated as a refused resume: join again, as a new session.
+      const result = checkResumeResult(answer);
+      if (!result) throw { code: ErrorCode.MALFORMED_ANSWER, message: 'the server answered resume with a malformed result' } satisfies WireError;
       this.resumeToken = result.resumeToken;
+      this.attempts = 0;
       this.phase = 'joined';
       this.startHeartbeat();
       this.sendBack({ type: 'CONNECTION_RESTORED' });
@@ -452,18 +555,24 @@ class SignalingSession {
       this.reconcile(result);
       this.flushEarly();
       if (this.publishing && result.publishUrl && result.publishUrl !== this.publishing.url) {
-        this.publishing.url = result.publishUrl;
-        this.sendBack({ type: 'LOCAL_URL_CHANGED', url: result.publishUrl });
+        if (this.acceptsUrl(result.publishUrl, 'push')) {
+          this.publishing.url = result.publishUrl;
+          this.sendBack({ type: 'LOCAL_URL_CHANGED', url: result.publishUrl });
+        } else {
+          this.refusePublishUrl();
+        }
       }
       for (const current of result.subscriptions) {
         const sub = this.subscriptions.get(streamKey(current.userID, current.streamType));
-        if (sub && sub.url !== current.url) {
+        if (sub && sub.url !== current.url && !this.acceptsUrl(current.url, 'play')) {
+          this.refusePlayUrl(current.userID, current.streamType);
+        } else if (sub && sub.url !== current.url) {
           sub.url = current.url;
           this.sendBack({ type: 'REMOTE_URL_CHANGED', userID: current.userID, streamType: current.streamType, url: current.url });
         }
       }
     } catch (error) {
-      const wire = error as WireError;
+      const wire = asWireError(error);
       if (this.phase === 'closed' || this.phase === 'leaving' || wire.code === ErrorCode.SIGNALING_UNAVAILABLE) return;
       // The session is gone on the server: join again as a new session.
       this.resumeToken = null;
@@ -473,14 +582,24 @@ class SignalingSession {
 
   /** Bring the room's view in line with a server snapshot: who is here, which streams are published. */
   private reconcile(snapshot: RoomSnapshot): void {
-    const users = new Set(snapshot.users);
-    const streams = new Map(snapshot.streams.map((s) => [streamKey(s.userID, s.streamType), s]));
+    // The local user is never a remote one, and no more remote users are kept than a room holds.
+    const self = this.input.params.userID;
+    const users = new Set<string>();
+    for (const userID of snapshot.users) {
+      if (userID === self || users.has(userID)) continue;
+      if (users.size >= MAX_REMOTE_USERS) {
+        this.warnUserLimit();
+        break;
+      }
+      users.add(userID);
+    }
+    const streams = new Map(snapshot.streams.filter((s) => users.has(s.userID)).map((s) => [streamKey(s.userID, s.streamType), s]));
     for (const [key, stream] of this.knownStreams) {
       if (!streams.has(key) && users.has(stream.userID)) {
         this.sendBack({ type: 'REMOTE_STREAM_UPDATED', userID: stream.userID, streamType: stream.streamType, published: false });
       }
     }
-    this.sendBack({ type: 'REMOTE_USER_LIST', userIDs: snapshot.users });
+    this.sendBack({ type: 'REMOTE_USER_LIST', userIDs: [...users] });
     for (const [key, stream] of streams) {
       const known = this.knownStreams.get(key);
       if (!known || known.audio !== stream.audio || known.video !== stream.video) {
@@ -503,11 +622,17 @@ class SignalingSession {
     this.request<'publish'>({ type: 'publish', streamType })
       .then((result) => {
         if (!this.publishing) return;
-        this.publishing.url = result.url;
-        this.sendBack({ type: 'LOCAL_URL_CHANGED', url: result.url });
+        const url = urlOfResult(result);
+        if (!this.acceptsUrl(url, 'push')) {
+          this.refusePublishUrl();
+          return;
+        }
+        this.publishing.url = url;
+        this.sendBack({ type: 'LOCAL_URL_CHANGED', url });
         this.sendBack({ type: 'LOCAL_STREAM_PUBLISHED' });
       })
-      .catch((error: WireError) => {
+      .catch((thrown: unknown) => {
+        const error = asWireError(thrown);
         if (error.code === ErrorCode.SIGNALING_UNAVAILABLE) return; // re-published after reconnect
         this.publishing = null;
         this.sendBack({ type: 'LOCAL_STREAM_FAILED', code: error.code, reason: error.message });
@@ -522,13 +647,22 @@ class SignalingSession {
       .then((result) => {
         const sub = this.subscriptions.get(key);
         if (!sub) return;
-        if (result.warning) this.sendBack({ type: 'SIGNALING_WARNING', code: result.warning.code, message: result.warning.message });
-        if (sub.url !== result.url) {
-          sub.url = result.url;
-          this.sendBack({ type: 'REMOTE_URL_CHANGED', userID, streamType, url: result.url });
+        const url = urlOfResult(result);
+        if (!this.acceptsUrl(url, 'play')) {
+          this.refusePlayUrl(userID, streamType);
+          return;
+        }
+        if (result.warning) {
+          const warning = wireErrorOf(result.warning);
+          this.sendBack({ type: 'SIGNALING_WARNING', code: warning.code, message: warning.message });
+        }
+        if (sub.url !== url) {
+          sub.url = url;
+          this.sendBack({ type: 'REMOTE_URL_CHANGED', userID, streamType, url });
         }
       })
-      .catch((error: WireError) => {
+      .catch((thrown: unknown) => {
+        const error = asWireError(thrown);
         if (error.code === ErrorCode.SIGNALING_UNAVAILABLE) return; // re-subscribed after reconnect
         this.subscriptions.delete(key);
         this.sendBack({ type: 'REMOTE_STREAM_FAILED', userID, streamType, code: error.code, reason: error.message });
@@ -538,10 +672,12 @@ class SignalingSession {
   private setVisibility(visible: boolean): void {
     this.request<'set-visibility'>({ type: 'set-visibility', visible })
       .then((result) => {
+        if (typeof result?.visible !== 'boolean') throw { code: ErrorCode.MALFORMED_ANSWER, message: 'the server answered set-visibility without a visibility' } satisfies WireError;
         this.visible = result.visible;
         this.sendBack({ type: 'VISIBILITY_CHANGED', visible: result.visible });
       })
-      .catch((error: WireError) => {
+      .catch((thrown: unknown) => {
+        const error = asWireError(thrown);
         this.sendBack({ type: 'SIGNALING_ERROR', code: error.code, message: error.message });
         this.sendBack({ type: 'VISIBILITY_CHANGED', visible: this.visible });
       });
@@ -584,6 +720,7 @@ export function createWebSocketSignaling(options: WebSocketSignalingOptions) {
     reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 5_000,
     connectAttempts: options.connectAttempts ?? 3,
     url: options.url,
+    ...(options.urlSchemes ? { urlSchemes: options.urlSchemes } : {}),
   };
   return fromCallback<SignalingCommand, SignalingInput, SignalingEvent>(({ input, sendBack, receive }) => {
     const session = new SignalingSession(resolved, input, sendBack);
