@@ -152,6 +152,7 @@ async function startDemo(server: DevServer, ffmpeg: boolean): Promise<DemoRoom> 
   } catch (error) {
     out(`  [demo] ${(error as Error).message}`);
   }
+  server.setStatus('demo', { roomID: demo.roomID, users: [...demo.users], media: realMedia ? 'real' : 'simulated' });
   out('');
   if (realMedia) {
     out(`Demo room ${demo.roomID}: ${demo.users.join(' and ')} push a test pattern with a 440 Hz tone (ffmpeg) and play each other.`);
