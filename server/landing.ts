@@ -45,8 +45,8 @@ export function landingPage(facts: Record<string, unknown>): string {
   const inspector = typeof facts.inspector === 'string' ? facts.inspector : null;
   const demo = isDemo(facts.demo) ? facts.demo : null;
   const demoSection = demo
-    ? `<p>Room <b>${escapeHtml(demo.roomID)}</b>: ${demo.users.map(escapeHtml).join(' and ')} publish and play each other on ${demo.media === 'real' ? 'real RTMP streams (ffmpeg)' : 'simulated media (no ffmpeg on the server&rsquo;s PATH)'}; a visitor joins and leaves every 15&nbsp;s.</p>
-      ${inspector ? `<p><a href="/inspect">Watch their charts in the inspector</a> (labelled &ldquo;demo alice&rdquo;, &ldquo;demo bob&rdquo;).</p>` : ''}
+    ? `<p>Room <b>${escapeHtml(demo.roomID)}</b>: ${demo.users.map(escapeHtml).join(' and ')} publish and play each other on ${demo.media === 'real' ? 'real RTMP streams (ffmpeg)' : 'simulated media (no ffmpeg on the server&rsquo;s PATH)'}; a visitor keeps joining and leaving.</p>
+      ${inspector ? `<p><a href="/inspect">Watch their charts in the inspector</a> (labelled ${demo.users.map((u) => `&ldquo;demo ${escapeHtml(u)}&rdquo;`).join(', ')}).</p>` : ''}
       <p>Join it from a page: <code>enterRoom({ sdkAppID: ${text('sdkAppID')}, roomID: ${escapeHtml(demo.roomID)}, userID, userSig })</code>, a userSig from <code>npm run usersig -- --user &lt;userID&gt;</code>.</p>`
     : '<p>No demo room on this server: <code>npm start</code> runs one (this is <code>npm run server</code>).</p>';
   const rows = ADMIN_ROUTES.map(([method, path, what]) => `<tr><td>${method}</td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(what)}</td></tr>`).join('\n        ');
