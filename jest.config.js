@@ -13,4 +13,7 @@ module.exports = {
   // The example mini-program's `require('wxrtc')` runs the sources, so its tests need no build first.
   moduleNameMapper: { '^wxrtc$': '<rootDir>/src/index.ts' },
   testTimeout: 20000,
+  // After jest's summary: which test files skipped tests and which Debian packages are missing (a banner inside
+  // one suite drowns in a full run).
+  reporters: ['default', '<rootDir>/scripts/jest-skips-reporter.mjs'],
 };

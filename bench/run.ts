@@ -10,7 +10,7 @@ import { bundleSizes, composition, rebuild } from './bundle';
 import { joinStormSample, repetitionsFor, type StormResult } from './join-storm';
 import { meetingScript, runMeeting, type MeetingResult } from './meeting';
 import { ROOT, type SdkName, type Sync } from './lib/sdk';
-import { renderTable, summarize, type Row, type Sample } from './lib/stats';
+import { renderFigures, renderTable, summarize, type Row, type Sample } from './lib/stats';
 import { REDIS_SERVER } from '../test/scale/helpers/redis';
 import { serverBench, type ServerResult } from './server';
 
@@ -34,28 +34,58 @@ const THEIRS: Variant = { sdk: 'trtc-wx', sync: 'documented' };
  */
 async function alternate<T>(variants: readonly Variant[], runs: number, measure: (v: Variant) => Promise<T>, warmUp = true): Promise<T[][]> {
   if (warmUp) for (const v of variants) await measure(v);
+  if (warmUp) round('warm-up done');
   const results: T[][] = variants.map(() => []);
-  for (let round = 0; round < runs; round++) {
+  for (let round_ = 0; round_ < runs; round_++) {
     for (let k = 0; k < variants.length; k++) {
-      const i = (k + round) % variants.length;
+      const i = (k + round_) % variants.length;
       results[i]!.push(await measure(variants[i]!));
     }
+    round(`run ${round_ + 1} of ${runs} done`);
   }
   return results;
+}
+
+const startedAt = Date.now();
+/** Steps of this run (a section counts its sizes or phases), so each progress line says how far along it is. */
+let stepsTotal = 0;
+let stepsDone = 0;
+
+function elapsed(): string {
+  const s = Math.round((Date.now() - startedAt) / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
 function progress(message: string): void {
   process.stderr.write(`  ${message}\n`);
 }
 
+/** Within a step: one line per round, so a long step still shows it is moving. */
+function round(message: string): void {
+  process.stderr.write(`      ${message} (${elapsed()})\n`);
+}
+
+/** A progress line at the start of a step: "[3/12 1:05] join storm N=300 ...". */
+function step(message: string): void {
+  stepsDone += 1;
+  process.stderr.write(`[${stepsDone}/${stepsTotal} ${elapsed()}] ${message}\n`);
+}
+
+/** Each figure as soon as it is measured (the table at the end repeats them all, aligned). */
+function figures(rows: readonly Row[]): Row[] {
+  for (const line of renderFigures(rows)) process.stderr.write(`    = ${line}\n`);
+  return [...rows];
+}
+
 async function stormRows(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of [8, 50, 300]) {
-    progress(`join storm N=${n} (${repetitionsFor(n)} rooms per sample, ${RUNS} runs)`);
+    step(`join storm N=${n} (${repetitionsFor(n)} rooms per sample, ${RUNS} runs)`);
     const [ours, whole, theirs] = (await alternate([OURS, OURS_WHOLE, THEIRS], RUNS, (v) => joinStormSample(v.sdk, v.sync, n))) as [StormResult[], StormResult[], StormResult[]];
     const cpu = (r: StormResult[]) => summarize(r.map((x) => x.cpuMs));
     const ratio = cpu(ours).median / cpu(theirs).median;
-    rows.push({
+    const sizeRows: Row[] = [];
+    sizeRows.push({
       metric: `1. join storm N=${n}: CPU until page data complete`,
       unit: 'ms',
       ours: cpu(ours),
@@ -63,36 +93,43 @@ async function stormRows(): Promise<Row[]> {
       target: n === 300 ? '<= 0.5x' : '',
       met: n === 300 ? ratio <= 0.5 : null,
     });
-    rows.push({ metric: `   N=${n}, ours without bindPage (whole lists)`, unit: 'ms', ours: cpu(whole), theirs: cpu(theirs), target: '', met: null });
+    sizeRows.push({ metric: `   N=${n}, ours without bindPage (whole lists)`, unit: 'ms', ours: cpu(whole), theirs: cpu(theirs), target: '', met: null });
     if (n === 300) {
-      rows.push({ metric: `   N=${n}: setData bytes during the storm`, unit: 'bytes', ours: ours[0]!.setDataBytes, theirs: theirs[0]!.setDataBytes, target: '', met: null });
+      sizeRows.push({ metric: `   N=${n}: setData bytes during the storm`, unit: 'bytes', ours: ours[0]!.setDataBytes, theirs: theirs[0]!.setDataBytes, target: '', met: null });
     }
+    rows.push(...figures(sizeRows));
   }
   return rows;
 }
 
 async function meetingRows(): Promise<Row[]> {
   const script = meetingScript();
-  progress(`meeting: ${script.length} events in 10 simulated minutes; traffic on the recording page host`);
+  step(`meeting: ${script.length} events in 10 simulated minutes; traffic on the recording page host`);
   const traffic = new Map<Variant, MeetingResult>();
   for (const v of [OURS, OURS_WHOLE, THEIRS]) traffic.set(v, await runMeeting(v.sdk, v.sync, script, true));
   // The binding must leave the page where the whole-list pattern does: same SDK, same script, same data.
   const same = JSON.stringify(traffic.get(OURS)!.final) === JSON.stringify(traffic.get(OURS_WHOLE)!.final);
   if (!same) throw new Error('meeting: the page kept by bindPage differs from the page kept by whole lists');
-  progress(`meeting: CPU on the lean page host, ${RUNS} runs`);
-  const [ours, whole, theirs] = (await alternate([OURS, OURS_WHOLE, THEIRS], RUNS, async (v) => (await runMeeting(v.sdk, v.sync, script, false)).cpuMs)) as [number[], number[], number[]];
   const t = (v: Variant) => traffic.get(v)!;
   const bytesRatio = t(OURS).bytes / t(THEIRS).bytes;
-  return [
+  const trafficRows = figures([
     { metric: '2. meeting 10 min x 8: setData calls', unit: 'calls', ours: t(OURS).calls, theirs: t(THEIRS).calls, target: '', met: null },
     { metric: '   meeting: setData bytes', unit: 'bytes', ours: t(OURS).bytes, theirs: t(THEIRS).bytes, target: '<= 0.1x', met: bytesRatio <= 0.1 },
     { metric: '   meeting: setData bytes, ours without bindPage', unit: 'bytes', ours: t(OURS_WHOLE).bytes, theirs: t(THEIRS).bytes, target: '', met: null },
-    { metric: '   meeting: CPU for the whole script', unit: 'ms', ours: summarize(ours), theirs: summarize(theirs), target: '', met: null },
-    { metric: '   meeting: CPU, ours without bindPage', unit: 'ms', ours: summarize(whole), theirs: summarize(theirs), target: '', met: null },
+  ]);
+  step(`meeting: CPU on the lean page host, ${RUNS} runs`);
+  const [ours, whole, theirs] = (await alternate([OURS, OURS_WHOLE, THEIRS], RUNS, async (v) => (await runMeeting(v.sdk, v.sync, script, false)).cpuMs)) as [number[], number[], number[]];
+  return [
+    ...trafficRows,
+    ...figures([
+      { metric: '   meeting: CPU for the whole script', unit: 'ms', ours: summarize(ours), theirs: summarize(theirs), target: '', met: null },
+      { metric: '   meeting: CPU, ours without bindPage', unit: 'ms', ours: summarize(whole), theirs: summarize(theirs), target: '', met: null },
+    ]),
   ];
 }
 
 async function bundleRows(): Promise<{ rows: Row[]; notes: string[] }> {
+  step('bundle: sizes of dist/trtc-wx.js and trtc-wx.js');
   const sizes = await bundleSizes();
   const parts = await composition();
   const xstate = parts.filter((p) => p.input.includes('node_modules/xstate')).reduce((n, p) => n + p.bytes, 0);
@@ -102,10 +139,10 @@ async function bundleRows(): Promise<{ rows: Row[]; notes: string[] }> {
     ...parts.slice(0, 10).map((p) => `  ${String(p.bytes).padStart(6)}  ${p.input}`),
   ];
   return {
-    rows: [
+    rows: figures([
       { metric: '3. bundle: minified', unit: 'bytes', ours: sizes.ours.minified, theirs: sizes.theirs.minified, target: '<= 90 KB', met: sizes.ours.minified <= 90 * KB },
       { metric: '   bundle: minified + gzip -9', unit: 'bytes', ours: sizes.ours.gzip, theirs: sizes.theirs.gzip, target: '', met: null },
-    ],
+    ]),
     notes,
   };
 }
@@ -127,31 +164,42 @@ async function memoryRows(): Promise<{ rows: Row[]; notes: string[] }> {
   // one sample of the 2000-user probe: it copies the whole player list on every status event, so announcing
   // 2000 users costs it about a minute of CPU (ours: about a second).
   const runs = Math.min(RUNS, 3);
-  progress(`memory: heap per player (2000 users; ours ${runs} processes, trtc-wx 1: it takes about a minute)`);
-  const ours = Array.from({ length: runs }, () => probe('players', 'ours', '2000').perPlayerBytes!);
+  step(`memory: heap per player (2000 users; ours ${runs} processes, trtc-wx 1: it takes about a minute)`);
+  const ours = Array.from({ length: runs }, (_, i) => {
+    const bytes = probe('players', 'ours', '2000').perPlayerBytes!;
+    round(`ours: process ${i + 1} of ${runs} done`);
+    return bytes;
+  });
   const bound = Array.from({ length: Math.max(1, runs - 1) }, () => probe('players-bound', 'ours', '2000').perPlayerBytes!);
+  round('ours with bindPage done; trtc-wx next (about a minute)');
   const theirsStarted = process.hrtime.bigint();
   const theirs = [probe('players', 'trtc-wx', '2000').perPlayerBytes!];
   const theirsSeconds = Number(process.hrtime.bigint() - theirsStarted) / 1e9;
-  progress(`memory: a room with 8 visible users (50 rooms per process, ${runs} processes each)`);
-  const [roomOurs, roomTheirs] = (await alternate([OURS, THEIRS], runs, async (v) => probe('room', v.sdk).roomBytes!, false)) as [number[], number[]];
   const perPlayer = summarize(ours);
+  const playerRows = figures([
+    { metric: '4. heap per remote user + its player', unit: 'B', ours: perPlayer, theirs: summarize(theirs), target: '<= 4 KB', met: perPlayer.median <= 4 * KB },
+    { metric: '   heap per player, ours with bindPage on', unit: 'B', ours: summarize(bound), theirs: summarize(theirs), target: '', met: null },
+  ]);
+  step(`memory: a room with 8 visible users (50 rooms per process, ${runs} processes each)`);
+  const [roomOurs, roomTheirs] = (await alternate([OURS, THEIRS], runs, async (v) => probe('room', v.sdk).roomBytes!, false)) as [number[], number[]];
   return {
     rows: [
-      { metric: '4. heap per remote user + its player', unit: 'B', ours: perPlayer, theirs: summarize(theirs), target: '<= 4 KB', met: perPlayer.median <= 4 * KB },
-      { metric: '   heap per player, ours with bindPage on', unit: 'B', ours: summarize(bound), theirs: summarize(theirs), target: '', met: null },
-      { metric: '   heap of a room: 8 visible (+2000 silent: none on the client)', unit: 'B', ours: summarize(roomOurs), theirs: summarize(roomTheirs), target: '', met: null },
+      ...playerRows,
+      ...figures([{ metric: '   heap of a room: 8 visible (+2000 silent: none on the client)', unit: 'B', ours: summarize(roomOurs), theirs: summarize(roomTheirs), target: '', met: null }]),
     ],
     notes: [`the trtc-wx 2000-user memory probe process ran ${theirsSeconds.toFixed(0)} s (event handling copies the player list per event: O(N^2))`],
   };
 }
 
 async function serverRows(): Promise<Row[]> {
-  progress('server: 2008 clients (8 visible + 2000 silent) join one room over loopback');
+  step('server: 2008 clients (8 visible + 2000 silent) join one room over loopback');
   let results: ServerResult[];
   try {
     results = [];
-    for (let i = 0; i < Math.min(RUNS, 3); i++) results.push(await serverBench());
+    for (let i = 0; i < Math.min(RUNS, 3); i++) {
+      results.push(await serverBench());
+      round(`run ${i + 1} of ${Math.min(RUNS, 3)} done`);
+    }
   } catch (error) {
     progress(`server benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
     const pending = (metric: string, unit: string, target = ''): Row => ({ metric, unit, ours: null, theirs: null, target, met: 'pending', note: 'server' });
@@ -159,22 +207,25 @@ async function serverRows(): Promise<Row[]> {
   }
   const s = (pick: (r: ServerResult) => number): Sample => summarize(results.map(pick));
   const p99 = s((r) => r.p99Ms);
-  const rows: Row[] = [
+  const rows: Row[] = figures([
     { metric: '5. server: join p50, 2008 clients, 16 in flight', unit: 'ms', ours: s((r) => r.p50Ms), theirs: null, target: '', met: null },
     { metric: '   server: join p99', unit: 'ms', ours: p99, theirs: null, target: '<= 50 ms', met: p99.median <= 50 },
     { metric: '   server: joins per second', unit: '/s', ours: s((r) => r.joinsPerSecond), theirs: null, target: '', met: null },
     { metric: '   server: heap per joined session', unit: 'B', ours: s((r) => r.heapPerSessionBytes ?? 0), theirs: null, target: '', met: null },
     { metric: '   server: one publish reaches the other 2007', unit: 'ms', ours: s((r) => r.fanOutMs), theirs: null, target: '', met: null },
-  ];
+  ]);
   // The same room on two processes sharing it through Redis (docs/scale-out.md), when redis-server is here.
   if (!REDIS_SERVER) {
-    progress('server with Redis: skipped (no redis-server on this machine)');
+    step('server with Redis: skipped (no redis-server on this machine)');
     return rows;
   }
-  progress('server with Redis: the same 2008 clients over 2 processes sharing the room');
+  step('server with Redis: the same 2008 clients over 2 processes sharing the room');
   const shared: ServerResult[] = [];
   try {
-    for (let i = 0; i < Math.min(RUNS, 3); i++) shared.push(await serverBench({ processes: 2, redis: true }));
+    for (let i = 0; i < Math.min(RUNS, 3); i++) {
+      shared.push(await serverBench({ processes: 2, redis: true }));
+      round(`run ${i + 1} of ${Math.min(RUNS, 3)} done`);
+    }
   } catch (error) {
     progress(`server benchmark with Redis failed: ${error instanceof Error ? error.message : String(error)}`);
     return rows;
@@ -182,10 +233,12 @@ async function serverRows(): Promise<Row[]> {
   const r = (pick: (r: ServerResult) => number): Sample => summarize(shared.map(pick));
   return [
     ...rows,
+    ...figures([
     { metric: '   2 processes + Redis: join p50', unit: 'ms', ours: r((x) => x.p50Ms), theirs: null, target: '', met: null },
     { metric: '   2 processes + Redis: join p99', unit: 'ms', ours: r((x) => x.p99Ms), theirs: null, target: '', met: null },
     { metric: '   2 processes + Redis: joins per second', unit: '/s', ours: r((x) => x.joinsPerSecond), theirs: null, target: '', met: null },
     { metric: '   2 processes + Redis: one publish reaches 2007', unit: 'ms', ours: r((x) => x.fanOutMs), theirs: null, target: '', met: null },
+    ]),
   ];
 }
 
@@ -196,7 +249,9 @@ function machine(): string {
 
 async function main(): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) progress('note: run through `npm run bench` (node --expose-gc) for steadier numbers');
+  stepsTotal = (ONLY.has('storm') ? 3 : 0) + (ONLY.has('meeting') ? 2 : 0) + (ONLY.has('bundle') ? 1 : 0) + (ONLY.has('memory') ? 2 : 0) + (ONLY.has('server') ? 2 : 0);
   process.stderr.write(`wxrtc bench: ${machine()}; ${RUNS} runs per metric (medians, [min..max])\n`);
+  process.stderr.write(`${stepsTotal} steps, a full run takes about 5 minutes on 2 cores; each figure prints as it is measured (= lines), the table at the end\n`);
   if (!args.includes('--no-build') && !process.env.BENCH_OURS_FILE) {
     progress('node build.mjs');
     rebuild();
@@ -216,6 +271,7 @@ async function main(): Promise<void> {
     notes.push(...memory.notes);
   }
   if (ONLY.has('server')) rows.push(...(await serverRows()));
+  process.stderr.write(`done in ${elapsed()}\n`);
   console.log(`\nmachine: ${machine()}`);
   console.log(`ours: ${process.env.BENCH_OURS_FILE ?? 'dist/trtc-wx.js'} (with bindPage unless said); trtc-wx: trtc-wx-sdk 1.1.15 with its documented whole-list setData pattern\n`);
   console.log(renderTable(rows));

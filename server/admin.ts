@@ -9,7 +9,8 @@
 //   POST /admin/media/restart                          -> { generation }   (every url changes: url-updated)
 //   GET  /admin/webhooks                               -> webhook queue stats
 // :roomKey is 'n:<roomID>' or 's:<strRoomID>', percent-encoded as one segment (encodeURIComponent).
-// Errors: { error: { code, message } } with 401 ADMIN_UNAUTHORIZED, 404 NOT_FOUND, 400 BAD_REQUEST.
+// Errors: { error: { code, message } } with 401 ADMIN_UNAUTHORIZED, 404 NOT_FOUND (no such room or user),
+// 404 ROUTE_NOT_FOUND (no such route), 400 BAD_REQUEST.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../src/errors';
@@ -85,7 +86,7 @@ export async function handleAdmin(ctx: AdminContext, method: string, segments: r
 }
 
 function notFound(): HttpResult {
-  return httpError(404, ErrorCode.NOT_FOUND, 'no such admin route');
+  return httpError(404, ErrorCode.ROUTE_NOT_FOUND, 'no such admin route');
 }
 
 function methodNotAllowed(method: string): HttpResult {

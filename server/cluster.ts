@@ -112,6 +112,7 @@ export class RedisCluster implements RoomCluster, SessionSink {
   private ticking = false;
   private closed = false;
   private readyOnce = false;
+  private started = false;
   private plane: SharedGenerationPlane | null = null;
 
   constructor(
@@ -122,14 +123,20 @@ export class RedisCluster implements RoomCluster, SessionSink {
       url: config.redisUrl!,
       prefix: config.redisPrefix,
       roomLogSize: config.roomLogSize,
-      onError: (error) => log.warn(`redis: ${error.message}`),
+      // Until start() succeeds its own error says why Redis cannot be reached; ioredis's retries would repeat it.
+      onError: (error) => {
+        if (this.started) log.warn(`redis: ${error.message}`);
+      },
     });
     this.sub = this.store.redis.duplicate({ enableAutoPipelining: false, lazyConnect: true });
-    this.sub.on('error', (error: Error) => log.warn(`redis subscriber: ${error.message}`));
+    this.sub.on('error', (error: Error) => {
+      if (this.started) log.warn(`redis subscriber: ${error.message}`);
+    });
   }
 
   async start(): Promise<void> {
     await this.store.connect();
+    this.started = true;
     try {
       await this.sub.connect();
       this.sub.on('message', (channel: string, text: string) => this.onMessage(channel, text));

@@ -1,7 +1,7 @@
 // The dev server's HTTP side: one node:http server carrying the signaling websocket (upgrade on
-// /v1/signaling), client reports (/v1/reports), the admin API (/admin/...), a small status document (/) and
-// the live inspector (websockets /v1/inspect and /v1/inspect/view, the page at /inspect).
-// Request bodies are bounded and every failure is a JSON { error: { code, message } }.
+// /v1/signaling), client reports (/v1/reports), the admin API (/admin/...), a status document at / (a landing
+// page for browsers, JSON for API clients) and the live inspector (websockets /v1/inspect and /v1/inspect/view,
+// the page at /inspect). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ErrorCode } from '../src/errors';
@@ -12,6 +12,7 @@ import type { Logger } from './log';
 import { validateReportBatch, type ReportStore } from './reports';
 import { SIGNALING_PATH, type SignalingServer } from './signaling';
 import type { InspectorService } from './inspector';
+import { landingPage, prefersHtml } from './landing';
 
 export const REPORTS_PATH = '/v1/reports';
 
@@ -58,7 +59,10 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
 
   if (path === '/' || path === '/healthz') {
     if (method !== 'GET') return write(res, httpError(405, ErrorCode.BAD_REQUEST, `method ${method} is not allowed here`));
-    return write(res, { status: 200, body: path === '/' ? deps.describe() : { ok: true, protocol: PROTOCOL_VERSION } });
+    if (path === '/healthz') return write(res, { status: 200, body: { ok: true, protocol: PROTOCOL_VERSION } });
+    // A browser gets the landing page; curl, fetch and anything else preferring JSON the status document.
+    if (url.searchParams.get('format') !== 'json' && prefersHtml(req.headers.accept)) return writeHtml(res, landingPage(deps.describe()));
+    return write(res, { status: 200, body: deps.describe() }, false, { vary: 'Accept' });
   }
 
   if (path === REPORTS_PATH) {
@@ -101,18 +105,34 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
 
   if (deps.inspector && (await deps.inspector.handleRequest(path, req, res))) return;
 
-  return write(res, httpError(404, ErrorCode.NOT_FOUND, `no route ${method} ${path}`));
+  // Its own code: "no such room" (NOT_FOUND) and "no such route" are different mistakes to a client.
+  const shown = path.length > 200 ? `${path.slice(0, 200)}...` : path;
+  return write(res, httpError(404, ErrorCode.ROUTE_NOT_FOUND, `no route ${method.slice(0, 16)} ${shown}`));
 }
 
-function write(res: ServerResponse, result: HttpResult, closeAfter = false): void {
+function write(res: ServerResponse, result: HttpResult, closeAfter = false, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(result.body);
   res.writeHead(result.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    ...extra,
     ...(closeAfter ? { connection: 'close' } : {}),
   });
   res.end(text);
+}
+
+/** A page that runs nothing and loads nothing: the policy forbids scripts, frames and remote files. */
+function writeHtml(res: ServerResponse, html: string): void {
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(html),
+    'cache-control': 'no-store',
+    vary: 'Accept',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(html);
 }
 
 /** The body as text, or null once it passes `limit` bytes (the rest is not read). */

@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION } from '../src/services/signaling/protocol';
 import type { RoomCluster } from './cluster';
 import { ConfigError, resolveConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { createHttpServer, REPORTS_PATH } from './http';
+import type { DemoFacts } from './landing';
 import { createLogger, type Logger } from './log';
 import { noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
 import { MediaUrls } from './media-urls';
@@ -64,6 +65,8 @@ export interface DevServer {
   readonly reports: ReportStore;
   /** The live inspector, unless turned off with `inspector: false`. */
   readonly inspector: DevInspector | null;
+  /** Adds a fact to the status document at / and its landing page (main.ts puts the demo room there). */
+  setStatus(key: 'demo', value: DemoFacts | null): void;
   /** A userSig this server accepts, for `userID` (expireSec defaults to config.userSigExpireSec). */
   genUserSig(userID: string, expireSec?: number): string;
   /** Stop accepting, close every socket (1001), drop pending webhooks, stop timers. Idempotent. */
@@ -129,6 +132,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   let httpUrl = '';
   let wsUrl = '';
+  let demo: DemoFacts | null = null;
   const http = createHttpServer({
     config,
     signaling,
@@ -148,6 +152,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       connections: signaling.connectionCount,
       inspector: inspector ? `${httpUrl}${INSPECT_PAGE_PATH}` : null,
       cluster: cluster ? { processId: cluster.processId, redisPrefix: config.redisPrefix } : null,
+      demo,
     }),
   });
 
@@ -208,6 +213,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     webhooks,
     reports,
     inspector: inspector ? { url: `${httpUrl}${INSPECT_PAGE_PATH}`, wsUrl: `ws://${urlHost(config.host)}:${port}${INSPECT_PATH}`, relay: inspector.relay } : null,
+    setStatus: (_key, value) => {
+      demo = value;
+    },
     genUserSig: (userID, expireSec = config.userSigExpireSec) => genUserSig({ sdkAppID: config.sdkAppID, secret: config.secret, userID, expireSec }),
     close,
   };

@@ -6,6 +6,11 @@ import { startDevServer, type DevServer } from './index';
 import { startDemoRoom, type DemoRoom } from './media/demo-room';
 import { ffmpegAvailable } from '../src/testing/rtmp-media';
 
+/** What `--demo` runs: real streams (ffmpeg), simulated media (no ffmpeg), nothing (no ffmpeg but --media rtmp), or off. */
+type DemoMedia = 'real' | 'simulated' | 'none' | 'off';
+
+const FFMPEG_HINT = 'apt-get install ffmpeg, or set FFMPEG_PATH, for real streams';
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -19,8 +24,26 @@ async function main(): Promise<void> {
     process.stdout.write(`${cliHelp()}\n`);
     return;
   }
-  const { config } = parsed;
-  const server = await startWithMedia(config);
+  // The demo's real streams need ffmpeg. Known before anything starts, so the reader hears it now, not after
+  // a 20 s wait: with --media auto the demo then runs on simulated media with no RTMP server, where a publish
+  // counts as started at once (the RTMP server would wait for frames that never come).
+  const demoMedia: DemoMedia = !parsed.config.demo ? 'off' : ffmpegAvailable() ? 'real' : parsed.config.media === 'rtmp' ? 'none' : 'simulated';
+  const config: ServerConfig = demoMedia === 'simulated' ? { ...parsed.config, media: 'none' } : parsed.config;
+  if (demoMedia === 'simulated') {
+    process.stdout.write(`No ffmpeg on the PATH: the demo room runs on simulated media, without the RTMP server; signaling, the charts and the inspector are real, there are no streams to watch (${FFMPEG_HINT}).\n\n`);
+  } else if (demoMedia === 'none') {
+    process.stdout.write(`No ffmpeg on the PATH: --media rtmp runs the RTMP server, but the demo room is off (its participants push with ffmpeg: ${FFMPEG_HINT}).\n\n`);
+  }
+  let server: DevServer;
+  try {
+    server = await startWithMedia(config);
+  } catch (error) {
+    const line = startFailure(error, config);
+    if (line === null) throw error;
+    // What stops a start is the reader's to fix (a port, Redis): one line that says how, not a stack.
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
+  }
   const loopback = config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost';
   const defaults: string[] = [];
   if (config.secret === DEV_DEFAULTS.secret) defaults.push('--secret');
@@ -55,7 +78,7 @@ async function main(): Promise<void> {
     lines.push('', `Note: ${config.host} listens on every interface; give devices this machine's address, not ${config.host}.`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  const demo = config.demo ? await startDemo(server) : null;
+  const demo = demoMedia === 'real' || demoMedia === 'simulated' ? await startDemo(server, demoMedia === 'real') : null;
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -75,6 +98,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Last, so a reader (or a test) that sees it can already stop the server with Ctrl-C.
+  if (demoMedia === 'none') process.stdout.write('\nDemo room: off (no ffmpeg)\n');
 }
 
 /** --media auto: a taken RTMP port (another dev server?) is no reason not to start; say so and run without. */
@@ -89,6 +114,26 @@ async function startWithMedia(config: ServerConfig): Promise<DevServer> {
   }
 }
 
+/**
+ * The one line for a start that failed on something outside the code (a taken port, Redis not answering), or
+ * null for a failure that is a bug and keeps its stack.
+ */
+function startFailure(error: unknown, config: ServerConfig): string | null {
+  const e = error as NodeJS.ErrnoException & { port?: number };
+  if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
+    const rtmp = e.port !== undefined && e.port === config.rtmpPort && e.port !== config.port;
+    const [flag, env] = rtmp ? ['--rtmp-port', 'WXRTC_RTMP_PORT'] : ['--port', 'WXRTC_PORT'];
+    const port = e.port ?? (rtmp ? config.rtmpPort : config.port);
+    const what = rtmp ? 'RTMP port' : 'port';
+    if (e.code === 'EADDRNOTAVAIL') return `wxrtc: cannot listen on ${config.host}: no such address on this machine; choose another with --host or WXRTC_HOST`;
+    const why = e.code === 'EADDRINUSE' ? 'is in use (another dev server?)' : 'needs privileges this process has not';
+    return `wxrtc: ${what} ${port} ${why}; choose another with ${flag} <n> or ${env}=<n> (0 picks a free one)`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^cannot reach Redis at /.test(message)) return `wxrtc: ${message.replace(/\.$/, '')}; start redis-server, or fix --redis-url / WXRTC_REDIS_URL`;
+  return null;
+}
+
 function mediaSummary(server: DevServer): string {
   if (server.media.name !== 'rtmp') return `media plane: ${server.media.name}, a publish counts as started at once`;
   return `media server: RTMP (node-media-server) here; urls signed, valid ${Math.round(server.config.urlTtlSec / 3600)} h, a stream is announced once media flows`;
@@ -98,22 +143,23 @@ function mediaSummary(server: DevServer): string {
  * `npm start`: a room of headless participants, so something happens at once. With the RTMP server and ffmpeg
  * they push and play real streams a person can watch; without, the same pages run on simulated media.
  */
-async function startDemo(server: DevServer): Promise<DemoRoom> {
+async function startDemo(server: DevServer, ffmpeg: boolean): Promise<DemoRoom> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const realMedia = server.media.name === 'rtmp' && ffmpegAvailable();
+  const realMedia = server.media.name === 'rtmp' && ffmpeg;
   const demo = await startDemoRoom(server, { realMedia, churnEveryMs: 15_000, log: (line) => out(`  [demo] ${line}`) });
   try {
     await demo.ready();
   } catch (error) {
     out(`  [demo] ${(error as Error).message}`);
   }
+  server.setStatus('demo', { roomID: demo.roomID, users: [...demo.users], media: realMedia ? 'real' : 'simulated' });
   out('');
   if (realMedia) {
     out(`Demo room ${demo.roomID}: ${demo.users.join(' and ')} push a test pattern with a 440 Hz tone (ffmpeg) and play each other.`);
     for (const userID of demo.users) out(`  watch ${userID.padEnd(21)} ffplay -fflags nobuffer '${demo.pullUrl(userID)}'`);
     out('  (or paste a url into VLC: Media > Open Network Stream; a media restart makes these urls stale)');
   } else {
-    const why = server.media.name !== 'rtmp' ? 'no RTMP media server (--media rtmp)' : 'no ffmpeg on the PATH (apt-get install ffmpeg, or set FFMPEG_PATH)';
+    const why = !ffmpeg ? `no ffmpeg on the PATH: ${FFMPEG_HINT}` : 'no RTMP media server (--media rtmp)';
     out(`Demo room ${demo.roomID}: ${demo.users.join(' and ')} publish and play each other on simulated media (${why}).`);
   }
   out(`  a visitor joins and leaves every 15 s${server.inspector ? `; watch their charts at ${server.inspector.url}` : ''}`);

@@ -101,8 +101,10 @@ export const ErrorCode = {
   RESUME_REJECTED: 8030,
   /** The admin API key is missing or wrong. */
   ADMIN_UNAUTHORIZED: 8040,
-  /** The dev server's HTTP API has no such route, or the room or user named in it does not exist. */
+  /** The room or user named in an admin API call does not exist. */
   NOT_FOUND: 8041,
+  /** The dev server has nothing at that path (or not for that method): a mistyped url, not a missing room. */
+  ROUTE_NOT_FOUND: 8042,
   /** The server failed while handling the request. */
   INTERNAL: 8099,
 } as const;

@@ -52,6 +52,18 @@ export function ratio(row: Row): number | null {
   return a === null || b === null || b === 0 ? null : a / b;
 }
 
+/** One line per row, as it is measured: "1. join storm N=8: ...: ours 1.2 [1.1..1.4] ms, trtc-wx 3.0 ms, 0.40x (target <= 0.5x: yes)". */
+export function renderFigures(rows: readonly Row[]): string[] {
+  return rows.map((row) => {
+    if (row.met === 'pending') return `${row.metric.trim()}: pending`;
+    const r = ratio(row);
+    const theirs = row.theirs === null ? '' : `, trtc-wx ${cell(row.theirs, row.unit)} ${row.unit}`;
+    const versus = r === null ? '' : `, ${r.toFixed(r < 0.1 ? 3 : 2)}x`;
+    const target = row.target ? ` (target ${row.target}: ${row.met ? 'yes' : 'NO'})` : '';
+    return `${row.metric.trim()}: ours ${cell(row.ours, row.unit)} ${row.unit}${theirs}${versus}${target}`;
+  });
+}
+
 export function renderTable(rows: readonly Row[]): string {
   const header = ['metric', 'unit', 'ours', 'trtc-wx', 'ratio', 'target', 'met?'];
   const lines = rows.map((row) => {

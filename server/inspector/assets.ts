@@ -5,6 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { ErrorCode } from '../../src/errors';
 
 /** The page and everything under it. */
 export const INSPECT_PAGE_PATH = '/inspect';
@@ -82,7 +83,8 @@ export async function serveInspectorAsset(path: string, req: IncomingMessage, re
       if (!(await chartNames()).includes(name)) send(res, 404, 'text/plain; charset=utf-8', `no chart ${name}`);
       else send(res, 200, 'application/json; charset=utf-8', await readFile(join(CHARTS_DIR, `${name}.json`)));
     } else {
-      send(res, 404, 'text/plain; charset=utf-8', `no inspector file ${rest}`);
+      // Like every unknown path on the dev server: JSON with ROUTE_NOT_FOUND (8042), the path cut short.
+      send(res, 404, 'application/json; charset=utf-8', JSON.stringify({ error: { code: ErrorCode.ROUTE_NOT_FOUND, message: `no inspector file ${rest.slice(0, 200)}` } }));
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

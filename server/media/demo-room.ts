@@ -54,6 +54,7 @@ interface Member {
   userID: string;
   page: PageInstance;
   trtc: TRTC;
+  inspector: WxrtcInspector | null;
 }
 
 export async function startDemoRoom(server: DevServer, options: DemoRoomOptions = {}): Promise<DemoRoom> {
@@ -72,6 +73,11 @@ export async function startDemoRoom(server: DevServer, options: DemoRoomOptions 
         if (visitor) {
           visitor.trtc.exitRoom();
           visitor.trtc.destroy();
+          // Its inspector session ends with it: the inspector lists the visitor as closed, not "stopped · connected".
+          if (visitor.inspector) {
+            visitor.inspector.stop();
+            inspectors.splice(inspectors.indexOf(visitor.inspector), 1);
+          }
           visitor = null;
         } else {
           visitor = join('visitor');
@@ -108,7 +114,7 @@ export async function startDemoRoom(server: DevServer, options: DemoRoomOptions 
     sdk.createPusher({});
     const attributes = sdk.enterRoom({ sdkAppID: server.sdkAppID, userID, userSig: server.genUserSig(userID), roomID, enableMic: true, enableCamera: true });
     page.setData({ pusher: attributes }, () => sdk.getPusherInstance()?.start());
-    return { userID, page, trtc: sdk };
+    return { userID, page, trtc: sdk, inspector };
   }
 
   const playing = (member: Member, other: string): boolean => {

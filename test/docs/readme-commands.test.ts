@@ -40,7 +40,10 @@ const COVERAGE: Record<string, { by: 'ci' | 'run' | 'test'; how: string }> = {
   'npm test': { by: 'ci', how: '.ci/run' },
   'npm run typecheck': { by: 'ci', how: '.ci/run' },
   'npm run build': { by: 'ci', how: '.ci/run (and test/build.test.ts, test/package/pack.test.ts through prepack)' },
-  'apt-get install ffmpeg chromium redis-server': { by: 'ci', how: '.ci/run installs these when missing' },
+  'apt-get install chromium ffmpeg redis-server nginx libnginx-mod-rtmp': {
+    by: 'test',
+    how: 'scripts/ensure-system-deps.mjs (npm test\'s pretest and .ci/run) installs these when missing; test/setup/ensure-system-deps.test.ts checks its decisions',
+  },
   'npm start': { by: 'run', how: 'started below, urls read, stopped with Ctrl-C; the demo room itself by test/media/demo.test.ts' },
   'npm run server': { by: 'run', how: 'the same server as npm start without --demo, started below' },
   'npm run server -- --help': { by: 'run', how: 'run below' },
@@ -50,7 +53,7 @@ const COVERAGE: Record<string, { by: 'ci' | 'run' | 'test'; how: string }> = {
   'npm run demo': { by: 'run', how: 'run below' },
   'npm run statecharts': { by: 'test', how: 'test/statecharts.test.ts checks statecharts/ against the same generator' },
   'npm run docs': { by: 'test', how: 'test/docs/api-docs.test.ts runs the generator' },
-  'npm run bench': { by: 'test', how: 'about 2.5 minutes and no short mode: only its script and entry are checked here' },
+  'npm run bench': { by: 'test', how: 'about 5 minutes: test/bench/progress.test.ts runs its quickest section (--only bundle), the rest only its script and entry' },
 };
 
 test('both READMEs give the same commands', () => {
@@ -68,8 +71,10 @@ test('what .ci/run covers, it runs', () => {
     if (by !== 'ci' || command.startsWith('apt-get')) continue;
     expect([command, ciLines.some((line) => line === command || line.startsWith(`${command} `) || line.endsWith(` ${command}`))]).toEqual([command, true]);
   }
-  const packages = /packages=\(([^)]*)\)/.exec(ciRun)?.[1]?.split(/\s+/) ?? [];
-  for (const name of 'ffmpeg chromium redis-server'.split(' ')) expect(packages).toContain(name);
+  // The package list lives in scripts/ensure-system-deps.mjs, which .ci/run runs; the README names the same.
+  expect(ciRun).toContain('node scripts/ensure-system-deps.mjs');
+  const packages = execFileSync(process.execPath, [join(root, 'scripts', 'ensure-system-deps.mjs'), '--list'], { encoding: 'utf8' }).trim();
+  expect(english).toContain(`apt-get install ${packages}`);
 });
 
 test('the commands other tests run are the scripts those tests check', () => {

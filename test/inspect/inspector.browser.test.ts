@@ -1,7 +1,8 @@
 // The inspector page in a real browser (Debian's chromium, driven by playwright-core): a headless participant
 // enters a room through the dev server, publishes, a remote user joins and leaves, the participant exits,
 // and the page's highlighted states and event log follow each step, live and through the history.
-// Screenshots go to test-output/ (gitignored). Without /usr/bin/chromium this fails: CI installs it.
+// Screenshots go to test-output/ (gitignored). Without /usr/bin/chromium this fails (CI installs it), unless
+// WXRTC_SKIP_BROWSER=1 skips it outside CI.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,10 @@ import { startDevServer, type DevServer } from '../../server';
 import { createInspector, type WxrtcInspector } from '../../src/inspect';
 import { HeadlessRuntime } from '../../src/testing/runtime';
 import { Participant } from '../helpers/participant';
+import { browserSuite } from '../helpers/browser';
+
+// Skipped (not failed) only without chromium, with WXRTC_SKIP_BROWSER=1, outside CI.
+const { test, beforeAll, afterAll } = browserSuite();
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = join(__dirname, '..', '..', 'test-output');
@@ -26,7 +31,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`the inspector's browser test needs Debian's chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run installs it)`);
+    throw new Error(`the inspector's browser test needs Debian's chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run installs it), or set WXRTC_SKIP_BROWSER=1 to skip it`);
   }
   server = await startDevServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' });
   runtime = new HeadlessRuntime({ signalingUrl: server.wsUrl }).install();

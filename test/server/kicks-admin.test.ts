@@ -117,8 +117,8 @@ test('admin dismiss kicks everyone with room-disband and removes the room', asyn
   expect(result.users).toEqual([]);
 });
 
-test('unknown admin routes are 404 with a code', async () => {
+test('unknown admin routes are 404 with a code of their own, not the missing-room code', async () => {
   const response = await h.admin('GET', '/admin/nothing');
   expect(response.status).toBe(404);
-  expect(response.body.error.code).toBe(ErrorCode.NOT_FOUND);
+  expect(response.body.error.code).toBe(ErrorCode.ROUTE_NOT_FOUND);
 });

@@ -95,7 +95,7 @@ test('upgrades on other paths are refused; the HTTP side answers JSON errors', a
   expect(status).toBe(404);
   const missing = await fetch(`${h.server.httpUrl}/nothing-here`);
   expect(missing.status).toBe(404);
-  expect(((await missing.json()) as { error: { code: number } }).error.code).toBe(ErrorCode.NOT_FOUND);
+  expect(((await missing.json()) as { error: { code: number } }).error.code).toBe(ErrorCode.ROUTE_NOT_FOUND);
   const status200 = (await (await fetch(h.server.httpUrl)).json()) as Record<string, unknown>;
   expect(status200).toMatchObject({ name: 'wxrtc-dev-server', protocol: PROTOCOL_VERSION, signaling: h.server.wsUrl });
 });

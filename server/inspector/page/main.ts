@@ -5,6 +5,7 @@
 import { ACTIVE_CLASS, FIRED_CLASS, activePaths, renderChart, type ChartMachine } from '../chart';
 import { InspectorModel, participantLabel, stateAt, stateText, timelineOf, type ActorState, type Entry, type Participant } from '../model';
 import { INSPECT_PATH, INSPECT_VIEW_PATH, type ViewerMessage } from '../../../src/inspect/protocol';
+import { flattenPayload } from './payload';
 
 /** Event types too frequent or too internal for the log by default (the slider still walks them). */
 const NOISE = /^(xstate\.|LIVE_PUSHER_NET_STATUS|LIVE_PLAYER_NET_STATUS|NET_STATUS|LIVE_PUSHER_AUDIO_VOLUME|LIVE_PLAYER_AUDIO_VOLUME|AUDIO_VOLUME)/;
@@ -19,6 +20,10 @@ function byId<T extends HTMLElement>(id: string): T {
 const ui = {
   status: byId<HTMLSpanElement>('status'),
   participants: byId<HTMLUListElement>('participants'),
+  ended: byId<HTMLDetailsElement>('ended'),
+  endedCount: byId<HTMLSpanElement>('ended-count'),
+  endedParticipants: byId<HTMLUListElement>('ended-participants'),
+  tip: byId<HTMLDivElement>('tip'),
   noSessions: byId<HTMLParagraphElement>('no-sessions'),
   sdkUrl: byId<HTMLElement>('sdk-url'),
   statelyLink: byId<HTMLAnchorElement>('stately-link'),
@@ -34,6 +39,11 @@ const ui = {
   logScroll: byId<HTMLDivElement>('log-scroll'),
   log: byId<HTMLTableElement>('log').tBodies[0]!,
 };
+
+/** A participant's list item, in either list. */
+function participantItem(key: string): HTMLLIElement | null {
+  return document.querySelector<HTMLLIElement>(`#sessions li[data-participant="${CSS.escape(key)}"]`);
+}
 
 const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
 ui.sdkUrl.textContent = `${wsBase}${INSPECT_PATH}`;
@@ -142,31 +152,51 @@ function lastRootState(participant: Participant): ActorState | undefined {
   return stateAt(participant, all, all.length - 1).find((s) => s.actor.id === participant.root.id);
 }
 
+/**
+ * Participants in two lists: the live ones, and folded under "Ended" those whose session closed or whose room
+ * actor stopped (a page that destroyed its TRTC and never stopped its inspector). A demo's visitors come and
+ * go every 15 s; without the fold they bury the two that stay.
+ */
 function renderParticipants(participants: Participant[]): void {
   ui.noSessions.hidden = participants.length > 0;
   const seen = new Set<string>();
+  let ended = 0;
   for (const participant of participants) {
     seen.add(participant.key);
-    let item = ui.participants.querySelector<HTMLLIElement>(`li[data-participant="${CSS.escape(participant.key)}"]`);
+    let item = participantItem(participant.key);
     if (!item) {
       item = document.createElement('li');
       item.dataset.participant = participant.key;
       item.innerHTML = '<span class="label"></span><span class="summary"></span><span class="meta"></span>';
       item.addEventListener('click', () => select(participant.key));
-      ui.participants.append(item);
     }
     const root = lastRootState(participant);
+    const over = participant.session.info.closedAt !== null || root === undefined;
+    if (over) ended += 1;
+    const list = over ? ui.endedParticipants : ui.participants;
+    // The newest ended first: the one that just left is the one a reader looks for.
+    if (item.parentElement !== list) {
+      if (over) list.prepend(item);
+      else list.append(item);
+    }
+    item.classList.toggle('ended', over);
     const label = participantLabel(participant, root);
     item.dataset.label = label;
     item.querySelector('.label')!.textContent = label;
-    item.querySelector('.summary')!.textContent = root ? stateText(root.value) : 'stopped';
+    const closedAt = participant.session.info.closedAt;
+    // An ended session's last state is history, not what is true now: say that it ended.
+    item.querySelector('.summary')!.textContent = closedAt !== null ? `ended ${formatTime(closedAt)}` : root ? stateText(root.value) : 'stopped (its TRTC was destroyed)';
     const info = participant.session.info;
     const count = timelineOf(participant).length;
     item.querySelector('.meta')!.textContent = `${info.id} · ${info.closedAt === null ? 'connected' : 'closed'} · ${count} entries${info.dropped ? ` (${info.dropped} dropped)` : ''}`;
     item.classList.toggle('selected', participant.key === selectedKey);
     item.classList.toggle('closed', info.closedAt !== null);
   }
-  for (const item of [...ui.participants.querySelectorAll<HTMLLIElement>('li')]) if (!seen.has(item.dataset.participant ?? '')) item.remove();
+  for (const item of [...ui.participants.querySelectorAll<HTMLLIElement>('li'), ...ui.endedParticipants.querySelectorAll<HTMLLIElement>('li')]) {
+    if (!seen.has(item.dataset.participant ?? '')) item.remove();
+  }
+  ui.ended.hidden = ended === 0;
+  ui.endedCount.textContent = String(ended);
 }
 
 function select(key: string): void {
@@ -254,7 +284,7 @@ function payloadText(entry: Entry): string {
   const payload = entry.payload;
   if (typeof payload !== 'object' || payload === null) return '';
   const { type: _type, ...rest } = payload as Record<string, unknown>;
-  return Object.keys(rest).length > 0 ? JSON.stringify(rest) : '';
+  return Object.keys(rest).length > 0 ? JSON.stringify(flattenPayload(rest)) : '';
 }
 
 function logRow(participant: Participant, entry: Entry, index: number): HTMLTableRowElement {
@@ -355,6 +385,38 @@ ui.live.addEventListener('click', () => {
   scrollToEnd = true;
   scheduleRender();
 });
+// The charts are drawn to fit their column, which makes their labels small: hovering a transition or a state
+// shows its label at a readable size beside the pointer.
+function tipFor(target: EventTarget | null): string | null {
+  if (!(target instanceof Element)) return null;
+  const edge = target.closest<SVGGElement>('g.wxc-edge');
+  if (edge) {
+    const label = edge.querySelector('text')?.textContent ?? edge.dataset.event ?? '';
+    const from = (edge.dataset.source ?? '').split('.').slice(1).join('.') || edge.dataset.source;
+    const to = (edge.dataset.target ?? '').split('.').slice(1).join('.') || edge.dataset.target;
+    return `${label}\n${from} → ${to}`;
+  }
+  const state = target.closest<SVGGElement>('g[data-state]');
+  return state ? (state.dataset.state ?? null) : null;
+}
+
+ui.actors.addEventListener('mousemove', (event: MouseEvent) => {
+  const text = tipFor(event.target);
+  if (text === null) {
+    ui.tip.hidden = true;
+    return;
+  }
+  ui.tip.textContent = text;
+  ui.tip.hidden = false;
+  const x = Math.min(event.clientX + 14, window.innerWidth - ui.tip.offsetWidth - 8);
+  const y = event.clientY + 18 + ui.tip.offsetHeight > window.innerHeight ? event.clientY - ui.tip.offsetHeight - 10 : event.clientY + 18;
+  ui.tip.style.left = `${Math.max(4, x)}px`;
+  ui.tip.style.top = `${Math.max(4, y)}px`;
+});
+ui.actors.addEventListener('mouseleave', () => {
+  ui.tip.hidden = true;
+});
+
 ui.filter.addEventListener('input', refilter);
 ui.hideNoise.addEventListener('change', refilter);
 

@@ -1,0 +1,153 @@
+// The dev server's pages as a newcomer meets them after `npm start`, in Debian's chromium at 1400x900: the
+// landing page at / and its links, the inspector with a demo room whose visitor comes and goes (the event log
+// beside the charts, a zoom hint, labels readable on hover, ended sessions folded, flat payloads), and the
+// Stately bridge with the hosted inspector unreachable. Screenshots go to test-output/ (gitignored).
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startDevServer, type DevServer } from '../../server';
+import { freePort } from '../../server/media/ports';
+import { startDemoRoom, type DemoRoom } from '../../server/media/demo-room';
+import type { HeadlessWx } from '../../src/testing/wx';
+import { browserSuite, CHROMIUM } from '../helpers/browser';
+
+const { test, beforeAll, afterAll } = browserSuite();
+
+const OUTPUT = join(__dirname, '..', '..', 'test-output');
+const STEP_TIMEOUT_MS = 15_000;
+
+let server: DevServer;
+let demo: DemoRoom;
+let context: BrowserContext | null = null;
+let page: Page;
+let profile: string;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  server = await startDevServer({ host: '127.0.0.1', port: 0, logLevel: 'silent', media: 'none' });
+  // A visitor every 400 ms: several have come and gone by the time the page looks.
+  demo = await startDemoRoom(server, { realMedia: false, churnEveryMs: 400 });
+  await demo.ready(STEP_TIMEOUT_MS);
+  server.setStatus('demo', { roomID: demo.roomID, users: [...demo.users], media: 'simulated' });
+  profile = mkdtempSync(join(tmpdir(), 'wxrtc-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1400, height: 900 },
+    timeout: 30_000,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  mkdirSync(OUTPUT, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  // The demo's headless wx (installed globally while it runs): its sockets must have finished closing (their
+  // 'close' handlers touch it) before jest tears the globals down.
+  const sockets = [...((globalThis as unknown as { wx?: HeadlessWx }).wx?.sockets ?? [])];
+  await demo?.close();
+  await server?.close();
+  const deadline = Date.now() + 5_000;
+  while (sockets.some((socket) => socket.readyState !== socket.CLOSED) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (profile) rmSync(profile, { recursive: true, force: true });
+}, 30_000);
+
+test('the landing page links the inspector, the admin API and the demo room', async () => {
+  await page.goto(`${server.httpUrl}/`);
+  await page.screenshot({ path: join(OUTPUT, 'landing.png'), fullPage: true });
+  expect(await page.title()).toBe('wxrtc dev server');
+  expect(await page.textContent('#demo + p')).toContain(`Room ${demo.roomID}: alice and bob publish and play each other on simulated media`);
+  await page.click('nav a[href="#admin-api"]');
+  expect(await page.isVisible('#admin-api')).toBe(true);
+  await page.click('nav a[href="/inspect"]');
+  await page.waitForURL(`${server.httpUrl}/inspect`);
+  await page.waitForSelector('#status[data-status="live"]');
+  expect(pageErrors).toEqual([]);
+}, 30_000);
+
+test('the inspector at 1400x900: log beside the charts, zoom hint, labels on hover, ended visitors folded, flat payloads', async () => {
+  await page.goto(server.inspector!.url);
+  await page.waitForSelector('#status[data-status="live"]');
+  await page.click('#participants li[data-label^="demo alice"]');
+  await page.waitForSelector('section.actor[data-name="room"] svg');
+  await page.waitForSelector('#log tbody tr');
+
+  // The log sits beside the charts, in view, not under them.
+  const actors = (await page.locator('#actors').boundingBox())!;
+  const log = (await page.locator('#log-pane').boundingBox())!;
+  expect(log.x).toBeGreaterThanOrEqual(actors.x + actors.width);
+  expect(log.y).toBeLessThan(200);
+  expect(log.y + log.height).toBeLessThanOrEqual(900);
+
+  // The page says clicking zooms.
+  expect(await page.textContent('#hint')).toContain('Click a chart to zoom it');
+
+  // Hovering a transition shows its label at a readable size.
+  const edge = page.locator('section.actor[data-name="room"] g.wxc-edge').first();
+  const label = (await edge.locator('text').textContent()) ?? '';
+  expect(label).not.toBe('');
+  await edge.locator('rect').hover({ force: true });
+  await page.waitForSelector('#tip:not([hidden])');
+  expect(await page.textContent('#tip')).toContain(label);
+  const tipFont = await page.$eval('#tip', (tip) => parseFloat((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(tip).fontSize));
+  expect(tipFont).toBeGreaterThanOrEqual(10);
+  const drawn = await edge.locator('text').evaluate((text) => text.getBoundingClientRect().height);
+  await page.screenshot({ path: join(OUTPUT, 'inspector-1400x900.png') });
+
+  // Clicking a chart zooms it to full size, where the labels themselves are readable.
+  await page.mouse.move(0, 0);
+  await page.click('section.actor[data-name="room"] .chart', { position: { x: 5, y: 5 } });
+  expect(await page.getAttribute('section.actor[data-name="room"] .chart', 'class')).toContain('zoomed');
+  const zoomed = await edge.locator('text').evaluate((text) => text.getBoundingClientRect().height);
+  expect(zoomed).toBeGreaterThanOrEqual(10);
+  expect(zoomed).toBeGreaterThan(drawn);
+  await page.screenshot({ path: join(OUTPUT, 'inspector-zoomed.png') });
+  await page.click('section.actor[data-name="room"] .chart', { position: { x: 5, y: 5 } });
+
+  // Visitors who left are folded under "Ended", not listed as "stopped · connected" among the live ones.
+  const until = Date.now() + STEP_TIMEOUT_MS;
+  while (Number(await page.textContent('#ended-count')) < 2 && Date.now() < until) await page.waitForTimeout(100);
+  expect(Number(await page.textContent('#ended-count'))).toBeGreaterThanOrEqual(2);
+  const live = await page.$$eval('#participants li', (items) => items.map((li) => `${li.querySelector('.summary')?.textContent} · ${li.querySelector('.meta')?.textContent}`));
+  expect(live.length).toBeLessThanOrEqual(3);
+  for (const item of live) expect(item).not.toMatch(/^stopped|· closed ·/);
+  expect(await page.isVisible('#ended-participants li')).toBe(false);
+  await page.click('#ended summary');
+  expect(await page.isVisible('#ended-participants li')).toBe(true);
+  // An ended visitor says it ended, not the state it was in when it went.
+  expect(await page.textContent('#ended-participants li .summary')).toMatch(/^ended \d\d:\d\d:\d\d\.\d{3}$/);
+  await page.screenshot({ path: join(OUTPUT, 'inspector-ended.png') });
+
+  // Component events: one flat payload, no detail inside detail inside detail.
+  const payloads = await page.$$eval('#log tr[data-type^="LIVE_P"] td.payload', (cells) => cells.map((cell) => cell.getAttribute('title') ?? ''));
+  expect(payloads.length).toBeGreaterThan(0);
+  for (const payload of payloads) expect(payload).not.toContain('"detail":{');
+  expect(pageErrors).toEqual([]);
+}, 60_000);
+
+test('/inspect/stately with the hosted inspector unreachable says so, and points to the local one', async () => {
+  const closed = await freePort('127.0.0.1');
+  await page.goto(`${server.httpUrl}/inspect/stately?url=${encodeURIComponent(`http://127.0.0.1:${closed}/inspect`)}`);
+  await page.waitForSelector('#offline:not([hidden])', { timeout: 5_000 });
+  expect(await page.textContent('#offline')).toContain('The Stately inspector did not load');
+  expect(await page.textContent('#offline-url')).toBe(`http://127.0.0.1:${closed}/inspect`);
+  expect(await page.getAttribute('#offline a', 'href')).toBe('/inspect');
+  await page.screenshot({ path: join(OUTPUT, 'stately-offline.png') });
+}, 30_000);
+
+test('/inspect/stately refuses a javascript: url', async () => {
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(`${server.httpUrl}/inspect/stately?url=${encodeURIComponent('javascript:alert(document.domain)')}`);
+  await page.waitForTimeout(500);
+  expect(dialogs).toEqual([]);
+  expect(await page.getAttribute('#inspector', 'src')).toBe('https://stately.ai/inspect');
+}, 30_000);
