@@ -112,8 +112,8 @@ async function buildDropIn() {
 }
 
 async function buildMiniprogram() {
-  // xstate is inlined so WeChat's "build npm" needs nothing else; no sourcemap, it would count toward the
-  // package size limit.
+  // xstate is inlined so WeChat's "build npm" needs nothing else. Minified and without a sourcemap: "build
+  // npm" copies the folder as it is into the mini-program, whose package has a size limit (2 MB).
   return build({
     ...common,
     // require('wxrtc/inspect') in a page resolves to miniprogram_npm/wxrtc/inspect.js.
@@ -123,6 +123,8 @@ async function buildMiniprogram() {
     platform: 'neutral',
     mainFields: ['module', 'main'],
     ...MINIPROGRAM,
+    minify: true,
+    sourcemap: false,
   });
 }
 

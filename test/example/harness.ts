@@ -156,8 +156,13 @@ export class ExamplePage {
   readonly events: SeenEvent[] = [];
   private unloaded = false;
 
-  constructor(runtime: HeadlessRuntime, readonly name: string, readonly bindings: WxmlBindings = bindingsFromWxml(readWxml(name))) {
-    this.page = createPage(loadPageDefinition(name));
+  constructor(
+    runtime: HeadlessRuntime,
+    readonly name: string,
+    readonly bindings: WxmlBindings = bindingsFromWxml(readWxml(name)),
+    definition: PageDefinition = loadPageDefinition(name),
+  ) {
+    this.page = createPage(definition);
     this.mounted = runtime.mount(this.page, bindings);
   }
 
