@@ -4,32 +4,21 @@
 // node_modules), on the headless runtime against the dev server: two pages enter a room and play each other.
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer, type DevServer } from '../../server';
 import { HeadlessRuntime } from '../../src/testing/runtime';
 import { TRTC as SourceTRTC } from '../../src/trtc';
+import { npmInstall, packTarball } from '../package/tarball';
 import { EXAMPLE_ROOT, ExamplePage, bindingsFromWxml, eventually, readWxml } from '../example/harness';
 import { INSTALL_TIMEOUT_MS, ensureToolchain, toolchainPath } from './install';
 import { MiniprogramModules } from './wechat-modules';
 
-const root = join(__dirname, '..', '..');
 let scratch = '';
 let project = '';
 let packResult: { ok: boolean; error?: string; warnings?: unknown[]; report?: Record<string, unknown> };
 let installedPackage: { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
-
-/** `npm pack` from a copy of the checkout (the files git tracks or would add): test/build.test.ts rebuilds dist/ in place. */
-function packTarball(into: string): string {
-  const stage = join(into, 'stage');
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0');
-  for (const file of files) if (file !== '' && existsSync(join(root, file))) cpSync(join(root, file), join(stage, file));
-  symlinkSync(join(root, 'node_modules'), join(stage, 'node_modules'), 'dir');
-  // prepack builds; the tarball's name is the last line npm prints.
-  const out = execFileSync('npm', ['pack', '--pack-destination', into, '--loglevel=error'], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  return join(into, out.trim().split('\n').pop()!);
-}
 
 beforeAll(async () => {
   await ensureToolchain();
@@ -38,7 +27,7 @@ beforeAll(async () => {
   project = join(scratch, 'miniprogram');
   cpSync(EXAMPLE_ROOT, project, { recursive: true, filter: (src) => !/[\\/](node_modules|miniprogram_npm)$/.test(src) });
   // As a user would: `npm install wxrtc` (here, the tarball) in the mini-program's own package folder.
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], { cwd: project, stdio: 'pipe', timeout: 180_000 });
+  npmInstall(project, [tarball]);
   installedPackage = JSON.parse(readFileSync(join(project, 'node_modules', 'wxrtc', 'package.json'), 'utf8'));
   const out = execFileSync(process.execPath, [join(__dirname, 'pack-npm.js'), project], {
     encoding: 'utf8',
