@@ -156,3 +156,10 @@ test('source maps carry their sources, so the tarball needs no src/', () => {
   }
   expect(dirname('dist/esm/index.js.map')).toBe('dist/esm');
 });
+
+test("what `npm pack` and the example's `npm install` write is ignored by git", () => {
+  const written = [`${pkg.name}-${pkg.version}.tgz`, 'example/miniprogram/package-lock.json', 'example/miniprogram/node_modules/wxrtc', 'example/miniprogram/miniprogram_npm/wxrtc/index.js'];
+  // check-ignore prints each path that is ignored; the files need not exist.
+  const ignored = execFileSync('git', ['check-ignore', '--no-index', ...written], { cwd: root, encoding: 'utf8' }).trim().split('\n');
+  expect(ignored).toEqual(written);
+});
