@@ -3,7 +3,8 @@
 // A global `Page` captures it while the file runs, as WeChat's framework would receive it.
 
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /** What a page file hands to `Page()`: its data and methods. */
 export type PageDefinition = Record<string, unknown> & { data?: Record<string, unknown> };
@@ -11,10 +12,11 @@ export type PageDefinition = Record<string, unknown> & { data?: Record<string, u
 /**
  * Run a page file with a global `Page` that captures its definition, and return the definition.
  *
- * `page` is a path (relative to the current directory, or absolute): the file is loaded with Node's
- * `require`, afresh each time, so its `require('wxrtc')` is the installed package. Or a function that loads the
- * file your own way — `() => require('./pages/call/call.js')` under jest, so jest's module mapping applies;
- * if it returns a promise (`() => import('./call.js')`), so does this. Throws if the file never calls Page().
+ * `page` is a path (relative to the current directory, or absolute) of a CommonJS page file: it runs afresh
+ * on each call, its own `require`s resolved by Node beside it, so its `require('wxrtc')` is the installed
+ * package. Or a function that loads the file your own way — `() => require('./pages/call/call.js')` under
+ * jest, so jest's module mapping applies; if it returns a promise (`() => import('./call.js')`), so does
+ * this. Throws if the file never calls Page().
  *
  * @example
  * const page = createPage(loadPageDefinition('./pages/call/call.js'))
@@ -37,10 +39,11 @@ export function loadPageDefinition(page: string | (() => unknown)): PageDefiniti
   try {
     if (typeof page === 'string') {
       const file = resolve(page);
-      const load = createRequire(file);
-      // A page file registers itself once per load: a cached module would not call Page() again.
-      delete load.cache[load.resolve(file)];
-      load(file);
+      // Node's CommonJS wrapper around the file's own text, so the file runs on every call (a cached module
+      // would not call Page() again) while what it requires resolves beside it and is shared as usual.
+      const run = new Function('exports', 'require', 'module', '__filename', '__dirname', `${readFileSync(file, 'utf8')}\n//# sourceURL=${file}`);
+      const module = { exports: {} };
+      run(module.exports, createRequire(file), module, file, dirname(file));
     } else {
       loading = page();
     }

@@ -75,6 +75,8 @@ beforeAll(() => {
     'tsconfig.json': JSON.stringify(NODE_TSCONFIG),
     'esm.ts': ESM_USER,
     'cjs.cts': CJS_USER,
+    // A page file as a mini-program has it (CommonJS; .cjs because this project is "type": "module").
+    'page.cjs': "const { TRTC } = require('wxrtc')\nPage({ data: {}, onLoad() { this.TRTC = new TRTC(this) } })\n",
   });
   npmInstall(nodeProject, [tarball, `@types/node@${typesNode}`]);
   mpProject = project('miniprogram-user', {
@@ -98,6 +100,17 @@ test('after `npm install wxrtc`, Node loads every entry with require and with im
   expect(execFileSync(process.execPath, ['-e', `console.log([${cjs}].every((n) => n > 0))`], { cwd: nodeProject, encoding: 'utf8' }).trim()).toBe('true');
   const esm = entries.map((entry, i) => `import * as m${i} from '${entry}';`).join(' ') + ` console.log(typeof m0.default, typeof m1.HeadlessRuntime, typeof m2.createInspector, typeof m3.createNodeInspector);`;
   expect(execFileSync(process.execPath, ['--input-type=module', '-e', esm], { cwd: nodeProject, encoding: 'utf8' }).trim()).toBe('function function function function');
+});
+
+test("wxrtc/testing's loadPageDefinition takes the definition out of a page file that calls Page()", () => {
+  const script = `const { createPage, installWx, loadPageDefinition } = require('wxrtc/testing')
+const { uninstall } = installWx()
+const page = createPage(loadPageDefinition('./page.cjs'))
+page.onLoad()
+console.log(typeof page.TRTC.enterRoom, typeof globalThis.Page)
+page.TRTC.destroy()
+uninstall()`;
+  expect(execFileSync(process.execPath, ['-e', script], { cwd: nodeProject, encoding: 'utf8' }).trim()).toBe('function undefined');
 });
 
 test('a Node project compiles an ESM and a CommonJS file importing all four entries (no skipLibCheck)', () => {
