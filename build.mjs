@@ -3,7 +3,7 @@
 
 import { build, transform } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,8 +112,8 @@ async function buildDropIn() {
 }
 
 async function buildMiniprogram() {
-  // xstate is inlined so WeChat's "build npm" needs nothing else; no sourcemap, it would count toward the
-  // package size limit.
+  // xstate is inlined so WeChat's "build npm" needs nothing else. Minified and without a sourcemap: "build
+  // npm" copies the folder as it is into the mini-program, whose package has a size limit (2 MB).
   return build({
     ...common,
     // require('wxrtc/inspect') in a page resolves to miniprogram_npm/wxrtc/inspect.js.
@@ -123,6 +123,8 @@ async function buildMiniprogram() {
     platform: 'neutral',
     mainFields: ['module', 'main'],
     ...MINIPROGRAM,
+    minify: true,
+    sourcemap: false,
   });
 }
 
@@ -132,6 +134,37 @@ function buildTypes() {
     const result = spawnSync(at('node_modules/.bin/tsc'), ['-p', project], { cwd: root, stdio: 'inherit' });
     if (result.status !== 0) throw new Error(`tsc -p ${project} failed (exit ${result.status})`);
   }
+}
+
+/**
+ * dist/types is CommonJS-format (the package is not "type": "module"), right for `require`. For `import`,
+ * TypeScript under module nodenext/node16 takes a CommonJS declaration's `export default` as module.exports,
+ * so `import TRTC from 'wxrtc'` would not be the class (the types would "masquerade as CJS"). dist/types-esm is
+ * the same declarations as ESM: its own {"type": "module"}, and relative specifiers with the `.js` that ESM
+ * resolution requires (the sources import without extensions, as moduleResolution bundler allows).
+ */
+function buildEsmTypes() {
+  const from = at('dist/types');
+  const to = at('dist/types-esm');
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
+  for (const file of walk(from).filter((f) => f.endsWith('.d.ts'))) {
+    const rewrite = (whole, lead, quote, specifier) => {
+      if (specifier.endsWith('.js')) return whole;
+      const base = join(dirname(file), specifier);
+      if (existsSync(`${base}.d.ts`)) return `${lead}${quote}${specifier}.js${quote}`;
+      if (existsSync(join(base, 'index.d.ts'))) return `${lead}${quote}${specifier}/index.js${quote}`;
+      throw new Error(`${relative(root, file)}: cannot resolve ${specifier} for the ESM declarations`);
+    };
+    // Doc comments keep their examples as written: only code lines are rewritten.
+    const code = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => (/^\s*(\*|\/\/|\/\*)/.test(line) ? line : line.replace(/(\bfrom\s*|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"]*)\2/g, rewrite)))
+      .join('\n');
+    const target = join(to, relative(from, file));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, code);
+  }
+  writeFileSync(join(to, 'package.json'), '{ "type": "module" }\n');
 }
 
 /** Every output that belongs to the SDK (not the testing entry) with the inputs esbuild put into it. */
@@ -210,6 +243,7 @@ async function main() {
   if (offences.length > 0) throw new Error(`test-only or server-only code in an SDK bundle:\n  ${offences.join('\n  ')}`);
 
   buildTypes();
+  buildEsmTypes();
   smokeTest();
   printSizes([await sizeRow('dist/trtc-wx.js'), await sizeRow('miniprogram_dist/index.js'), await sizeRow('miniprogram_dist/inspect.js')]);
   const outputs = results.flatMap((r) => Object.keys(r.metafile.outputs)).filter((o) => !o.endsWith('.map'));

@@ -126,7 +126,11 @@ export class TRTC {
     this.reporter = options.report?.endpoint ? new Reporter(options.report) : null;
     this.delivery = new EventDelivery(this.actor, (emitted) => {
       if (this.reporter) this.report(emitted);
-      if (!this.emitter.has(emitted.type)) return;
+      if (!this.emitter.has(emitted.type)) {
+        // Pages often register no ERROR listener (trtc-wx's own guide does not): a refused call would be silent.
+        if (emitted.type === 'ERROR') logger.warn(`ERROR ${emitted.code} (no ERROR listener): ${emitted.message}`);
+        return;
+      }
       this.emitter.emit(emitted.type, eventDataOf(emitted, () => this.pusherAttributes()));
     });
     this.actor.start();

@@ -2,7 +2,7 @@
 // trtc-wx page, miniprogram_dist default-exports TRTC, and no test-only or server-only code reached a bundle.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPage } from '../src/testing/page';
 import { installWx } from '../src/testing/wx';
@@ -73,6 +73,18 @@ test('miniprogram_dist default-exports TRTC for `import TRTC from "wxrtc"`', () 
   expect(bundle.default).toBe(bundle.TRTC);
   expect(bundle.default.EVENT).toBe(bundle.EVENT);
   expect(readFileSync(at('miniprogram_dist/index.js'), 'utf8')).not.toMatch(/require\(["']xstate/);
+});
+
+test('miniprogram_dist is minified and holds no source maps (build npm copies the folder into the package)', () => {
+  const files = readdirSync(at('miniprogram_dist')).sort();
+  expect(files).toEqual(['index.js', 'inspect.js']);
+  for (const file of files) {
+    const code = readFileSync(at(`miniprogram_dist/${file}`), 'utf8');
+    expect(code).not.toMatch(/sourceMappingURL/);
+    // esbuild's minified output: a handful of long lines, no indentation (unminified, index.js was 7000 lines).
+    expect([file, code.split('\n').length < 50, /\n {2}/.test(code)]).toEqual([file, true, false]);
+  }
+  expect(statSync(at('miniprogram_dist/index.js')).size).toBeLessThan(160 * 1024);
 });
 
 const isInspectBundle = (bundle: string) => /(^|\/)inspect(-node)?\.js$/.test(bundle);

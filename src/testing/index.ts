@@ -9,6 +9,7 @@
 
 export { HeadlessWx, HeadlessSocketTask, installWx, type ContextCall, type HeadlessWxOptions } from './wx';
 export { createPage, type PageInstance, type SetDataRecord, type ComponentTarget } from './page';
+export { loadPageDefinition, type PageDefinition } from './page-definition';
 export { applySetData, parseDataPath } from './set-data';
 export { HeadlessRuntime, MountedPage, type HeadlessRuntimeOptions, type Bindings } from './runtime';
 export { EmulatedLivePusher, EmulatedLivePlayer } from './components';

@@ -41,7 +41,7 @@ export class HeadlessWx {
   /** Files "saved" to the album by saveImageToPhotosAlbum. */
   readonly album: string[] = [];
   /** Sockets opened through connectSocket that are not closed yet. */
-  readonly sockets = new Set<WebSocket>();
+  private readonly sockets = new Set<WebSocket>();
   /** Every wx.request made, with the parsed JSON body. */
   readonly requests: Array<{ url: string; method: string; data: unknown }> = [];
 
@@ -206,7 +206,15 @@ export class HeadlessWx {
 
 /** WeChat's SocketTask over a ws WebSocket: text frames only, callbacks registered with onX. */
 export class HeadlessSocketTask {
-  constructor(private readonly socket: WebSocket) {}
+  private readonly socket: WebSocket;
+
+  /**
+   * @param socket a `ws` WebSocket. Typed as `object` so that the published types name nothing from `ws`: a
+   * TypeScript user of wxrtc/testing needs no @types/ws.
+   */
+  constructor(socket: object) {
+    this.socket = socket as WebSocket;
+  }
 
   /** As SocketTask.send. */
   send(options: { data: string; success?: () => void; fail?: (r: unknown) => void }): void {

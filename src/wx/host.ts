@@ -4,11 +4,6 @@
 /** The page (or component) instance a TRTC facade or room actor was created with. */
 export type PageHost = object;
 
-/** WeChat wants the page or component instance as `this` for createLivePlayerContext(id, this). */
-export function asWxInstance(page: PageHost | undefined): WechatMiniprogram.Page.TrivialInstance | undefined {
-  return page as WechatMiniprogram.Page.TrivialInstance | undefined;
-}
-
 /** True where a `wx` global exists (a mini-program, or the headless runtime in src/testing). */
 export function hasWx(): boolean {
   return typeof wx !== 'undefined' && wx !== null;

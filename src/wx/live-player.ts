@@ -6,7 +6,7 @@
 
 import { fromCallback, type EventObject } from 'xstate';
 import { logger } from '../log';
-import { asWxInstance, hasWx, type PageHost, type WxCallbacks } from './host';
+import { hasWx, type PageHost, type WxCallbacks } from './host';
 
 export type PlayerContextMethod =
   | 'play' | 'stop' | 'pause' | 'resume' | 'mute' | 'snapshot' | 'requestFullScreen' | 'exitFullScreen'
@@ -41,7 +41,9 @@ function entryFor(page: PageHost | undefined, id: string): Entry {
 
 function contextOf(page: PageHost | undefined, entry: Entry, id: string): LivePlayerContextLike | null {
   if (entry.context === null && hasWx()) {
-    entry.context = wx.createLivePlayerContext(id, asWxInstance(page)) as unknown as LivePlayerContextLike;
+    // WeChat wants the page or component instance as `this` for createLivePlayerContext(id, this). Cast here,
+    // not in an exported helper: a WeChat type in a published declaration breaks TypeScript users (host.ts).
+    entry.context = wx.createLivePlayerContext(id, page as WechatMiniprogram.Page.TrivialInstance | undefined) as unknown as LivePlayerContextLike;
   }
   return entry.context;
 }

@@ -31,7 +31,7 @@ test.each(readmes)('%s: the error table is the whole ErrorCode catalogue, each c
 });
 
 test.each(readmes)('%s: every entry it imports from is a package export', (_file, markdown) => {
-  const entries = [...markdown.matchAll(/from '(wxrtc(?:\/[a-z/-]+)?)'/g)].map((m) => m[1]!);
+  const entries = [...markdown.matchAll(/(?:from |require\()'(wxrtc(?:\/[a-z/-]+)?)'/g)].map((m) => m[1]!);
   expect(entries).toEqual(expect.arrayContaining(['wxrtc', 'wxrtc/testing', 'wxrtc/inspect']));
   for (const entry of new Set(entries)) expect(Object.keys(pkg.exports)).toContain(entry === 'wxrtc' ? '.' : `.${entry.slice('wxrtc'.length)}`);
 });

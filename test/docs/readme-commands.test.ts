@@ -53,6 +53,7 @@ const COVERAGE: Record<string, { by: 'ci' | 'run' | 'test'; how: string }> = {
   'npm run demo': { by: 'run', how: 'run below' },
   'npm run statecharts': { by: 'test', how: 'test/statecharts.test.ts checks statecharts/ against the same generator' },
   'npm run docs': { by: 'test', how: 'test/docs/api-docs.test.ts runs the generator' },
+  'npm install wxrtc': { by: 'test', how: 'test/toolchain/build-npm.test.ts (in the example mini-program, then Build npm) and test/package/consumer.test.ts install the packed tarball so' },
   'npm run bench': { by: 'test', how: 'about 5 minutes: test/bench/progress.test.ts runs its quickest section (--only bundle), the rest only its script and entry' },
 };
 

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPage, type PageInstance } from '../../src/testing/page';
+import { loadPageDefinition as loadDefinitionFrom } from '../../src/testing/page-definition';
 import type { Bindings, HeadlessRuntime, MountedPage } from '../../src/testing/runtime';
 import type { PlayerListBinding, PusherBinding } from '../../src/testing/bindings';
 import type { TRTC } from '../../src/trtc';
@@ -16,26 +17,15 @@ export type PageDefinition = Record<string, unknown> & { data: Record<string, un
 const definitions = new Map<string, PageDefinition>();
 
 /**
- * The object a page's JS hands to `Page()`. A global `Page` captures it while the file is required, as the
- * mini-program framework would; `require('wxrtc')` in the page resolves to src/ (jest's moduleNameMapper).
+ * The object a page's JS hands to `Page()`, taken out by wxrtc/testing's loadPageDefinition (the helper a
+ * user's own tests get); jest's require, so the page's `require('wxrtc')` resolves to src/ (moduleNameMapper).
  */
 export function loadPageDefinition(name: string): PageDefinition {
   const cached = definitions.get(name);
   if (cached) return cached;
-  const scope = globalThis as Record<string, unknown>;
-  const previous = scope.Page;
-  let captured: PageDefinition | null = null;
-  scope.Page = (definition: PageDefinition) => {
-    captured = definition;
-  };
-  try {
-    require(join(EXAMPLE_ROOT, 'pages', name, `${name}.js`));
-  } finally {
-    scope.Page = previous;
-  }
-  if (!captured) throw new Error(`pages/${name}/${name}.js did not call Page()`);
-  definitions.set(name, captured);
-  return captured;
+  const definition = loadDefinitionFrom(() => require(join(EXAMPLE_ROOT, 'pages', name, `${name}.js`))) as PageDefinition;
+  definitions.set(name, definition);
+  return definition;
 }
 
 // --- WXML --------------------------------------------------------------------------------------------------
@@ -156,8 +146,13 @@ export class ExamplePage {
   readonly events: SeenEvent[] = [];
   private unloaded = false;
 
-  constructor(runtime: HeadlessRuntime, readonly name: string, readonly bindings: WxmlBindings = bindingsFromWxml(readWxml(name))) {
-    this.page = createPage(loadPageDefinition(name));
+  constructor(
+    runtime: HeadlessRuntime,
+    readonly name: string,
+    readonly bindings: WxmlBindings = bindingsFromWxml(readWxml(name)),
+    definition: PageDefinition = loadPageDefinition(name),
+  ) {
+    this.page = createPage(definition);
     this.mounted = runtime.mount(this.page, bindings);
   }
 

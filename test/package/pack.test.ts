@@ -97,7 +97,13 @@ test('package.json is ready to publish', () => {
   expect(pkg.engines.node).toBe('>=20');
   expect(pkg.miniprogram).toBe('miniprogram_dist');
   expect(pkg.sideEffects).toBe(false);
-  expect(pkg.peerDependenciesMeta.ws.optional).toBe(true);
+  // WeChat's "build npm" builds every package in `dependencies` (and optionalDependencies) and its parser
+  // rejects xstate's ES2020 build; peers it leaves alone (test/toolchain/build-npm.test.ts runs it). npm 7+
+  // installs non-optional peers, so `npm i wxrtc` still brings xstate, and ws for wxrtc/testing.
+  expect(pkg.dependencies ?? {}).toEqual({});
+  expect(pkg.optionalDependencies ?? {}).toEqual({});
+  expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['ws', 'xstate']);
+  expect(pkg.peerDependenciesMeta ?? {}).toEqual({});
   expect(pkg.keywords).toEqual(expect.arrayContaining(['wechat', 'miniprogram', 'trtc']));
   expect(pkg.scripts.prepack).toBe('node build.mjs');
 });
@@ -149,4 +155,11 @@ test('source maps carry their sources, so the tarball needs no src/', () => {
     expect(map.sourcesContent!.every((content) => typeof content === 'string' && content.length > 0)).toBe(true);
   }
   expect(dirname('dist/esm/index.js.map')).toBe('dist/esm');
+});
+
+test("what `npm pack` and the example's `npm install` write is ignored by git", () => {
+  const written = [`${pkg.name}-${pkg.version}.tgz`, 'example/miniprogram/package-lock.json', 'example/miniprogram/node_modules/wxrtc', 'example/miniprogram/miniprogram_npm/wxrtc/index.js'];
+  // check-ignore prints each path that is ignored; the files need not exist.
+  const ignored = execFileSync('git', ['check-ignore', '--no-index', ...written], { cwd: root, encoding: 'utf8' }).trim().split('\n');
+  expect(ignored).toEqual(written);
 });
