@@ -166,6 +166,28 @@ export class HeadlessWx {
       .finally(() => clearTimeout(timer));
   };
 
+  /**
+   * Resolves once every socket open now has finished closing (or after `timeoutMs`): a teardown calls it before
+   * closing servers, because a socket's 'close' handler still touches this wx after the server is gone.
+   */
+  whenSocketsClosed(timeoutMs = 5_000): Promise<void> {
+    const pending = [...this.sockets].filter((socket) => socket.readyState !== socket.CLOSED);
+    if (pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      let left = pending.length;
+      for (const socket of pending) {
+        socket.once('close', () => {
+          left -= 1;
+          if (left === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      }
+    });
+  }
+
   /** Close every socket this wx opened (test teardown). */
   closeAll(): void {
     for (const socket of [...this.sockets]) socket.close();

@@ -49,11 +49,10 @@ afterAll(async () => {
   await context?.close();
   // The demo's headless wx (installed globally while it runs): its sockets must have finished closing (their
   // 'close' handlers touch it) before jest tears the globals down.
-  const sockets = [...((globalThis as unknown as { wx?: HeadlessWx }).wx?.sockets ?? [])];
+  const socketsClosed = (globalThis as unknown as { wx?: HeadlessWx }).wx?.whenSocketsClosed(5_000);
   await demo?.close();
   await server?.close();
-  const deadline = Date.now() + 5_000;
-  while (sockets.some((socket) => socket.readyState !== socket.CLOSED) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await socketsClosed;
   if (profile) rmSync(profile, { recursive: true, force: true });
 }, 30_000);
 
