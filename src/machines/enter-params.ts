@@ -6,7 +6,7 @@ import { ErrorCode, WxrtcError } from '../errors';
 import { checkPusherAttributes } from './attributes';
 
 /** `rtc` for calls (up to 300 users), `live` for broadcasting to an audience (trtc-wx's older names too). */
-export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall';
+export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall' | 'voicechatroom';
 /** In scene `live`: `anchor` publishes, `audience` only plays. */
 export type Role = 'anchor' | 'audience';
 
@@ -18,7 +18,8 @@ export interface EnterRoomParams {
   roomID?: number | string;
   strRoomID?: string;
   scene?: Scene;
-  role?: Role;
+  /** Also TRTC's numeric roles, which trtc-cloud-wx passes unchanged: 20 anchor, 21 audience. */
+  role?: Role | 20 | 21;
   userDefineRecordId?: string;
   /** trtc-wx's spelling of userDefineRecordId; either is accepted. */
   userDefineRecordID?: string;
@@ -76,8 +77,10 @@ const MAX_ROOM_ID = 4294967294;
 const USER_ID_PATTERN = /^[A-Za-z0-9_\-@.]+$/;
 // TRTC's documented strRoomID alphabet, minus the url delimiters & = ? # and space.
 const STR_ROOM_ID_PATTERN = /^[A-Za-z0-9!$%()+\-:;<.>@[\]^_{}|~,]+$/;
-const SCENES: readonly Scene[] = ['rtc', 'live', 'videocall', 'audiocall'];
+const SCENES: readonly Scene[] = ['rtc', 'live', 'videocall', 'audiocall', 'voicechatroom'];
 const ROLES: readonly Role[] = ['anchor', 'audience'];
+/** TRTCRoleType as trtc-cloud-wx passes it (TRTCRoleAnchor 20, TRTCRoleAudience 21); trtc-wx takes either form. */
+const NUMERIC_ROLES: Readonly<Record<number, Role>> = { 20: 'anchor', 21: 'audience' };
 
 function utf8Length(text: string): number {
   let bytes = 0;
@@ -146,9 +149,10 @@ export function checkEnterParams(input: unknown): ParamsCheck {
     }
   }
 
-  const scene = (p.scene ?? 'rtc') as Scene;
+  // trtc-cloud-wx sends '' for a scene it has no name for; trtc-wx enters that as its default, videocall.
+  const scene = (p.scene === undefined || p.scene === null || p.scene === '' ? 'rtc' : p.scene) as Scene;
   if (!SCENES.includes(scene)) return fail(ErrorCode.INVALID_SCENE, "scene must be 'rtc' or 'live'");
-  const role = (p.role ?? 'anchor') as Role;
+  const role = (typeof p.role === 'number' ? (NUMERIC_ROLES[p.role] ?? p.role) : (p.role ?? 'anchor')) as Role;
   if (!ROLES.includes(role)) return fail(ErrorCode.INVALID_ROLE, "role must be 'anchor' or 'audience'");
 
   if (p.autoPublish !== undefined && typeof p.autoPublish !== 'boolean') {
