@@ -34,8 +34,9 @@ export interface EnterRoomParams {
   /** Publish as soon as the room is entered (websocket driver). Default true for anchors. */
   autoPublish?: boolean;
   /**
-   * Unmute (and so subscribe to) every remote stream as it is announced. Default false: as in trtc-wx, the
-   * page unmutes a player on REMOTE_VIDEO_ADD / REMOTE_AUDIO_ADD.
+   * Unmute (and so subscribe to) every remote stream as it is announced. Default: the room's pull mode —
+   * true through `new TRTC(page)` (trtc-wx 1.1.6+ pulls audio and video), false with `pull: 'manual'` or
+   * the bare room machine (the API document's "not pulled until you subscribe").
    */
   autoSubscribe?: boolean;
   /** Any pusher attribute (enableMic, enableCamera, ...) may ride along, as in trtc-wx. */
@@ -110,7 +111,13 @@ function optionalNumber(value: unknown, fallback: number): number {
 export type ParamsCheck = { ok: true; params: RoomParams } | { ok: false; error: WxrtcError };
 
 /** Check and normalize enterRoom params. Pure: the same input always gives the same answer. */
-export function checkEnterParams(input: unknown): ParamsCheck {
+/** What a room fills in for params a page left out. */
+export interface EnterDefaults {
+  /** autoSubscribe when the params do not say: the room's pull mode. */
+  autoSubscribe?: boolean;
+}
+
+export function checkEnterParams(input: unknown, defaults: EnterDefaults = {}): ParamsCheck {
   const fail = (code: number, message: string): ParamsCheck => ({ ok: false, error: new WxrtcError(code, message) });
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return fail(ErrorCode.INVALID_ENTER_PARAMS, 'enterRoom params must be an object');
@@ -185,7 +192,7 @@ export function checkEnterParams(input: unknown): ParamsCheck {
       recvMode: optionalNumber(p.recvMode, 1),
       enableinfiniteanchor: optionalNumber(p.enableinfiniteanchor, 0),
       autoPublish: typeof p.autoPublish === 'boolean' ? p.autoPublish : role === 'anchor',
-      autoSubscribe: typeof p.autoSubscribe === 'boolean' ? p.autoSubscribe : false,
+      autoSubscribe: typeof p.autoSubscribe === 'boolean' ? p.autoSubscribe : (defaults.autoSubscribe ?? false),
     },
   };
 }

@@ -32,6 +32,12 @@ export interface RoomInput {
   exitTimeoutMs?: number;
   /** trtc-wx's TUIScene, reported to Tencent in the room url. */
   component?: number;
+  /**
+   * Pull every remote stream as it is announced (players start with audio and video unmuted), unless the
+   * enterRoom params say otherwise. Default false here (the API document's manual mode); the TRTC facade
+   * turns it on, as trtc-wx 1.1.6+ pulls by default.
+   */
+  autoPull?: boolean;
 }
 
 /** The room chart's context: params, pusher and player actors, users, streams, connection. */
@@ -41,6 +47,8 @@ export interface RoomContext {
   reconnectTimeoutMs: number;
   exitTimeoutMs: number;
   component: number;
+  /** The default of enterRoom's autoSubscribe: see RoomInput.autoPull. */
+  autoPull: boolean;
   pusher: PusherRef | null;
   params: RoomParams | null;
   /** enterRoom called while still leaving the previous room: entered once the leave completes. */
@@ -141,7 +149,7 @@ function planInfiniteAnchorPull(context: RoomContext, id: string): Step[] {
       audio: false,
       video: false,
       url: `room://cloud.tencent.com/rtc?userid=${parsed.userID}&streamtype=${parsed.streamType}`,
-      unmute: false,
+      unmute: context.params.autoSubscribe,
     },
   ];
 }
@@ -213,9 +221,9 @@ export const roomMachine = setup({
       if (isMediaErrorCode(event.code)) enqueue.emit({ type: 'ERROR', code: event.code, message: event.message });
     }),
 
-    enterRoom: enqueueActions(({ event, enqueue }) => {
+    enterRoom: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'ENTER_ROOM') return;
-      const checked = checkEnterParams(event.params);
+      const checked = checkEnterParams(event.params, { autoSubscribe: context.autoPull });
       if (!checked.ok) return;
       const params = checked.params;
       enqueue.assign({ params, users: [], streams: [], pendingEnter: null });
@@ -401,6 +409,7 @@ export const roomMachine = setup({
     reconnectTimeoutMs: input.reconnectTimeoutMs ?? 30_000,
     exitTimeoutMs: input.exitTimeoutMs ?? 3_000,
     component: input.component ?? 1,
+    autoPull: input.autoPull ?? false,
     pusher: null,
     params: null,
     pendingEnter: null,

@@ -174,10 +174,10 @@ describe('same traces, same events as trtc-wx 1.1.15', () => {
 
   test('setPlayerAttributes inside a REMOTE_*_ADD handler returns the list with the change (the guide\'s pattern)', () => {
     const trace = [status.entered(), status.joined('bob', 'carol'), status.video('bob', true), status.audio('bob', true), status.audio('carol', true)];
-    const unmuteInHandlers = (Facade: new (page: object, options: object) => FacadeLike): string[] => {
+    const unmuteInHandlers = (Facade: new (page: object, options: object) => FacadeLike, options: object = {}): string[] => {
       const { uninstall } = installWx();
       try {
-        const trtc = new Facade(createPage({}), { env: 'test' });
+        const trtc = new Facade(createPage({}), { env: 'test', ...options });
         const seen: string[] = [];
         for (const code of ['REMOTE_VIDEO_ADD', 'REMOTE_AUDIO_ADD']) {
           trtc.on(code, (event) => {
@@ -195,8 +195,11 @@ describe('same traces, same events as trtc-wx 1.1.15', () => {
         uninstall();
       }
     };
-    const ours = unmuteInHandlers(TRTC as unknown as new (page: object, options: object) => FacadeLike);
-    // trtc-wx starts players unmuted, so compare only what the handler just set: it must be in the returned list.
+    const Ours = TRTC as unknown as new (page: object, options: object) => FacadeLike;
+    // By default both start players unmuted (trtc-wx 1.1.6+): the same lines.
+    expect(unmuteInHandlers(Ours)).toEqual(unmuteInHandlers(PeerTRTC));
+    // In manual mode players start muted: what the handler just set must be in the list it got back.
+    const ours = unmuteInHandlers(Ours, { pull: 'manual' });
     expect(ours).toEqual([
       'REMOTE_VIDEO_ADD bob_main -> muteVideo=false muteAudio=true',
       'REMOTE_AUDIO_ADD bob_main -> muteVideo=false muteAudio=false',
