@@ -194,6 +194,9 @@ export const roomMachine = setup({
   actions: {
     emitError: emit((_, params: { code: number; message: string }) => errorEvent(new WxrtcError(params.code, params.message))),
 
+    /** trtc-wx emits LOCAL_LEAVE for every exitRoom, in a room or not: an exit with nothing to leave still gets it. */
+    answerExit: emit({ type: 'LOCAL_LEAVE' }),
+
     setConnection: enqueueActions(({ context, enqueue }, params: { state: ConnectionState }) => {
       if (context.connection === params.state) return;
       enqueue.assign({ connection: params.state });
@@ -536,8 +539,11 @@ export const roomMachine = setup({
           { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },
           { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
         ],
-        // Not in a room: nothing to leave, nothing to announce.
-        EXIT_ROOM: { actions: enqueueActions(({ context, enqueue }) => context.pusher && enqueue.sendTo(context.pusher, { type: 'RESET' })) },
+        // Not in a room (never entered, or the enter failed): nothing to leave, but trtc-wx answers every
+        // exitRoom with LOCAL_LEAVE, and pages stop their timers or navigate back on it.
+        EXIT_ROOM: {
+          actions: [enqueueActions(({ context, enqueue }) => context.pusher && enqueue.sendTo(context.pusher, { type: 'RESET' })), 'answerExit'],
+        },
       },
     },
     active: {
@@ -833,7 +839,8 @@ export const roomMachine = setup({
             LOCAL_URL_CHANGED: {},
             // Leaving already: a kick changes nothing the page must hear about twice.
             KICKED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
-            EXIT_ROOM: {},
+            // A second exitRoom while the first is confirmed: answered at once; the first is answered on confirmation.
+            EXIT_ROOM: { actions: 'answerExit' },
             ENTER_ROOM: [
               { guard: 'validEnter', actions: assign({ pendingEnter: ({ event }) => event.params }) },
               { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
@@ -852,7 +859,8 @@ export const roomMachine = setup({
           { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },
           { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
         ],
-        EXIT_ROOM: {},
+        // KICKED_OUT said the room is over; the page's exitRoom still gets its LOCAL_LEAVE, as from trtc-wx.
+        EXIT_ROOM: { actions: 'answerExit' },
       },
     },
   },
