@@ -14,7 +14,6 @@ import type { EnterRoomParams } from './machines/enter-params';
 import { roomMachine, type RoomActorRef, type RoomEvent, type RoomInput } from './machines/room.machine';
 import { EventDelivery } from './delivery';
 import type { RetryPolicy } from './machines/retry';
-import { componentOf } from './services/signaling/trtc-room';
 import { Reporter, type ReporterOptions } from './services/reporter';
 import { roomKeyOf } from './machines/enter-params';
 import type { PageHost } from './wx/host';
@@ -123,7 +122,6 @@ export class TRTC {
     const machine = options.signaling ? roomMachine.provide({ actors: { signaling: options.signaling } }) : roomMachine;
     const input: RoomInput = {
       page,
-      component: componentOf(options.TUIScene),
       autoPull: options.pull !== 'manual',
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.reconnectTimeoutMs !== undefined ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),

@@ -30,7 +30,10 @@ export interface RoomInput {
   reconnectTimeoutMs?: number;
   /** How long exitRoom waits for the server to confirm before leaving anyway. */
   exitTimeoutMs?: number;
-  /** trtc-wx's TUIScene, reported to Tencent in the room url. */
+  /**
+   * Forces the trtc-room url's `component`. Without it the driver reads the scene where trtc-wx does
+   * (wx.TUIScene, the 'TUIScene' storage key, getApp().globalData.TUIScene) when it builds the url.
+   */
   component?: number;
   /**
    * Pull every remote stream as it is announced (players start with audio and video unmuted), unless the
@@ -46,7 +49,7 @@ export interface RoomContext {
   retry: RetryPolicy;
   reconnectTimeoutMs: number;
   exitTimeoutMs: number;
-  component: number;
+  component: number | null;
   /** The default of enterRoom's autoSubscribe: see RoomInput.autoPull. */
   autoPull: boolean;
   pusher: PusherRef | null;
@@ -411,7 +414,7 @@ export const roomMachine = setup({
     retry: input.retry ?? DEFAULT_RETRY_POLICY,
     reconnectTimeoutMs: input.reconnectTimeoutMs ?? 30_000,
     exitTimeoutMs: input.exitTimeoutMs ?? 3_000,
-    component: input.component ?? 1,
+    component: input.component ?? null,
     autoPull: input.autoPull ?? false,
     pusher: null,
     params: null,
@@ -552,12 +555,12 @@ export const roomMachine = setup({
         {
           id: 'signaling',
           src: 'signaling',
-          input: ({ context, event }): SignalingInput & { component: number } => ({
+          input: ({ context, event }): SignalingInput & { component?: number } => ({
             params: context.params!,
             visible: context.visible,
             businessId: context.businessId,
             localMute: localMuteOf(context, event),
-            component: context.component,
+            ...(context.component !== null ? { component: context.component } : {}),
           }),
         },
         { id: 'appLifecycle', src: 'appLifecycle' },

@@ -172,6 +172,36 @@ describe('same traces, same events as trtc-wx 1.1.15', () => {
     }
   });
 
+  test("the url's component is read where trtc-wx reads it (setFramework writes wx.TUIScene and storage)", () => {
+    const componentOf = (Facade: new (page: object, options: object) => FacadeLike, declare: (wx: Record<string, unknown>) => void, options: object = {}) => {
+      const { wx, uninstall } = installWx();
+      const scope = globalThis as Record<string, unknown>;
+      const getApp = scope.getApp;
+      try {
+        declare(wx as unknown as Record<string, unknown>);
+        const trtc = new Facade(createPage({}), { env: 'test', ...options });
+        trtc.createPusher({});
+        return /[?&]component=([^&]*)/.exec(trtc.enterRoom(validParams).url ?? '')?.[1];
+      } finally {
+        scope.getApp = getApp;
+        uninstall();
+      }
+    };
+    const Ours = TRTC as unknown as new (page: object, options: object) => FacadeLike;
+    const declarations: Array<[string, (wx: Record<string, unknown>) => void, object?]> = [
+      // trtc-cloud-wx's callExperimentalAPI('setFramework', { component: 14 }) does exactly these two writes.
+      ['setFramework', (wx) => { wx.TUIScene = 14; (wx.setStorageSync as (k: string, v: unknown) => void)('TUIScene', '14'); }],
+      ['storage only', (wx) => (wx.setStorageSync as (k: string, v: unknown) => void)('TUIScene', 'TUIRoomKit')],
+      ['getApp().globalData', () => { (globalThis as Record<string, unknown>).getApp = () => ({ globalData: { TUIScene: 'TUICallKit' } }); }],
+      ['nothing declared', () => undefined],
+      ['only the TUIScene option (trtc-wx keeps it for its log)', () => undefined, { TUIScene: 'TUICallKit' }],
+    ];
+    for (const [name, declare, options] of declarations) {
+      expect({ name, component: componentOf(Ours, declare, options) }).toEqual({ name, component: componentOf(PeerTRTC, declare, options) });
+    }
+    expect(componentOf(Ours, declarations[0]![1])).toBe('14');
+  });
+
   test('setPlayerAttributes inside a REMOTE_*_ADD handler returns the list with the change (the guide\'s pattern)', () => {
     const trace = [status.entered(), status.joined('bob', 'carol'), status.video('bob', true), status.audio('bob', true), status.audio('carol', true)];
     const unmuteInHandlers = (Facade: new (page: object, options: object) => FacadeLike, options: object = {}): string[] => {

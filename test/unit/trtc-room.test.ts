@@ -245,6 +245,8 @@ describe('buildRoomUrl', () => {
     expect(componentOf(undefined)).toBe(1);
     expect(componentOf('whatever')).toBe(1);
     expect(componentOf(99)).toBe(1);
+    // trtc-wx takes any number in 1..19 as it is.
+    expect(componentOf('5.5')).toBe(5.5);
   });
 });
 
