@@ -56,7 +56,8 @@ export type PlayerEvent =
   | { type: 'SWITCH_STREAM_TYPE' }
   | { type: 'SUBSCRIBE_FAILED'; code: number; reason: string }
   | { type: 'CONTEXT_CALL'; method: PlayerContextMethod; options?: WxCallbacks }
-  | { type: 'RELEASE' };
+  /** The player goes: `streamGone` when its stream went away while the room goes on (not a leave). */
+  | { type: 'RELEASE'; streamGone?: boolean };
 
 /** What a player tells its room: the room turns these into STREAM_FAILED and a fresh subscribe. */
 export type PlayerReport =
@@ -97,7 +98,8 @@ export const playerMachine = setup({
     callContext: ({ context }, params: { method: PlayerContextMethod; options?: WxCallbacks }) =>
       callPlayerContext(context.page, context.attributes.id, params.method, params.options),
     markContextActive: ({ context }) => markPlayerActive(context.page, context.attributes.id),
-    releaseContext: ({ context }) => releasePlayerContext(context.page, context.attributes.id),
+    releaseContext: ({ context, event }) =>
+      releasePlayerContext(context.page, context.attributes.id, event.type === 'RELEASE' && event.streamGone === true),
     restartContext: ({ context }) => {
       callPlayerContext(context.page, context.attributes.id, 'stop');
       callPlayerContext(context.page, context.attributes.id, 'play');

@@ -350,7 +350,7 @@ export const roomMachine = setup({
           case 'removeStream': {
             const ref = streamById(context, step.id)?.ref;
             if (!ref) break;
-            enqueue.sendTo(ref, { type: 'RELEASE' });
+            enqueue.sendTo(ref, { type: 'RELEASE', streamGone: true });
             enqueue(stopChild(ref));
             enqueue.assign({ streams: ({ context: now }) => now.streams.filter((s) => s.id !== step.id) });
             break;
