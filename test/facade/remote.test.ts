@@ -38,6 +38,16 @@ describe('remote users and streams', () => {
     expect(rig.trtc.getPlayerList()).toEqual([expect.objectContaining({ id: 'bob_main', hasVideo: true, hasAudio: true, muteVideo: true, muteAudio: true })]);
   });
 
+  test("REMOTE_AUDIO_REMOVE carries the API document's id and trtc-wx's player, with the lists", () => {
+    rig = createRig({ pull: 'manual' });
+    rig.join();
+    rig.status(status.joined('bob'), status.video('bob', true), status.audio('bob', true), status.audio('bob', false), status.left('bob'));
+    const removed = rig.of('REMOTE_AUDIO_REMOVE');
+    expect(removed).toHaveLength(1);
+    expect(removed[0]!.data).toMatchObject({ id: 'bob_main', player: { id: 'bob_main', userID: 'bob', hasAudio: false }, userList: [{ userID: 'bob' }] });
+    expect(removed[0]!.data.playerList.map((p: { id: string }) => p.id)).toEqual(['bob_main']);
+  });
+
   test('the order of events for one user publishing video then audio', () => {
     rig = createRig({ pull: 'manual' });
     rig.join();
