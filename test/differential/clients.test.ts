@@ -239,6 +239,8 @@ const flows: Record<string, (d: Driver) => Promise<void>> = {
     await d.pusher('_pusherErrorHandler', { errCode: 10001, errMsg: 'camera permission denied' });
     await d.pusher('_pusherNetStatusHandler', { info: { videoBitrate: 800, audioBitrate: 48, videoWidth: 640, videoHeight: 360, netSpeed: 900 } });
     await d.pusher('_pusherAudioVolumeNotify', { volume: 42 });
+    // A pusher setData after the net status: what the WXML binds then (video-width, video-height ...).
+    await d.call('setBeautyStyle', 0, 4, 2, 0);
     await d.player('bob_0', '_playerNetStatus', { info: { videoBitrate: 700, videoWidth: 360, videoHeight: 640 } });
     await d.player('bob_0', '_playerAudioVolumeNotify', { volume: 17 });
     await d.player('bob_0', '_playerStateChange', { code: 2007, message: 'loading' });
@@ -392,6 +394,29 @@ const INTENDED: Array<{ name: string; rewrite: (records: Record_[]) => Record_[]
         }
         return { ...r, patch };
       }),
+  },
+  {
+    // README: "Network status". trtc-wx spreads each <live-pusher> net status over the pusher attributes, so
+    // the measured videoWidth / videoHeight (640x360 for a portrait 360x640 push) replace the configured ones
+    // and reach the tag with the next setData; wxrtc keeps them in pusher.netStatus only. The fields the last
+    // net status carried are set aside in the pusher until it is reset.
+    name: 'net status fields are not spread over the pusher',
+    rewrite: (records) => {
+      let measured = new Set<string>();
+      const mask = (attributes: Record<string, unknown>, prefix: string) =>
+        Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, measured.has(k.slice(prefix.length)) && k.startsWith(prefix) ? '<net status field>' : v]));
+      return records.map((r) => {
+        if (r.kind === 'trigger' && r.component === 'trtc-pusher' && r.name === 'netstatus' && isObject(r.detail) && isObject(r.detail.info)) {
+          measured = new Set([...measured, ...Object.keys(r.detail.info)]);
+        }
+        if (r.kind === 'setData' && isObject(r.patch) && isObject(r.patch.pusher)) {
+          if (outOfRoom(r.patch.pusher.url ?? '<undefined>')) measured = new Set();
+          return { ...r, patch: { ...r.patch, pusher: mask(r.patch.pusher, '') } };
+        }
+        if (r.kind === 'bound' && r.component === 'trtc-pusher' && isObject(r.attributes)) return { ...r, attributes: mask(r.attributes, 'pusher.') };
+        return r;
+      });
+    },
   },
   {
     // README: "exitRoom() returns the pusher reset to createPusher's attributes with url ''" (trtc-wx: {}).
