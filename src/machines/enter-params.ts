@@ -110,13 +110,16 @@ function optionalNumber(value: unknown, fallback: number): number {
 
 export type ParamsCheck = { ok: true; params: RoomParams } | { ok: false; error: WxrtcError };
 
-/** Check and normalize enterRoom params. Pure: the same input always gives the same answer. */
 /** What a room fills in for params a page left out. */
 export interface EnterDefaults {
   /** autoSubscribe when the params do not say: the room's pull mode. */
   autoSubscribe?: boolean;
 }
 
+/**
+ * Check and normalize enterRoom params. Pure: the same input (and defaults) always gives the same answer.
+ * `defaults` are the room's own, for params the page left out (autoSubscribe: its pull mode).
+ */
 export function checkEnterParams(input: unknown, defaults: EnterDefaults = {}): ParamsCheck {
   const fail = (code: number, message: string): ParamsCheck => ({ ok: false, error: new WxrtcError(code, message) });
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
