@@ -379,7 +379,7 @@ const outOfRoom = (url: unknown) => url === '' || url === '<undefined>';
  */
 const INTENDED: Array<{ name: string; rewrite: (records: Record_[]) => Record_[] }> = [
   {
-    // README: "secrets are not copied into pusherAttributes". trtc-wx copies every enterRoom param (userSig,
+    // README: "Secrets stay out of pusherAttributes". trtc-wx copies every enterRoom param (userSig,
     // privateMapKey, role ...) into the pusher it hands the page; the components' WXML binds none of them, so
     // setData payloads are compared on what the WXML binds (the 'bound' records compare what it shows).
     name: 'attributes no WXML binds',
@@ -396,7 +396,7 @@ const INTENDED: Array<{ name: string; rewrite: (records: Record_[]) => Record_[]
       }),
   },
   {
-    // README: "Network status". trtc-wx spreads each <live-pusher> net status over the pusher attributes, so
+    // README: "Network status is not spread over the pusher". trtc-wx spreads each <live-pusher> net status over the pusher attributes, so
     // the measured videoWidth / videoHeight (640x360 for a portrait 360x640 push) replace the configured ones
     // and reach the tag with the next setData; wxrtc keeps them in pusher.netStatus only. The fields the last
     // net status carried are set aside in the pusher until it is reset.
@@ -443,14 +443,14 @@ const INTENDED: Array<{ name: string; rewrite: (records: Record_[]) => Record_[]
     },
   },
   {
-    // README: "a player that pulled media is stopped when its stream goes, and played again when it returns".
-    // trtc-wx stops only players whose context a page created; wxrtc stops every one that pulled.
-    name: 'player stop() / play() when a stream goes and returns',
+    // README: "Players are stopped and played by the SDK": a player that pulled is stopped when its stream goes
+    // and played when it returns, a failed pull is retried; trtc-wx stops only players whose context a page created.
+    name: 'player stop() / play() the SDK makes by itself',
     rewrite: (records) =>
       records.filter((r) => !(r.kind === 'context' && r.target !== 'pusher' && r.page === 'client' && (r.method === 'stop' || r.method === 'play'))),
   },
   {
-    // README: "Kicked means out" and "Reconnection". wxrtc stops its pusher as soon as the room ends (a kick,
+    // README: "The pusher is stopped and restarted by the SDK". wxrtc stops its pusher as soon as the room ends (a kick,
     // a failed enter), restarts it for 1021 and retries -1307 by itself; trtc-wx stops it only at the next
     // exitRoom and only logs 1021 / -1307. So: the pusher start/stop calls the SDK makes on its own (not during
     // a client call), and trtc-wx's stop at the exitRoom that follows an ended room, are set aside.
@@ -552,7 +552,7 @@ describe('trtc-cloud-wx and trtc-component-wx on trtc-wx 1.1.15 and on dist/trtc
       for (const kind of ['event', 'setData', 'bound', 'context', 'result'] as const) {
         expect({ kind, recorded: theirs.some((r) => r.kind === kind) }).toEqual({ kind, recorded: true });
       }
-      // README: wxrtc reports nothing to Tencent; trtc-wx posts its quality log (the client passes no env 'test').
+      // README: "No quality log to Tencent"; trtc-wx posts its quality log (the client passes no env 'test').
       expect(theirRequests.every((url) => url.startsWith('https://yun.tim.qq.com/'))).toBe(true);
       expect(ourRequests).toEqual([]);
       const announced = ANNOUNCED_DIFFERENTLY[name];
