@@ -332,6 +332,18 @@ const flows: Record<string, (d: Driver) => Promise<void>> = {
     await d.call('updateLocalView', null);
     await d.call('updateLocalView', 'local');
     await d.call('updateRemoteView', 'nobody', null, 0);
+    await d.status(status.joined('bob'), status.video('bob', true), status.audio('bob', true));
+    await d.attachPlayer('bob_0');
+    await d.call('updateRemoteView', 'bob', 'bob_0', 0);
+    await d.call('setTRTCPlayerAttributes', 'bob_main', { objectFit: 'contain' });
+    await d.call('setTRTCPlayerAttributes', 'nobody_main', { objectFit: 'contain' });
+    await d.call('updateRemoteView', 'bob', null, 0);
+    await d.call('createSubCloud');
+    await d.call('useVirtualBackground');
+    await d.call('disconnectOtherRoom');
+    await d.call('switchRole', 21);
+    await d.call('startLocalAudio', 2);
+    await d.call('startLocalPreview', true);
     await d.call('setDefaultStreamRecvMode');
     await d.call('connectOtherRoom');
     await d.call('switchRoom');
