@@ -351,6 +351,38 @@ const flows: Record<string, (d: Driver) => Promise<void>> = {
     await d.call('destroy');
   },
 
+  async 'a remote view kept mounted while its stream goes and returns'(d) {
+    await d.attachPusher();
+    await d.call('enterRoom', enterParams(), 0);
+    await d.status(status.entered());
+    // The page mounts the remote view and asks for it before bob is there (a call page waiting for the callee).
+    await d.attachPlayer('bob_0');
+    await d.call('startRemoteView', 'bob', 'bob_0', 0);
+    await d.status(status.joined('bob'), status.video('bob', true), status.audio('bob', true));
+    await d.call('startRemoteView', 'bob', 'bob_0', 0);
+    await d.status(status.video('bob', false), status.audio('bob', false));
+    await d.status(status.video('bob', true), status.audio('bob', true));
+    await d.call('startRemoteView', 'bob', 'bob_0', 0);
+    await d.player('bob_0', '_playerStateChange', { code: 2004, message: 'playing' });
+    await d.call('exitRoom');
+    await d.detachPlayer('bob_0');
+  },
+
+  async 'infinite anchors: pulling a user the room never announced'(d) {
+    await d.call('callExperimentalAPI', JSON.stringify({ api: 'enableInfiniteAnchor', params: { enable: true } }));
+    await d.attachPusher();
+    await d.call('enterRoom', enterParams({ role: 21 }), 1);
+    await d.status(status.entered());
+    await d.attachPlayer('anchor7_0');
+    await d.call('startRemoteView', 'anchor7', 'anchor7_0', 0);
+    await d.player('anchor7_0', '_playerStateChange', { code: 2004, message: 'playing' });
+    await d.player('anchor7_0', '_playerAudioVolumeNotify', { volume: 30 });
+    await d.call('muteRemoteAudio', 'anchor7', true);
+    await d.call('stopRemoteView', 'anchor7', 0);
+    await d.detachPlayer('anchor7_0');
+    await d.call('exitRoom');
+  },
+
   async 'a stream announced before its user'(d) {
     await d.attachPusher();
     await d.call('enterRoom', enterParams(), 0);
