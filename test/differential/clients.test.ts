@@ -80,10 +80,6 @@ class Driver {
     this.run.cause = cause;
   }
 
-  async step(name: string): Promise<void> {
-    this.run.step(name);
-  }
-
   async call(api: string, ...args: unknown[]): Promise<void> {
     this.as(`call ${api}`);
     this.run.call(api, ...args);

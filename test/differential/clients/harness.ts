@@ -129,7 +129,6 @@ export function normalize(value: unknown, client?: unknown, depth = 0): unknown 
 
 /** One thing the client did, as the suite compares it; `cause` is the scripted action it happened during. */
 export type Record_ = { cause?: string } & (
-  | { kind: 'step'; name: string }
   | { kind: 'event'; name: string; args: unknown }
   | { kind: 'setData'; component: string; patch: unknown }
   | { kind: 'bound'; component: string; attributes: unknown }
@@ -227,10 +226,6 @@ export class ClientRun {
       scope.wx = this.previous.wx;
       scope.getApp = this.previous.getApp;
     }
-  }
-
-  step(name: string): void {
-    this.records.push({ kind: 'step', name });
   }
 
   /** Call a client API the way a page does; record its return value, exception, and promise outcome. */
