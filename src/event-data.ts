@@ -65,6 +65,22 @@ function trackEventData(player: PlayerAttributes, view: RoomView) {
   };
 }
 
+/** REMOTE_AUDIO_REMOVE: the API document reads `{ id, userList, playerList }`, trtc-wx gives `player`; both are here. */
+function audioRemovedData(player: PlayerAttributes, view: RoomView) {
+  let userList: RemoteUserEntry[] | undefined;
+  let playerList: PlayerAttributes[] | undefined;
+  return {
+    id: player.id,
+    player,
+    get userList(): RemoteUserEntry[] {
+      return (userList ??= userListOf(view));
+    },
+    get playerList(): PlayerAttributes[] {
+      return (playerList ??= playerListOf(view.streams));
+    },
+  };
+}
+
 function playerEventData(id: string, view: RoomView) {
   let playerList: PlayerAttributes[] | undefined;
   return {
@@ -94,8 +110,9 @@ export function eventDataOf(event: RoomEmitted, pusher: () => PusherAttributes):
     case 'REMOTE_VIDEO_ADD':
     case 'REMOTE_VIDEO_REMOVE':
     case 'REMOTE_AUDIO_ADD':
-    case 'REMOTE_AUDIO_REMOVE':
       return trackEventData(copyOf(event.player.getSnapshot().context.attributes), event.view);
+    case 'REMOTE_AUDIO_REMOVE':
+      return audioRemovedData(copyOf(event.player.getSnapshot().context.attributes), event.view);
     case 'REMOTE_STATE_UPDATE':
     case 'PLAYER_WARNING':
     case 'VIDEO_FULLSCREEN_UPDATE':

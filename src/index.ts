@@ -31,7 +31,7 @@ export {
   type PlayerAttributes,
   type StreamType,
 } from './machines/attributes';
-export { checkEnterParams, type EnterRoomParams, type RoomParams, type Scene, type Role } from './machines/enter-params';
+export { checkEnterParams, type EnterDefaults, type EnterRoomParams, type RoomParams, type Scene, type Role } from './machines/enter-params';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './machines/retry';
 
 // Signaling drivers and services.

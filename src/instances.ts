@@ -86,9 +86,12 @@ export class PusherInstance {
   stopPreview(options?: Options): void {
     this.send({ type: 'STOP_PREVIEW', ...(options ? { options } : {}) });
   }
-  /** Flips frontCamera and returns the updated attributes, as trtc-wx does. */
-  switchCamera(options?: Options): PusherAttributes {
-    this.send({ type: 'SWITCH_CAMERA', ...(options ? { options } : {}) });
+  /**
+   * Flips frontCamera and returns the updated attributes, as trtc-wx does. The argument reaches
+   * LivePusherContext.switchCamera exactly as given (Tencent's demo pages pass a plain 'back').
+   */
+  switchCamera(options?: Options | string): PusherAttributes {
+    this.send({ type: 'SWITCH_CAMERA', ...(options !== undefined ? { options: options as Options } : {}) });
     return this.pusherAttributes;
   }
   /** Play background music into the push (`{ url }`); BGM_PLAY_* events follow. */

@@ -14,7 +14,6 @@ import type { EnterRoomParams } from './machines/enter-params';
 import { roomMachine, type RoomActorRef, type RoomEvent, type RoomInput } from './machines/room.machine';
 import { EventDelivery } from './delivery';
 import type { RetryPolicy } from './machines/retry';
-import { componentOf } from './services/signaling/trtc-room';
 import { Reporter, type ReporterOptions } from './services/reporter';
 import { roomKeyOf } from './machines/enter-params';
 import type { PageHost } from './wx/host';
@@ -36,6 +35,13 @@ export interface TRTCOptions {
    * `createWebSocketSignaling({ url })` from 'wxrtc'.
    */
   signaling?: AnyActorLogic;
+  /**
+   * How remote streams are pulled. 'auto' (default, as trtc-wx 1.1.6+): every announced stream is played
+   * with audio and video, players start `muteAudio: false, muteVideo: false`. 'manual' (the API document's
+   * table): players start muted and nothing is pulled until the page unmutes or subscribes. enterRoom's
+   * `autoSubscribe` overrides either for one room.
+   */
+  pull?: 'auto' | 'manual';
   /** How failed streams are retried (attempts, backoff); {@link DEFAULT_RETRY_POLICY} unless given. */
   retry?: RetryPolicy;
   /** How long a lost connection may take to come back before the room is left (RECONNECT_TIMEOUT). */
@@ -116,7 +122,7 @@ export class TRTC {
     const machine = options.signaling ? roomMachine.provide({ actors: { signaling: options.signaling } }) : roomMachine;
     const input: RoomInput = {
       page,
-      component: componentOf(options.TUIScene),
+      autoPull: options.pull !== 'manual',
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.reconnectTimeoutMs !== undefined ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
       ...(options.exitTimeoutMs !== undefined ? { exitTimeoutMs: options.exitTimeoutMs } : {}),

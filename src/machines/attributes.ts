@@ -137,6 +137,8 @@ export const DEFAULT_PLAYER_ATTRIBUTES = Object.freeze({
   hasVideo: false,
   hasAudio: false,
   volume: 0,
+  // trtc-wx's players carry this key, unset; a client that lists or copies the attributes sees the same keys.
+  playerContext: undefined,
 });
 
 type Rule = 'boolean' | 'number' | 'string' | 'object' | readonly string[] | readonly [number, number];

@@ -6,7 +6,7 @@ import { ErrorCode, WxrtcError } from '../errors';
 import { checkPusherAttributes } from './attributes';
 
 /** `rtc` for calls (up to 300 users), `live` for broadcasting to an audience (trtc-wx's older names too). */
-export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall';
+export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall' | 'voicechatroom';
 /** In scene `live`: `anchor` publishes, `audience` only plays. */
 export type Role = 'anchor' | 'audience';
 
@@ -18,7 +18,8 @@ export interface EnterRoomParams {
   roomID?: number | string;
   strRoomID?: string;
   scene?: Scene;
-  role?: Role;
+  /** Also TRTC's numeric roles, which trtc-cloud-wx passes unchanged: 20 anchor, 21 audience. */
+  role?: Role | 20 | 21;
   userDefineRecordId?: string;
   /** trtc-wx's spelling of userDefineRecordId; either is accepted. */
   userDefineRecordID?: string;
@@ -33,8 +34,9 @@ export interface EnterRoomParams {
   /** Publish as soon as the room is entered (websocket driver). Default true for anchors. */
   autoPublish?: boolean;
   /**
-   * Unmute (and so subscribe to) every remote stream as it is announced. Default false: as in trtc-wx, the
-   * page unmutes a player on REMOTE_VIDEO_ADD / REMOTE_AUDIO_ADD.
+   * Unmute (and so subscribe to) every remote stream as it is announced. Default: the room's pull mode —
+   * true through `new TRTC(page)` (trtc-wx 1.1.6+ pulls audio and video), false with `pull: 'manual'` or
+   * the bare room machine (the API document's "not pulled until you subscribe").
    */
   autoSubscribe?: boolean;
   /** Any pusher attribute (enableMic, enableCamera, ...) may ride along, as in trtc-wx. */
@@ -81,8 +83,10 @@ const STR_ROOM_ID_PATTERN = /^[A-Za-z0-9!$%()+\-:;<.>@[\]^_{}|~,]+$/;
 const RECORD_ID_PATTERN = /^[A-Za-z0-9_-]{0,64}$/;
 // A privateMapKey is signed like a userSig: base64 with TLS's url-safe substitutes (* - _), or plain base64.
 const PRIVATE_MAP_KEY_PATTERN = /^[A-Za-z0-9*_\-+/=]{0,4096}$/;
-const SCENES: readonly Scene[] = ['rtc', 'live', 'videocall', 'audiocall'];
+const SCENES: readonly Scene[] = ['rtc', 'live', 'videocall', 'audiocall', 'voicechatroom'];
 const ROLES: readonly Role[] = ['anchor', 'audience'];
+/** TRTCRoleType as trtc-cloud-wx passes it (TRTCRoleAnchor 20, TRTCRoleAudience 21); trtc-wx takes either form. */
+const NUMERIC_ROLES: Readonly<Record<number, Role>> = { 20: 'anchor', 21: 'audience' };
 
 function utf8Length(text: string): number {
   let bytes = 0;
@@ -121,8 +125,17 @@ function optionalNumber(value: unknown, fallback: number): number {
 
 export type ParamsCheck = { ok: true; params: RoomParams } | { ok: false; error: WxrtcError };
 
-/** Check and normalize enterRoom params. Pure: the same input always gives the same answer. */
-export function checkEnterParams(input: unknown): ParamsCheck {
+/** What a room fills in for params a page left out. */
+export interface EnterDefaults {
+  /** autoSubscribe when the params do not say: the room's pull mode. */
+  autoSubscribe?: boolean;
+}
+
+/**
+ * Check and normalize enterRoom params. Pure: the same input (and defaults) always gives the same answer.
+ * `defaults` are the room's own, for params the page left out (autoSubscribe: its pull mode).
+ */
+export function checkEnterParams(input: unknown, defaults: EnterDefaults = {}): ParamsCheck {
   const fail = (code: number, message: string, data?: Record<string, unknown>): ParamsCheck => ({
     ok: false,
     error: new WxrtcError(code, message, data),
@@ -164,9 +177,10 @@ export function checkEnterParams(input: unknown): ParamsCheck {
     }
   }
 
-  const scene = (p.scene ?? 'rtc') as Scene;
+  // trtc-cloud-wx sends '' for a scene it has no name for; trtc-wx enters that as its default, videocall.
+  const scene = (p.scene === undefined || p.scene === null || p.scene === '' ? 'rtc' : p.scene) as Scene;
   if (!SCENES.includes(scene)) return fail(ErrorCode.INVALID_SCENE, "scene must be 'rtc' or 'live'");
-  const role = (p.role ?? 'anchor') as Role;
+  const role = (typeof p.role === 'number' ? (NUMERIC_ROLES[p.role] ?? p.role) : (p.role ?? 'anchor')) as Role;
   if (!ROLES.includes(role)) return fail(ErrorCode.INVALID_ROLE, "role must be 'anchor' or 'audience'");
 
   if (p.autoPublish !== undefined && typeof p.autoPublish !== 'boolean') {
@@ -211,7 +225,7 @@ export function checkEnterParams(input: unknown): ParamsCheck {
       recvMode: optionalNumber(p.recvMode, 1),
       enableinfiniteanchor: optionalNumber(p.enableinfiniteanchor, 0),
       autoPublish: typeof p.autoPublish === 'boolean' ? p.autoPublish : role === 'anchor',
-      autoSubscribe: typeof p.autoSubscribe === 'boolean' ? p.autoSubscribe : false,
+      autoSubscribe: typeof p.autoSubscribe === 'boolean' ? p.autoSubscribe : (defaults.autoSubscribe ?? false),
     },
   };
 }

@@ -5,6 +5,7 @@
 import { assign, sendParent, setup } from 'xstate';
 import { callPlayerContext, markPlayerActive, releasePlayerContext, type PlayerContextMethod } from '../wx/live-player';
 import type { PageHost, WxCallbacks } from '../wx/host';
+import { ErrorCode } from '../errors';
 import { initialPlayerAttributes, type NetStatus, type PlayerAttributes, type StreamType } from './attributes';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
 
@@ -40,6 +41,8 @@ export interface PlayerContext {
   retry: RetryPolicy;
   /** Failed attempts since media last flowed; reset by playing or a new url. */
   failures: number;
+  /** Whether the last failure may be retried: a refusal for the subscription limit never is. */
+  retryable: boolean;
 }
 
 /** Events the player chart handles: the room's commands and its <live-player>'s reports. */
@@ -53,7 +56,8 @@ export type PlayerEvent =
   | { type: 'SWITCH_STREAM_TYPE' }
   | { type: 'SUBSCRIBE_FAILED'; code: number; reason: string }
   | { type: 'CONTEXT_CALL'; method: PlayerContextMethod; options?: WxCallbacks }
-  | { type: 'RELEASE' };
+  /** The player goes: `streamGone` when its stream went away while the room goes on (not a leave). */
+  | { type: 'RELEASE'; streamGone?: boolean };
 
 /** What a player tells its room: the room turns these into STREAM_FAILED and a fresh subscribe. */
 export type PlayerReport =
@@ -68,11 +72,17 @@ function wantsMedia({ attributes: a }: PlayerContext): boolean {
   return (a.hasVideo && !a.muteVideo) || (a.hasAudio && !a.muteAudio);
 }
 
+/**
+ * The server refused the subscribe because this user already pulls its 8 streams: asking again changes
+ * nothing until the page frees one, so the stream is announced failed once and not retried.
+ */
+const isLimitRefusal = (event: PlayerEvent): boolean => event.type === 'SUBSCRIBE_FAILED' && event.code === ErrorCode.SUBSCRIPTION_LIMIT;
+
 function failureReport(context: PlayerContext, event: PlayerEvent): PlayerReport {
   const code = event.type === 'LIVE_PLAYER_STATUS' || event.type === 'SUBSCRIBE_FAILED' ? event.code : PlayerStatus.DISCONNECTED;
   const reason = event.type === 'SUBSCRIBE_FAILED' ? event.reason : event.type === 'LIVE_PLAYER_STATUS' ? event.message : 'pull failed';
   // `failures` already counts this failure: maxAttempts retries follow the first failure.
-  return { type: 'PLAYER_FAILED', id: context.attributes.id, code, reason, willRetry: context.failures <= context.retry.maxAttempts };
+  return { type: 'PLAYER_FAILED', id: context.attributes.id, code, reason, willRetry: context.retryable && context.failures <= context.retry.maxAttempts };
 }
 
 const isStatus = (event: PlayerEvent, ...codes: number[]): boolean =>
@@ -88,7 +98,8 @@ export const playerMachine = setup({
     callContext: ({ context }, params: { method: PlayerContextMethod; options?: WxCallbacks }) =>
       callPlayerContext(context.page, context.attributes.id, params.method, params.options),
     markContextActive: ({ context }) => markPlayerActive(context.page, context.attributes.id),
-    releaseContext: ({ context }) => releasePlayerContext(context.page, context.attributes.id),
+    releaseContext: ({ context, event }) =>
+      releasePlayerContext(context.page, context.attributes.id, event.type === 'RELEASE' && event.streamGone === true),
     restartContext: ({ context }) => {
       callPlayerContext(context.page, context.attributes.id, 'stop');
       callPlayerContext(context.page, context.attributes.id, 'play');
@@ -102,7 +113,7 @@ export const playerMachine = setup({
   guards: {
     wantsMedia: ({ context }) => wantsMedia(context),
     wantsNoMedia: ({ context }) => !wantsMedia(context),
-    canRetry: ({ context }) => context.failures <= context.retry.maxAttempts,
+    canRetry: ({ context }) => context.retryable && context.failures <= context.retry.maxAttempts,
     audible: ({ context }) => context.attributes.hasAudio && !context.attributes.muteAudio,
     inaudible: ({ context }) => !(context.attributes.hasAudio && !context.attributes.muteAudio),
     visible: ({ context }) => context.attributes.hasVideo && !context.attributes.muteVideo,
@@ -123,6 +134,7 @@ export const playerMachine = setup({
     attributes: input.unmuted ? { ...initialPlayerAttributes(input), muteAudio: false, muteVideo: false } : initialPlayerAttributes(input),
     retry: input.retry ?? DEFAULT_RETRY_POLICY,
     failures: 0,
+    retryable: true,
   }),
   initial: 'idle',
   on: {
@@ -214,7 +226,7 @@ export const playerMachine = setup({
     },
     failed: {
       entry: [
-        assign({ failures: ({ context }) => context.failures + 1 }),
+        assign({ failures: ({ context }) => context.failures + 1, retryable: ({ event }) => !isLimitRefusal(event) }),
         { type: 'reportToRoom', params: ({ context, event }) => failureReport(context, event) },
       ],
       always: { guard: 'wantsNoMedia', target: 'idle' },

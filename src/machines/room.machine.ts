@@ -30,8 +30,17 @@ export interface RoomInput {
   reconnectTimeoutMs?: number;
   /** How long exitRoom waits for the server to confirm before leaving anyway. */
   exitTimeoutMs?: number;
-  /** trtc-wx's TUIScene, reported to Tencent in the room url. */
+  /**
+   * Forces the trtc-room url's `component`. Without it the driver reads the scene where trtc-wx does
+   * (wx.TUIScene, the 'TUIScene' storage key, getApp().globalData.TUIScene) when it builds the url.
+   */
   component?: number;
+  /**
+   * Pull every remote stream as it is announced (players start with audio and video unmuted), unless the
+   * enterRoom params say otherwise. Default false here (the API document's manual mode); the TRTC facade
+   * turns it on, as trtc-wx 1.1.6+ pulls by default.
+   */
+  autoPull?: boolean;
 }
 
 /** The room chart's context: params, pusher and player actors, users, streams, connection. */
@@ -40,7 +49,9 @@ export interface RoomContext {
   retry: RetryPolicy;
   reconnectTimeoutMs: number;
   exitTimeoutMs: number;
-  component: number;
+  component: number | null;
+  /** The default of enterRoom's autoSubscribe: see RoomInput.autoPull. */
+  autoPull: boolean;
   pusher: PusherRef | null;
   params: RoomParams | null;
   /** enterRoom called while still leaving the previous room: entered once the leave completes. */
@@ -141,7 +152,7 @@ function planInfiniteAnchorPull(context: RoomContext, id: string): Step[] {
       audio: false,
       video: false,
       url: `room://cloud.tencent.com/rtc?userid=${roomUrlValue(parsed.userID)}&streamtype=${parsed.streamType}`,
-      unmute: false,
+      unmute: context.params.autoSubscribe,
     },
   ];
 }
@@ -186,6 +197,9 @@ export const roomMachine = setup({
   actions: {
     emitError: emit((_, params: { code: number; message: string }) => errorEvent(new WxrtcError(params.code, params.message))),
 
+    /** trtc-wx emits LOCAL_LEAVE for every exitRoom, in a room or not: an exit with nothing to leave still gets it. */
+    answerExit: emit({ type: 'LOCAL_LEAVE' }),
+
     setConnection: enqueueActions(({ context, enqueue }, params: { state: ConnectionState }) => {
       if (context.connection === params.state) return;
       enqueue.assign({ connection: params.state });
@@ -213,9 +227,9 @@ export const roomMachine = setup({
       if (isMediaErrorCode(event.code)) enqueue.emit({ type: 'ERROR', code: event.code, message: event.message });
     }),
 
-    enterRoom: enqueueActions(({ event, enqueue }) => {
+    enterRoom: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'ENTER_ROOM') return;
-      const checked = checkEnterParams(event.params);
+      const checked = checkEnterParams(event.params, { autoSubscribe: context.autoPull });
       if (!checked.ok) return;
       const params = checked.params;
       enqueue.assign({ params, users: [], streams: [], pendingEnter: null });
@@ -336,7 +350,7 @@ export const roomMachine = setup({
           case 'removeStream': {
             const ref = streamById(context, step.id)?.ref;
             if (!ref) break;
-            enqueue.sendTo(ref, { type: 'RELEASE' });
+            enqueue.sendTo(ref, { type: 'RELEASE', streamGone: true });
             enqueue(stopChild(ref));
             enqueue.assign({ streams: ({ context: now }) => now.streams.filter((s) => s.id !== step.id) });
             break;
@@ -400,7 +414,8 @@ export const roomMachine = setup({
     retry: input.retry ?? DEFAULT_RETRY_POLICY,
     reconnectTimeoutMs: input.reconnectTimeoutMs ?? 30_000,
     exitTimeoutMs: input.exitTimeoutMs ?? 3_000,
-    component: input.component ?? 1,
+    component: input.component ?? null,
+    autoPull: input.autoPull ?? false,
     pusher: null,
     params: null,
     pendingEnter: null,
@@ -527,8 +542,11 @@ export const roomMachine = setup({
           { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },
           { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
         ],
-        // Not in a room: nothing to leave, nothing to announce.
-        EXIT_ROOM: { actions: enqueueActions(({ context, enqueue }) => context.pusher && enqueue.sendTo(context.pusher, { type: 'RESET' })) },
+        // Not in a room (never entered, or the enter failed): nothing to leave, but trtc-wx answers every
+        // exitRoom with LOCAL_LEAVE, and pages stop their timers or navigate back on it.
+        EXIT_ROOM: {
+          actions: [enqueueActions(({ context, enqueue }) => context.pusher && enqueue.sendTo(context.pusher, { type: 'RESET' })), 'answerExit'],
+        },
       },
     },
     active: {
@@ -537,12 +555,12 @@ export const roomMachine = setup({
         {
           id: 'signaling',
           src: 'signaling',
-          input: ({ context, event }): SignalingInput & { component: number } => ({
+          input: ({ context, event }): SignalingInput & { component?: number } => ({
             params: context.params!,
             visible: context.visible,
             businessId: context.businessId,
             localMute: localMuteOf(context, event),
-            component: context.component,
+            ...(context.component !== null ? { component: context.component } : {}),
           }),
         },
         { id: 'appLifecycle', src: 'appLifecycle' },
@@ -824,7 +842,8 @@ export const roomMachine = setup({
             LOCAL_URL_CHANGED: {},
             // Leaving already: a kick changes nothing the page must hear about twice.
             KICKED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
-            EXIT_ROOM: {},
+            // A second exitRoom while the first is confirmed: answered at once; the first is answered on confirmation.
+            EXIT_ROOM: { actions: 'answerExit' },
             ENTER_ROOM: [
               { guard: 'validEnter', actions: assign({ pendingEnter: ({ event }) => event.params }) },
               { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
@@ -843,7 +862,8 @@ export const roomMachine = setup({
           { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },
           { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
         ],
-        EXIT_ROOM: {},
+        // KICKED_OUT said the room is over; the page's exitRoom still gets its LOCAL_LEAVE, as from trtc-wx.
+        EXIT_ROOM: { actions: 'answerExit' },
       },
     },
   },

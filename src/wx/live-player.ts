@@ -21,6 +21,12 @@ interface Entry {
 }
 
 const entriesByPage = new WeakMap<PageHost, Map<string, Entry>>();
+/**
+ * Players we stopped because their stream went away. A page may keep its <live-player> mounted (it renders a
+ * fixed tag rather than the playerList), and a stopped tag stays black and silent: when that id is asked for
+ * media again it is played again.
+ */
+const stoppedByPage = new WeakMap<PageHost, Set<string>>();
 /** Stand-in key for actors created without a page (the statechart API used outside a page). */
 const NO_PAGE: PageHost = {};
 
@@ -48,9 +54,18 @@ function contextOf(page: PageHost | undefined, entry: Entry, id: string): LivePl
   return entry.context;
 }
 
-/** The player is asked for media; it must be stopped when it is released. */
+/** The player is asked for media; it must be stopped when it is released, and played if we had stopped it. */
 export function markPlayerActive(page: PageHost | undefined, id: string): void {
-  entryFor(page, id).active = true;
+  const entry = entryFor(page, id);
+  entry.active = true;
+  const stopped = stoppedByPage.get(page ?? NO_PAGE);
+  if (!stopped?.delete(id)) return;
+  const context = contextOf(page, entry, id);
+  try {
+    context?.play?.({});
+  } catch (error) {
+    logger.warn(`LivePlayerContext.play threw while resuming ${id}`, error);
+  }
 }
 
 /** Run one LivePlayerContext method; a missing context or method fails through the page's own `fail`. */
@@ -72,9 +87,13 @@ export function callPlayerContext(page: PageHost | undefined, id: string, method
   }
 }
 
-/** Stop the player if it was active and forget it; called before a player actor is stopped. */
-export function releasePlayerContext(page: PageHost | undefined, id: string): void {
-  const entries = entriesByPage.get(page ?? NO_PAGE);
+/**
+ * Stop the player if it was active and forget it; called before a player actor is stopped. `streamGone`: the
+ * stream went away while the room goes on, so the same id coming back must be played again.
+ */
+export function releasePlayerContext(page: PageHost | undefined, id: string, streamGone = false): void {
+  const key = page ?? NO_PAGE;
+  const entries = entriesByPage.get(key);
   const entry = entries?.get(id);
   if (!entry) return;
   entries!.delete(id);
@@ -85,10 +104,18 @@ export function releasePlayerContext(page: PageHost | undefined, id: string): vo
   } catch (error) {
     logger.warn(`LivePlayerContext.stop threw while releasing ${id}`, error);
   }
+  if (!streamGone) return;
+  let stopped = stoppedByPage.get(key);
+  if (!stopped) {
+    stopped = new Set();
+    stoppedByPage.set(key, stopped);
+  }
+  stopped.add(id);
 }
 
-/** Release every player of a page. */
+/** Release every player of a page (the room is gone: nothing is to be resumed). */
 export function releaseAllPlayerContexts(page: PageHost | undefined): void {
+  stoppedByPage.delete(page ?? NO_PAGE);
   const entries = entriesByPage.get(page ?? NO_PAGE);
   for (const id of [...(entries?.keys() ?? [])]) releasePlayerContext(page, id);
 }

@@ -40,11 +40,26 @@ export const livePusherContext = fromCallback<PusherContextCommand, { page?: Pag
     };
 
     const call = (method: PusherContextMethod, options: WxCallbacks = {}): void => {
+      // `options` is the page's own argument, typed as WeChat's options object but passed on whatever it is.
       const target = contextOrNull();
       const fn = target?.[method];
       if (typeof fn !== 'function') {
         logger.warn(`LivePusherContext.${method} is not available here`);
         options.fail?.({ errMsg: `${method}:fail not available` });
+        return;
+      }
+      // What a page gave that is not an options object (Tencent's demo pages call switchCamera('back')) goes to
+      // WeChat exactly as given; spreading a string would hand over its characters as keys.
+      const given: unknown = options;
+      if (typeof given !== 'object' || given === null) {
+        try {
+          (fn as (arg: unknown) => void).call(target, given);
+          if (STARTING.has(method)) started = true;
+          if (method === 'stop') started = false;
+        } catch (error) {
+          logger.error(`LivePusherContext.${method} threw`, error);
+          sendBack({ type: 'CONTEXT_CALL_FAILED', method, errMsg: String(error) });
+        }
         return;
       }
       const userFail = options.fail;

@@ -150,7 +150,7 @@ describe('TRTC#bindPage on a headless page', () => {
     rig = boundRoomWith('bob');
     await tick();
     const before = calls().length;
-    rig.trtc.setPlayerAttributes('bob_main', { muteVideo: true }); // already true
+    rig.trtc.setPlayerAttributes('bob_main', { muteVideo: false }); // already false (auto-pull)
     rig.trtc.setPusherAttributes({});
     rig.trtc.playerEventHandler(playerEvent('bob_main', { code: 2004, message: 'playing' })); // no attribute change
     await tick();

@@ -1,13 +1,14 @@
 // Differential: Tencent's trtc-wx.js (the devDependency trtc-wx-sdk) and our dist-equivalent facade run
 // the same <live-pusher> status traces; both must fire the same events in the same order, about the same
-// players, with the same published flags and the same user and player lists. Where we deliberately
-// differ (README "Where wxrtc differs from trtc-wx"), a trace is left out here and the difference has
-// its own test in test/facade.
+// players, with the same published flags and the same user and player lists, the same ERROR codes, and one
+// LOCAL_LEAVE per exitRoom. Where we deliberately differ (README "Where wxrtc differs from trtc-wx"), a trace
+// is left out here and the difference has its own test in test/facade (a stream before its user is compared
+// below, as a difference).
 
 import { installWx } from '../../src/testing/wx';
 import { createPage } from '../../src/testing/page';
 import { TRTC } from '../../src/trtc';
-import { pusherEvent, status, validParams, type PusherStatus } from '../helpers/status';
+import { playerEvent, pusherEvent, status, validParams, type PusherStatus } from '../helpers/status';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PeerTRTC = require('trtc-wx-sdk/trtc-wx.js') as new (page: object, options: object) => FacadeLike;
@@ -23,7 +24,29 @@ interface FacadeLike {
   pusherEventHandler(event: object): void;
 }
 
-type TraceStep = { status: PusherStatus } | { setPlayer: [string, Record<string, unknown>] } | { exit: true };
+/** A component handler call, as the page's WXML would make it: `[handler, event]`. */
+type HandlerCall = [keyof typeof HANDLERS, object];
+
+type TraceStep =
+  | { status: PusherStatus }
+  | { setPlayer: [string, Record<string, unknown>] }
+  | { exit: true }
+  | { enter: Record<string, unknown> }
+  | { handler: HandlerCall };
+
+/** The component handlers a page binds; a trace step calls one of them with a WeChat-shaped event. */
+const HANDLERS = {
+  pusherErrorHandler: true,
+  pusherNetStatusHandler: true,
+  pusherAudioVolumeNotify: true,
+  pusherBGMStartHandler: true,
+  pusherBGMProgressHandler: true,
+  pusherBGMCompleteHandler: true,
+  playerEventHandler: true,
+  playerNetStatus: true,
+  playerAudioVolumeNotify: true,
+  playerFullscreenChange: true,
+} as const;
 
 /** The events both SDKs share: the seed's table plus trtc-wx's additions. */
 const SHARED_EVENTS = [
@@ -38,6 +61,7 @@ const playerSummary = (p: Record<string, unknown>) => `${p.id}:v${p.hasVideo ? 1
 function summarize(event: { eventCode: string; data: any }): string {
   const d = event.data ?? {};
   const parts = [event.eventCode];
+  if (d.code !== undefined) parts.push(`code=${d.code}`);
   if (d.userID) parts.push(`user=${d.userID}`);
   if (d.player) parts.push(`player=${playerSummary(d.player)}`);
   if (d.userList) parts.push(`users=[${d.userList.map((u: { userID: string }) => u.userID).join(',')}]`);
@@ -45,7 +69,7 @@ function summarize(event: { eventCode: string; data: any }): string {
   return parts.join(' ');
 }
 
-function run(Facade: new (page: object, options: object) => FacadeLike, trace: TraceStep[]): string[] {
+function run(Facade: new (page: object, options: object) => FacadeLike, trace: TraceStep[], enter: Record<string, unknown> = {}): string[] {
   const { uninstall } = installWx();
   try {
     const page = createPage({});
@@ -53,7 +77,7 @@ function run(Facade: new (page: object, options: object) => FacadeLike, trace: T
     const log: string[] = [];
     for (const code of SHARED_EVENTS) trtc.on(code, (event) => log.push(summarize(event)));
     trtc.createPusher({});
-    trtc.enterRoom({ ...validParams, enableMic: true, enableCamera: true });
+    trtc.enterRoom({ ...validParams, enableMic: true, enableCamera: true, ...enter });
     for (const step of trace) {
       if ('status' in step) trtc.pusherEventHandler(pusherEvent(step.status));
       else if ('setPlayer' in step) {
@@ -64,6 +88,11 @@ function run(Facade: new (page: object, options: object) => FacadeLike, trace: T
         const target = list.find((p) => p.id === id);
         const set = target ? ` ${id}/${Object.keys(config).map((key) => `${key}=${String(target[key])}`).join(',')}` : '';
         log.push(`setPlayerAttributes -> [${list.map(playerSummary).join(',')}]${set}`);
+      } else if ('enter' in step) {
+        trtc.enterRoom({ ...validParams, ...step.enter });
+      } else if ('handler' in step) {
+        const [name, event] = step.handler;
+        (trtc as unknown as Record<string, (e: object) => void>)[name]!(event);
       } else {
         const result = trtc.exitRoom();
         log.push(`exitRoom -> players=${result.playerList.length}`);
@@ -132,6 +161,79 @@ const traces: Record<string, TraceStep[]> = {
   ],
 };
 
+const playerDetail = (id: string, detail: Record<string, unknown>) => ({ ...playerEvent(id, detail) });
+
+// The flows of test/differential/clients.test.ts, as <live-pusher> traces straight into the SDK.
+Object.assign(traces, {
+  'a kick; exitRoom after it is answered by LOCAL_LEAVE': [
+    { status: status.entered() },
+    { status: status.joined('bob') },
+    { status: status.video('bob', true) },
+    { status: status.exited(3) },
+    { exit: true },
+    { enter: {} },
+    { status: status.entered() },
+    { status: status.joined('bob') },
+    { status: status.audio('bob', true) },
+    { exit: true },
+  ],
+  'a failed enter, then exitRoom; exitRoom twice': [
+    { status: status.userSigInvalid() },
+    { exit: true },
+    { enter: {} },
+    { status: status.enterFailed() },
+    { exit: true },
+    { enter: {} },
+    { status: status.entered() },
+    { status: status.joined('bob') },
+    { status: status.audio('bob', true) },
+    { exit: true },
+    { exit: true },
+  ],
+  'errors, network changes, net status, volume and player events': [
+    { status: status.entered() },
+    { status: status.joined('bob') },
+    { status: status.video('bob', true) },
+    { status: status.audio('bob', true) },
+    { status: { code: -1301, message: 'camera failed' } },
+    { status: { code: -1302, message: 'mic failed' } },
+    { handler: ['pusherErrorHandler', { detail: { errCode: 10001, errMsg: 'camera permission denied' } }] },
+    { handler: ['pusherNetStatusHandler', { detail: { info: { videoBitrate: 800, videoWidth: 360, videoHeight: 640 } } }] },
+    { handler: ['pusherAudioVolumeNotify', { detail: { volume: 40 } }] },
+    { handler: ['pusherBGMStartHandler', { detail: {} }] },
+    { handler: ['pusherBGMProgressHandler', { detail: { progress: 1, duration: 9 } }] },
+    { handler: ['pusherBGMCompleteHandler', { detail: {} }] },
+    { handler: ['playerEventHandler', playerDetail('bob_main', { code: 2004, message: 'playing' })] },
+    { handler: ['playerEventHandler', playerDetail('bob_main', { code: 6003, message: 'warning' })] },
+    { handler: ['playerNetStatus', playerDetail('bob_main', { info: { videoBitrate: 700, videoWidth: 360, videoHeight: 640 } })] },
+    { handler: ['playerAudioVolumeNotify', playerDetail('bob_main', { volume: 17 })] },
+    { handler: ['playerFullscreenChange', playerDetail('bob_main', { fullScreen: true, direction: 90 })] },
+    // 1021 restarts the pusher; the 1018 after it is not a second LOCAL_JOIN for us (README, test/facade/connection).
+    { status: status.networkChanged() },
+    { status: status.hungUp() },
+    { status: status.left('bob') },
+    { exit: true },
+  ],
+  'the audience role in live (numeric role 21), then an anchor (20)': [
+    { status: status.entered() },
+    { status: status.joined('host') },
+    { status: status.video('host', true) },
+    { status: status.audio('host', true) },
+    { exit: true },
+    { enter: { scene: 'live', role: 20 } },
+    { status: status.entered() },
+    { status: status.joined('viewer', 'host') },
+    { status: status.video('host', true) },
+    { status: status.left('host') },
+    { exit: true },
+  ],
+} satisfies Record<string, TraceStep[]>);
+
+/** Traces that start with an enterRoom of their own params (numeric roles, as trtc-cloud-wx passes them). */
+const ENTER_WITH: Record<string, Record<string, unknown>> = {
+  'the audience role in live (numeric role 21), then an anchor (20)': { scene: 'live', role: 21 },
+};
+
 describe('same traces, same events as trtc-wx 1.1.15', () => {
   // trtc-wx logs its own resets to the console; keep the test output readable.
   beforeAll(() => {
@@ -142,13 +244,40 @@ describe('same traces, same events as trtc-wx 1.1.15', () => {
 
   for (const [name, trace] of Object.entries(traces)) {
     test(name, () => {
-      const theirs = run(PeerTRTC, trace);
-      const ours = run(TRTC as unknown as new (page: object, options: object) => FacadeLike, trace);
+      const theirs = run(PeerTRTC, trace, ENTER_WITH[name]);
+      const ours = run(TRTC as unknown as new (page: object, options: object) => FacadeLike, trace, ENTER_WITH[name]);
       // A trace that produced nothing would make this comparison vacuous.
-      expect(theirs.filter((line) => line.startsWith('REMOTE_')).length).toBeGreaterThan(3);
+      expect(theirs.filter((line) => line.startsWith('REMOTE_') || line.startsWith('LOCAL_') || line.startsWith('ERROR')).length).toBeGreaterThan(3);
       expect(ours).toEqual(theirs);
     });
   }
+
+  test('a stream announced before its user: trtc-wx drops it, we make the user join first (README)', () => {
+    const trace: TraceStep[] = [
+      { status: status.entered() },
+      { status: status.video('bob', true) },
+      { status: status.joined('bob') },
+      { status: status.audio('bob', true) },
+      { exit: true },
+    ];
+    const theirs = run(PeerTRTC, trace);
+    const ours = run(TRTC as unknown as new (page: object, options: object) => FacadeLike, trace);
+    expect(theirs).toEqual([
+      'LOCAL_JOIN',
+      'REMOTE_USER_JOIN user=bob users=[bob] players=[]',
+      'REMOTE_AUDIO_ADD player=bob_main:v0a1 users=[bob] players=[bob_main:v0a1]',
+      'LOCAL_LEAVE',
+      'exitRoom -> players=0',
+    ]);
+    expect(ours).toEqual([
+      'LOCAL_JOIN',
+      'REMOTE_USER_JOIN user=bob users=[bob] players=[]',
+      'REMOTE_VIDEO_ADD player=bob_main:v1a0 users=[bob] players=[bob_main:v1a0]',
+      'REMOTE_AUDIO_ADD player=bob_main:v1a1 users=[bob] players=[bob_main:v1a1]',
+      'LOCAL_LEAVE',
+      'exitRoom -> players=0',
+    ]);
+  });
 
   test('the room url is the same for the same enterRoom params', () => {
     const urlOf = (Facade: new (page: object, options: object) => FacadeLike, params: object) => {
@@ -178,18 +307,53 @@ describe('same traces, same events as trtc-wx 1.1.15', () => {
         streamID: '1400000001_1234_alice_main',
         privateMapKey: 'eJw1jcEKgjAQRP9l*-_Tg',
       },
+      // What trtc-cloud-wx passes: numeric roles, translateTRTCAppScene's '' / 'audiocall' / 'voicechatroom'.
+      { ...validParams, role: 20, scene: '' },
+      { ...validParams, role: 21, scene: 'live' },
+      { ...validParams, role: 20, scene: 'audiocall' },
+      { ...validParams, role: 21, scene: 'voicechatroom' },
     ];
     for (const params of cases) {
       expect(urlOf(TRTC as unknown as new (page: object, options: object) => FacadeLike, params)).toBe(urlOf(PeerTRTC, params));
     }
   });
 
+  test("the url's component is read where trtc-wx reads it (setFramework writes wx.TUIScene and storage)", () => {
+    const componentOf = (Facade: new (page: object, options: object) => FacadeLike, declare: (wx: Record<string, unknown>) => void, options: object = {}) => {
+      const { wx, uninstall } = installWx();
+      const scope = globalThis as Record<string, unknown>;
+      const getApp = scope.getApp;
+      try {
+        declare(wx as unknown as Record<string, unknown>);
+        const trtc = new Facade(createPage({}), { env: 'test', ...options });
+        trtc.createPusher({});
+        return /[?&]component=([^&]*)/.exec(trtc.enterRoom(validParams).url ?? '')?.[1];
+      } finally {
+        scope.getApp = getApp;
+        uninstall();
+      }
+    };
+    const Ours = TRTC as unknown as new (page: object, options: object) => FacadeLike;
+    const declarations: Array<[string, (wx: Record<string, unknown>) => void, object?]> = [
+      // trtc-cloud-wx's callExperimentalAPI('setFramework', { component: 14 }) does exactly these two writes.
+      ['setFramework', (wx) => { wx.TUIScene = 14; (wx.setStorageSync as (k: string, v: unknown) => void)('TUIScene', '14'); }],
+      ['storage only', (wx) => (wx.setStorageSync as (k: string, v: unknown) => void)('TUIScene', 'TUIRoomKit')],
+      ['getApp().globalData', () => { (globalThis as Record<string, unknown>).getApp = () => ({ globalData: { TUIScene: 'TUICallKit' } }); }],
+      ['nothing declared', () => undefined],
+      ['only the TUIScene option (trtc-wx keeps it for its log)', () => undefined, { TUIScene: 'TUICallKit' }],
+    ];
+    for (const [name, declare, options] of declarations) {
+      expect({ name, component: componentOf(Ours, declare, options) }).toEqual({ name, component: componentOf(PeerTRTC, declare, options) });
+    }
+    expect(componentOf(Ours, declarations[0]![1])).toBe('14');
+  });
+
   test('setPlayerAttributes inside a REMOTE_*_ADD handler returns the list with the change (the guide\'s pattern)', () => {
     const trace = [status.entered(), status.joined('bob', 'carol'), status.video('bob', true), status.audio('bob', true), status.audio('carol', true)];
-    const unmuteInHandlers = (Facade: new (page: object, options: object) => FacadeLike): string[] => {
+    const unmuteInHandlers = (Facade: new (page: object, options: object) => FacadeLike, options: object = {}): string[] => {
       const { uninstall } = installWx();
       try {
-        const trtc = new Facade(createPage({}), { env: 'test' });
+        const trtc = new Facade(createPage({}), { env: 'test', ...options });
         const seen: string[] = [];
         for (const code of ['REMOTE_VIDEO_ADD', 'REMOTE_AUDIO_ADD']) {
           trtc.on(code, (event) => {
@@ -207,8 +371,11 @@ describe('same traces, same events as trtc-wx 1.1.15', () => {
         uninstall();
       }
     };
-    const ours = unmuteInHandlers(TRTC as unknown as new (page: object, options: object) => FacadeLike);
-    // trtc-wx starts players unmuted, so compare only what the handler just set: it must be in the returned list.
+    const Ours = TRTC as unknown as new (page: object, options: object) => FacadeLike;
+    // By default both start players unmuted (trtc-wx 1.1.6+): the same lines.
+    expect(unmuteInHandlers(Ours)).toEqual(unmuteInHandlers(PeerTRTC));
+    // In manual mode players start muted: what the handler just set must be in the list it got back.
+    const ours = unmuteInHandlers(Ours, { pull: 'manual' });
     expect(ours).toEqual([
       'REMOTE_VIDEO_ADD bob_main -> muteVideo=false muteAudio=true',
       'REMOTE_AUDIO_ADD bob_main -> muteVideo=false muteAudio=false',

@@ -117,6 +117,18 @@ describe('pusherInstance methods reach the <live-pusher> context', () => {
     expect(pusherMethods(rig)).toEqual(['switchCamera', 'switchCamera']);
   });
 
+  test("switchCamera('back') reaches LivePusherContext.switchCamera exactly as the page gave it (Tencent's demo pages)", () => {
+    rig = createRig();
+    const pusher = rig.trtc.createPusher({});
+    expect(pusher.switchCamera('back').frontCamera).toBe('back');
+    const call = rig.wx.callsOf('pusher', 'switchCamera')[0]!;
+    expect(call.options).toBe('back');
+    // An options object keeps the page's own callbacks.
+    const success = jest.fn();
+    pusher.switchCamera({ success });
+    expect(rig.wx.callsOf('pusher', 'switchCamera')[1]!.options).toMatchObject({ success });
+  });
+
   test('playBGM / pauseBGM / resumeBGM / stopBGM with their params', () => {
     rig = pushing();
     const pusher = rig.trtc.getPusherInstance()!;

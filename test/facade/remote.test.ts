@@ -1,4 +1,6 @@
 // Remote users and players through the facade: events and lists, duplicates, player status codes, net status and volume, ids.
+// These pin the manual pull mode (the API document's table: players muted until the page unmutes them);
+// the default, trtc-wx 1.1.15's auto-pull, is tested in pull-default.test.ts.
 
 import { ErrorCode } from '../../src/errors';
 import { DEFAULT_PLAYER_ATTRIBUTES } from '../../src/machines/attributes';
@@ -15,7 +17,7 @@ const remote = (r: Rig) =>
     .map((e) => `${e.eventCode} ${e.data?.userID ?? e.data?.player?.id ?? ''}${e.data?.streamType ? ` ${e.data.streamType}` : ''}`.trim());
 
 function inRoomWithBob(): Rig {
-  const r = createRig({ retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } });
+  const r = createRig({ pull: 'manual', retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } });
   r.join();
   r.status(status.joined('bob'), status.video('bob', true), status.audio('bob', true));
   r.clear();
@@ -24,7 +26,7 @@ function inRoomWithBob(): Rig {
 
 describe('remote users and streams', () => {
   test('join, video, audio: REMOTE_USER_JOIN, STREAM_ADDED, REMOTE_VIDEO_ADD, REMOTE_AUDIO_ADD with lists', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status(status.joined('bob'), status.video('bob', true), status.audio('bob', true));
     expect(remote(rig)).toEqual(['REMOTE_USER_JOIN bob', 'STREAM_ADDED bob main', 'REMOTE_VIDEO_ADD bob_main', 'REMOTE_AUDIO_ADD bob_main', 'UNMUTE_AUDIO bob main']);
@@ -37,8 +39,18 @@ describe('remote users and streams', () => {
     expect(rig.trtc.getPlayerList()).toEqual([expect.objectContaining({ id: 'bob_main', hasVideo: true, hasAudio: true, muteVideo: true, muteAudio: true })]);
   });
 
+  test("REMOTE_AUDIO_REMOVE carries the API document's id and trtc-wx's player, with the lists", () => {
+    rig = createRig({ pull: 'manual' });
+    rig.join();
+    rig.status(status.joined('bob'), status.video('bob', true), status.audio('bob', true), status.audio('bob', false), status.left('bob'));
+    const removed = rig.of('REMOTE_AUDIO_REMOVE');
+    expect(removed).toHaveLength(1);
+    expect(removed[0]!.data).toMatchObject({ id: 'bob_main', player: { id: 'bob_main', userID: 'bob', hasAudio: false }, userList: [{ userID: 'bob' }] });
+    expect(removed[0]!.data.playerList.map((p: { id: string }) => p.id)).toEqual(['bob_main']);
+  });
+
   test('the order of events for one user publishing video then audio', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status(status.joined('bob'), status.video('bob', true), status.audio('bob', true));
     const order = remote(rig);
@@ -49,14 +61,14 @@ describe('remote users and streams', () => {
   });
 
   test('the same user twice in one 1031 joins once; a repeated 1031 is ignored', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status(status.joined('bob', 'bob'), status.joined('bob'));
     expect(rig.of('REMOTE_USER_JOIN')).toHaveLength(1);
   });
 
   test('repeated identical 1033 / 1034 announce once', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status(status.joined('bob'), status.video('bob', true), status.video('bob', true), status.audio('bob', true), status.audio('bob', true));
     expect(rig.of('REMOTE_VIDEO_ADD')).toHaveLength(1);
@@ -65,7 +77,7 @@ describe('remote users and streams', () => {
   });
 
   test('a stream before its user: the user joins first, then the stream', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status(status.video('carol', true));
     expect(remote(rig).filter((l) => !l.startsWith('STREAM_ADDED'))).toEqual(['REMOTE_USER_JOIN carol', 'REMOTE_VIDEO_ADD carol_main']);
@@ -75,7 +87,7 @@ describe('remote users and streams', () => {
   });
 
   test('a user leaving: main video, main audio, aux video removals, then STREAM_REMOVED, then REMOTE_USER_LEAVE', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status(status.joined('bob'), status.video('bob', true, 'aux'), status.video('bob', true), status.audio('bob', true));
     rig.clear();
@@ -93,7 +105,7 @@ describe('remote users and streams', () => {
   });
 
   test('1020 reconciles: missing users leave with their players, new users join', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status(status.joined('bob', 'carol'), status.video('bob', true));
     rig.clear();
@@ -145,7 +157,7 @@ describe('remote users and streams', () => {
   });
 
   test('a malformed 1031 among valid ones: the valid users still join, nothing throws', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status({ code: 1031, message: JSON.stringify({ userlist: [{ userid: 'bob' }, { nope: 1 }, { userid: 'carol' }] }) });
     rig.status({ code: 1031, message: '{not json' }, { code: 1033, message: '{"userlist":[{"userid":"bob","hasvideo":"yes"}]}' });
@@ -196,7 +208,7 @@ describe('setPlayerAttributes / getPlayerInstance / switchStreamType', () => {
   });
 
   test('unknown ids outside a room: no exception, empty list', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     expect(rig.trtc.setPlayerAttributes('bob_main', { muteVideo: false })).toEqual([]);
     expect(rig.trtc.switchStreamType('bob_main')).toEqual([]);
     expect(rig.trtc.getPlayerInstance('bob_main')).toBeNull();
@@ -252,7 +264,7 @@ describe('setPlayerAttributes / getPlayerInstance / switchStreamType', () => {
 
 describe('infinite anchor rooms', () => {
   test("setPlayerAttributes('x_main') for an unannounced user creates that player with the room pull url", () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join({ enableinfiniteanchor: 1 });
     const list = rig.trtc.setPlayerAttributes('x_main', { muteVideo: false });
     expect(list).toEqual([expect.objectContaining({ id: 'x_main', userID: 'x', streamType: 'main', muteVideo: false, src: 'room://cloud.tencent.com/rtc?userid=x&streamtype=main' })]);
@@ -260,7 +272,7 @@ describe('infinite anchor rooms', () => {
   });
 
   test('without enableinfiniteanchor the same call creates nothing', () => {
-    rig = createRig();
+    rig = createRig({ pull: 'manual' });
     rig.join();
     expect(rig.trtc.setPlayerAttributes('x_main', { muteVideo: false })).toEqual([]);
   });

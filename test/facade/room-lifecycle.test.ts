@@ -155,14 +155,15 @@ describe('notifications outside the room are dropped', () => {
     expect(rig.trtc.getPlayerList()).toEqual([]);
   });
 
-  test('exitRoom after a kick returns the reset state and emits no LOCAL_LEAVE', () => {
+  test('exitRoom after a kick returns the reset state and answers with LOCAL_LEAVE, as trtc-wx', () => {
     rig = createRig();
     rig.join();
     rig.status(status.joined('bob'), status.video('bob', true), status.exited(1));
+    rig.clear();
     const result = rig.trtc.exitRoom();
     expect(result.pusher.url).toBe('');
     expect(result.playerList).toEqual([]);
-    expect(rig.codes()).not.toContain('LOCAL_LEAVE');
+    expect(rig.events).toEqual([{ eventCode: 'LOCAL_LEAVE', data: undefined }]);
   });
 
   test('a second 1019 after a kick changes nothing', () => {
@@ -195,26 +196,42 @@ describe('exiting', () => {
     expect(rig.trtc.getPlayerList()).toEqual([]);
   });
 
-  test('LOCAL_LEAVE fires once per exit', () => {
+  test('every exitRoom is answered by one LOCAL_LEAVE, the second exit too (trtc-wx emits it on each call)', () => {
     rig = createRig();
     rig.join();
     rig.trtc.exitRoom();
-    rig.trtc.exitRoom();
-    rig.status(status.exited(0));
     expect(rig.of('LOCAL_LEAVE')).toHaveLength(1);
+    rig.trtc.exitRoom();
+    expect(rig.of('LOCAL_LEAVE')).toHaveLength(2);
+    // The pusher's own 1019 for our leave is not another answer.
+    rig.status(status.exited(0));
+    expect(rig.of('LOCAL_LEAVE')).toHaveLength(2);
     rig.trtc.enterRoom(validParams);
     rig.status(status.entered());
     rig.trtc.exitRoom();
-    expect(rig.of('LOCAL_LEAVE')).toHaveLength(2);
+    expect(rig.of('LOCAL_LEAVE')).toHaveLength(3);
+    expect(rig.of('LOCAL_LEAVE').map((e) => e.data)).toEqual([undefined, undefined, undefined]);
   });
 
-  test('exitRoom without having entered emits no LOCAL_LEAVE', () => {
+  test('exitRoom without having entered answers LOCAL_LEAVE and returns the reset state', () => {
     rig = createRig();
     rig.trtc.createPusher({});
     const result = rig.trtc.exitRoom();
-    expect(rig.codes()).toEqual([]);
+    expect(rig.codes()).toEqual(['LOCAL_LEAVE']);
     expect(result.playerList).toEqual([]);
     expect(result.pusher.url).toBe('');
+  });
+
+  test('exitRoom after a failed enter (-100018) answers LOCAL_LEAVE', () => {
+    rig = createRig();
+    rig.trtc.createPusher({});
+    rig.trtc.enterRoom(validParams);
+    rig.trtc.getPusherInstance()!.start();
+    rig.status({ code: -100018, message: 'userSig check failed' });
+    expect(rig.codes()).toContain('ERROR');
+    rig.clear();
+    rig.trtc.exitRoom();
+    expect(rig.codes()).toEqual(['LOCAL_LEAVE']);
   });
 
   test('exit stops the started pusher', () => {
@@ -235,7 +252,8 @@ describe('exiting', () => {
   });
 
   test('exit stops every player that pulled media, and leaves the list empty', () => {
-    rig = createRig();
+    // Manual pull, so that one player (dave) never pulls anything.
+    rig = createRig({ pull: 'manual' });
     rig.join();
     rig.status(status.joined('bob', 'carol', 'dave'), status.video('bob', true), status.audio('carol', true), status.video('dave', true));
     rig.trtc.setPlayerAttributes('bob_main', { muteVideo: false });

@@ -40,6 +40,8 @@ const REMOTE = new Set<string>([
  * own <live-pusher>/<live-player> tags may fire: errors of a call, the local tag's net status, volume and music.
  */
 const ALLOWED_WHILE_OUT = new Set<string>([
+  // The answer to the page's own exitRoom, which trtc-wx gives after a kick too.
+  EVENT.LOCAL_LEAVE,
   EVENT.ERROR, EVENT.LOCAL_NET_STATE_UPDATE, EVENT.LOCAL_AUDIO_VOLUME_UPDATE, EVENT.BGM_PLAY_START, EVENT.BGM_PLAY_PROGRESS,
   EVENT.BGM_PLAY_COMPLETE, EVENT.BGM_PLAY_FAIL, EVENT.VIDEO_FULLSCREEN_UPDATE,
 ]);

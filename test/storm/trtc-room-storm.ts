@@ -192,7 +192,8 @@ export interface StormTotals {
 export function runTrtcRoomStorm(wx: HeadlessWx, steps: readonly TrtcRoomStep[], totals?: StormTotals): string[] {
   wx.calls.length = 0;
   const page = createPage({ data: { pusher: {}, playerList: [] } });
-  const trtc = new TRTC(page, { env: 'test', retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+  // Manual pull: the storm's steps unmute players themselves and its oracle follows what they asked for.
+  const trtc = new TRTC(page, { env: 'test', pull: 'manual', retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
   const observer = new StormObserver(trtc, wx);
   const reference = new TrtcRoomReference();
   let events = 0;

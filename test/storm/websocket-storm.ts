@@ -358,7 +358,8 @@ export async function runWebSocketStorm(wx: HeadlessWx, steps: readonly WebSocke
     reconnectMaxDelayMs: 4,
     connectAttempts: 3,
   });
-  const trtc = new TRTC(page, { env: 'test', signaling, reconnectTimeoutMs: RECONNECT_TIMEOUT_MS, exitTimeoutMs: EXIT_TIMEOUT_MS, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+  // Manual pull: the storm's steps unmute players themselves and its oracle follows what they asked for.
+  const trtc = new TRTC(page, { env: 'test', pull: 'manual', signaling, reconnectTimeoutMs: RECONNECT_TIMEOUT_MS, exitTimeoutMs: EXIT_TIMEOUT_MS, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
   const observer = new StormObserver(trtc, wx);
   const roomInRoom = () => trtc.actor.getSnapshot().matches({ active: 'inRoom' });
   /** The page called exitRoom since the room last entered: an `exiting` room is then the page's own doing. */

@@ -178,11 +178,23 @@ describe('scene and role', () => {
     expect(paramsOf(checkEnterParams({ ...validParams, role })).role).toBe(role);
   });
 
+  // trtc-cloud-wx passes TRTCParams.role unchanged: TRTCRoleAnchor 20, TRTCRoleAudience 21 (trtc-wx takes them).
+  test.each([[20, 'anchor'], [21, 'audience']])('numeric role %p means %p', (role, meaning) => {
+    const params = paramsOf(checkEnterParams({ ...validParams, role }));
+    expect(params.role).toBe(meaning);
+    expect(params.autoPublish).toBe(meaning === 'anchor');
+  });
+
+  // trtc-cloud-wx sends translateTRTCAppScene(scene): '' when the page gave none, 'voicechatroom' for scene 3.
+  test.each([[''], ['voicechatroom']])('scene %p is entered as trtc-wx enters it', (scene) => {
+    expect(paramsOf(checkEnterParams({ ...validParams, scene })).scene).toBe(scene === '' ? 'rtc' : scene);
+  });
+
   test('an audience does not publish by default', () => {
     expect(paramsOf(checkEnterParams({ ...validParams, role: 'audience' })).autoPublish).toBe(false);
   });
 
-  test.each([['host'], ['Anchor'], [0]])('role %p is refused with INVALID_ROLE', (role) => {
+  test.each([['host'], ['Anchor'], [0], [22], ['20']])('role %p is refused with INVALID_ROLE', (role) => {
     expect(codeOf(checkEnterParams({ ...validParams, role }))).toBe(ErrorCode.INVALID_ROLE);
   });
 });

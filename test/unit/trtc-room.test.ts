@@ -7,6 +7,7 @@ import type { SignalingEvent } from '../../src/services/signaling/types';
 import { ErrorCode } from '../../src/errors';
 import { status, validParams } from '../helpers/status';
 import { logger, LogLevel } from '../../src/log';
+import { installWx } from '../../src/testing/wx';
 
 const logged: Array<{ level: string; text: string }> = [];
 beforeAll(() => {
@@ -245,6 +246,8 @@ describe('buildRoomUrl', () => {
     expect(componentOf(undefined)).toBe(1);
     expect(componentOf('whatever')).toBe(1);
     expect(componentOf(99)).toBe(1);
+    // trtc-wx takes any number in 1..19 as it is.
+    expect(componentOf('5.5')).toBe(5.5);
   });
 });
 
@@ -276,6 +279,32 @@ describe('the trtcRoomSignaling actor', () => {
     const driver = startDriver();
     expect(driver.received[0]).toEqual({ type: 'LOCAL_URL_READY', url: buildRoomUrl(paramsOf(validParams), 3) });
     driver.stop();
+  });
+
+  // trtc-cloud-wx's callExperimentalAPI('setFramework', { component: 14 }) writes wx.TUIScene and the storage key.
+  const appWith = (globalData: object) => () => ({ globalData });
+  const declarations: Array<[string, (wx: Record<string, unknown>) => void, number]> = [
+    ['wx.TUIScene', (wx) => void (wx.TUIScene = 14), 14],
+    ["storage 'TUIScene'", (wx) => (wx.setStorageSync as (k: string, v: string) => void)('TUIScene', 'TUIRoomKit'), 18],
+    ['getApp().globalData.TUIScene', () => void ((globalThis as Record<string, unknown>).getApp = appWith({ TUIScene: 'TUICallKit' })), 14],
+    ['nothing', () => undefined, 1],
+  ];
+  test.each(declarations)("without a forced component, the url's component comes from %s, read when the url is built", (_, declare, component) => {
+    const { wx, uninstall } = installWx();
+    try {
+      declare(wx as unknown as Record<string, unknown>);
+      const received: SignalingEvent[] = [];
+      const parent = createMachine({
+        types: {} as { events: SignalingEvent },
+        invoke: { src: trtcRoomSignaling, input: { params: paramsOf(validParams), visible: true, businessId: null, localMute: { audio: true, video: true } } },
+        on: { '*': { actions: ({ event }) => void received.push(event) } },
+      });
+      const actor = createActor(parent).start();
+      expect(received[0]).toEqual({ type: 'LOCAL_URL_READY', url: buildRoomUrl(paramsOf(validParams), component) });
+      actor.stop();
+    } finally {
+      uninstall();
+    }
   });
 
   test('translates PUSHER_STATUS (reporting dropped entries), confirms LEAVE and PUBLISH at once, refuses visibility', () => {

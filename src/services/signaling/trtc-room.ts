@@ -8,6 +8,7 @@ import { ErrorCode } from '../../errors';
 import { logger } from '../../log';
 import type { RoomParams } from '../../machines/enter-params';
 import type { StreamType } from '../../machines/attributes';
+import { currentTuiScene } from '../../wx/tui-scene';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from './types';
 
 /** Status codes of <live-pusher> that carry room signaling (TRTC's PUSH_EVT_ROOM_*). */
@@ -42,7 +43,7 @@ const COMPONENT_BY_SCENE: Readonly<Record<string, number>> = {
 
 export function componentOf(tuiScene: unknown): number {
   const n = Number(tuiScene);
-  if (tuiScene !== undefined && tuiScene !== null && tuiScene !== '' && Number.isInteger(n) && n > 0 && n < 20) return n;
+  if (tuiScene !== undefined && tuiScene !== null && tuiScene !== '' && Number.isFinite(n) && n > 0 && n < 20) return n;
   return typeof tuiScene === 'string' ? (COMPONENT_BY_SCENE[tuiScene] ?? 1) : 1;
 }
 
@@ -220,7 +221,7 @@ function translateUserList(code: number, entries: UserEntry[], events: Signaling
 }
 
 export interface TrtcRoomInput extends SignalingInput {
-  /** trtc-wx's TUIScene option, reported to Tencent in the url. */
+  /** Forces the url's `component`; without it, read where trtc-wx reads it, when the url is built. */
   component?: number;
 }
 
@@ -229,7 +230,7 @@ export interface TrtcRoomInput extends SignalingInput {
  * 1018 says we are in. Leaving is stopping the pusher, which the room does, so LEAVE is confirmed at once.
  */
 export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, SignalingEvent>(({ input, sendBack, receive }) => {
-  sendBack({ type: 'LOCAL_URL_READY', url: buildRoomUrl(input.params, input.component ?? 1) });
+  sendBack({ type: 'LOCAL_URL_READY', url: buildRoomUrl(input.params, input.component ?? componentOf(currentTuiScene())) });
   receive((command) => {
     switch (command.type) {
       case 'PUSHER_STATUS': {

@@ -86,7 +86,8 @@ function seqOf(text: string): number {
 }
 
 /** TRTC's url scenes map onto the server's two. */
-const wireScene = (scene: string): 'rtc' | 'live' => (scene === 'live' ? 'live' : 'rtc');
+// A voice chat room is TRTC's other live-type scene: anchors and an audience.
+const wireScene = (scene: string): 'rtc' | 'live' => (scene === 'live' || scene === 'voicechatroom' ? 'live' : 'rtc');
 
 class SignalingSession {
   private socket: SocketLike | null = null;

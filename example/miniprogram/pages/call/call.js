@@ -28,7 +28,8 @@ Page({
     })
 
     this.TRTC.on(EVENT.LOCAL_JOIN, () => this.setData({ status: 'waiting for the other side' }))
-    // Remote tracks start muted (not pulled): unmute each as it arrives, which subscribes to it.
+    // Remote tracks are pulled by default (as trtc-wx 1.1.6+); unmuting each as it arrives, which subscribes
+    // to it, keeps this page right with `pull: 'manual'` too, where they start muted.
     this.TRTC.on(EVENT.REMOTE_VIDEO_ADD, (event) => {
       this.setData({ playerList: this.TRTC.setPlayerAttributes(event.data.player.id, { muteVideo: false }), status: 'in call' })
     })

@@ -28,7 +28,8 @@ Page({
     this.TRTC.createPusher({ enableCamera: true, enableMic: true, autopush: true })
 
     this.TRTC.on(EVENT.LOCAL_JOIN, () => this.setData({ status: 'in the meeting' }))
-    // Remote tracks start muted (not pulled): in a meeting everyone sees and hears everyone.
+    // Remote tracks are pulled by default (as trtc-wx 1.1.6+); unmuting as they arrive keeps this page right
+    // with `pull: 'manual'` too, where they start muted: in a meeting everyone sees and hears everyone.
     this.TRTC.on(EVENT.REMOTE_VIDEO_ADD, (event) => this.TRTC.setPlayerAttributes(event.data.player.id, { muteVideo: false }))
     this.TRTC.on(EVENT.REMOTE_AUDIO_ADD, (event) => this.TRTC.setPlayerAttributes(event.data.player.id, { muteAudio: false }))
     this.TRTC.on(EVENT.KICKED_OUT, (event) => this.setData({ status: 'kicked out: ' + event.data.reason }))
