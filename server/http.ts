@@ -86,17 +86,22 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     return write(res, { status: 202, body: { accepted: check.batch.events.length } });
   }
 
-  if (path === '/admin' || path.startsWith('/admin/')) {
+  const raw = rawPath(req.url ?? '/');
+  if (raw === '/admin' || raw.startsWith('/admin/')) {
     let segments: string[];
     try {
-      segments = path.split('/').slice(2).filter((s, i, all) => s !== '' || i < all.length - 1).map(decodeURIComponent);
+      // From the raw request path, not the URL's: URL parsing resolves "." and ".." segments (%2E too), and
+      // "." and ".." are userIDs the server accepts. Each segment is one percent-encoded id.
+      segments = raw.split('/').slice(2).filter((s, i, all) => s !== '' || i < all.length - 1).map(decodeURIComponent);
     } catch {
       return write(res, httpError(400, ErrorCode.BAD_REQUEST, 'the path is not valid percent-encoding'));
     }
     // Admin calls carry no body we use; drain any so the connection stays usable.
     req.resume();
+    const query = strictQuery(req.url ?? '/');
+    if (query === null) return write(res, httpError(400, ErrorCode.BAD_REQUEST, 'the query is not valid percent-encoding'));
     const key = req.headers[ADMIN_KEY_HEADER];
-    return write(res, await handleAdmin(deps.admin, method, segments, Array.isArray(key) ? key[0] : key));
+    return write(res, await handleAdmin(deps.admin, method, segments, Array.isArray(key) ? key[0] : key, query));
   }
 
   if (deps.inspector && (await deps.inspector.handleRequest(path, req, res))) return;
@@ -142,6 +147,35 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     });
     req.on('error', reject);
   });
+}
+
+/**
+ * The query's parameters, decoded strictly: URLSearchParams would turn bytes that are not UTF-8 (a lone
+ * surrogate's CESU form) into U+FFFD, i.e. into another id. null when any does not decode.
+ */
+function strictQuery(target: string): Map<string, string> | null {
+  const start = target.indexOf('?');
+  const params = new Map<string, string>();
+  if (start < 0) return params;
+  const end = target.indexOf('#', start);
+  const text = target.slice(start + 1, end < 0 ? undefined : end);
+  try {
+    for (const pair of text.split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const name = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
+      params.set(name, eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' ')));
+    }
+  } catch {
+    return null;
+  }
+  return params;
+}
+
+/** The path of a request target as sent: before any query or fragment, nothing resolved. */
+function rawPath(target: string): string {
+  const end = target.search(/[?#]/);
+  return end < 0 ? target : target.slice(0, end);
 }
 
 function pathOf(req: IncomingMessage): string {
