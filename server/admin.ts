@@ -39,7 +39,7 @@ export interface HttpResult {
 export const httpError = (status: number, code: number, message: string): HttpResult => ({ status, body: { error: { code, message } } });
 
 /** Compare digests so neither the key's content nor its length leaks through timing. */
-function keyMatches(given: string | undefined, expected: string): boolean {
+export function keyMatches(given: string | undefined, expected: string): boolean {
   if (typeof given !== 'string' || given.length === 0) return false;
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();

@@ -6,11 +6,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ErrorCode } from '../src/errors';
 import { PROTOCOL_VERSION } from '../src/services/signaling/protocol';
-import { ADMIN_KEY_HEADER, handleAdmin, httpError, type AdminContext, type HttpResult } from './admin';
+import { ADMIN_KEY_HEADER, handleAdmin, httpError, keyMatches, type AdminContext, type HttpResult } from './admin';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import { validateReportBatch, type ReportStore } from './reports';
 import { SIGNALING_PATH, type SignalingServer } from './signaling';
+import { verifyUserSig } from './usersig';
 import type { InspectorService } from './inspector';
 
 export const REPORTS_PATH = '/v1/reports';
@@ -63,6 +64,11 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
 
   if (path === REPORTS_PATH) {
     if (method === 'GET') {
+      req.resume();
+      const key = req.headers[ADMIN_KEY_HEADER];
+      if (!keyMatches(Array.isArray(key) ? key[0] : key, deps.admin.adminKey)) {
+        return write(res, httpError(401, ErrorCode.ADMIN_UNAUTHORIZED, `reading reports needs the ${ADMIN_KEY_HEADER} header`));
+      }
       const userID = url.searchParams.get('userID') ?? undefined;
       const sdkAppIDText = url.searchParams.get('sdkAppID');
       const sdkAppID = sdkAppIDText !== null && /^\d+$/.test(sdkAppIDText) ? Number(sdkAppIDText) : undefined;
@@ -70,6 +76,12 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
       return write(res, { status: 200, body: { batches, dropped: deps.reports.dropped } });
     }
     if (method !== 'POST') return write(res, httpError(405, ErrorCode.BAD_REQUEST, `method ${method} is not allowed here`));
+    // JSON only: text/plain, form and multipart bodies are what any web page may POST cross-site without a
+    // preflight; application/json from another origin needs one, which this server never grants.
+    if (!isJsonContentType(req.headers['content-type'])) {
+      req.resume();
+      return write(res, httpError(415, ErrorCode.BAD_REQUEST, 'report bodies must be sent as content-type: application/json'), true);
+    }
     const body = await readBody(req, deps.config.reportsMaxBodyBytes);
     if (body === null) {
       return write(res, httpError(413, ErrorCode.FRAME_TOO_LARGE, `report bodies are limited to ${deps.config.reportsMaxBodyBytes} bytes`), true);
@@ -82,7 +94,14 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     }
     const check = validateReportBatch(parsed);
     if (!check.ok) return write(res, httpError(400, ErrorCode.BAD_REQUEST, check.message));
-    deps.reports.add(check.batch);
+    // Signed by the user it is about: the userSig this server would let that user enter with.
+    const { batch, userSig } = check;
+    if (userSig === null || batch.userID === null || batch.sdkAppID !== deps.config.sdkAppID) {
+      return write(res, httpError(401, ErrorCode.USER_SIG_INVALID, `a report needs the sdkAppID (${deps.config.sdkAppID}), userID and userSig of the user it is about`));
+    }
+    const signed = verifyUserSig(userSig, { sdkAppID: deps.config.sdkAppID, secret: deps.config.secret, userID: batch.userID });
+    if (!signed.ok) return write(res, httpError(401, signed.code, signed.message));
+    deps.reports.add(batch);
     return write(res, { status: 202, body: { accepted: check.batch.events.length } });
   }
 
@@ -147,6 +166,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     });
     req.on('error', reject);
   });
+}
+
+/** application/json, with or without parameters (charset), in any letter case. */
+function isJsonContentType(header: string | undefined): boolean {
+  return typeof header === 'string' && header.split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
 /**
