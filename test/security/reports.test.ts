@@ -26,7 +26,8 @@ const batch = (userID: string, userSig: string | undefined, sdkAppID = h.server.
 
 test('reading needs the admin key', async () => {
   h.server.reports.add({ receivedAt: 1, sdkAppID: h.server.sdkAppID, userID: 'victim', roomID: 'n:1', events: [{ type: 'PRIVATE_EVENT' }] });
-  for (const headers of [{}, { 'x-admin-key': 'wrong' }, { 'x-admin-key': '' }, { origin: 'http://evil.example' }]) {
+  const attempts: Array<Record<string, string>> = [{}, { 'x-admin-key': 'wrong' }, { 'x-admin-key': '' }, { origin: 'http://evil.example' }];
+  for (const headers of attempts) {
     const response = await fetch(`${url}?userID=victim`, { headers });
     const text = await response.text();
     expect(response.status).toBe(401);
