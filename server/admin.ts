@@ -5,6 +5,8 @@
 //   GET  /admin/rooms                                  -> { rooms: RoomSummary[] }
 //   GET  /admin/rooms/:roomKey                         -> room detail (users, visibility, streams, subscriptions)
 //   POST /admin/rooms/:roomKey/users/:userID/remove    -> { removed: true, roomKey, userID }
+//   POST /admin/rooms/:roomKey/users/remove?userID=:id  -> the same, for ids no url path can carry ("." and "..":
+//                                                         every WHATWG url client resolves them, %2E too)
 //   POST /admin/rooms/:roomKey/dismiss                 -> { dismissed: true, roomKey, users }
 //   POST /admin/media/restart                          -> { generation }   (every url changes: url-updated)
 //   GET  /admin/webhooks                               -> webhook queue stats
@@ -14,6 +16,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../src/errors';
+import { isWellFormedString } from '../src/services/signaling/protocol';
 import type { MediaPlane } from './media-plane';
 import type { RoomService } from './rooms';
 import { parseRoomKey, type RoomStore } from './store/room-store';
@@ -37,7 +40,7 @@ export interface HttpResult {
 export const httpError = (status: number, code: number, message: string): HttpResult => ({ status, body: { error: { code, message } } });
 
 /** Compare digests so neither the key's content nor its length leaks through timing. */
-function keyMatches(given: string | undefined, expected: string): boolean {
+export function keyMatches(given: string | undefined, expected: string): boolean {
   if (typeof given !== 'string' || given.length === 0) return false;
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
@@ -45,7 +48,13 @@ function keyMatches(given: string | undefined, expected: string): boolean {
 }
 
 /** `segments` is the path after /admin, split on '/' and percent-decoded. */
-export async function handleAdmin(ctx: AdminContext, method: string, segments: readonly string[], key: string | undefined): Promise<HttpResult> {
+export async function handleAdmin(
+  ctx: AdminContext,
+  method: string,
+  segments: readonly string[],
+  key: string | undefined,
+  query: ReadonlyMap<string, string> = new Map(),
+): Promise<HttpResult> {
   if (!keyMatches(key, ctx.adminKey)) return httpError(401, ErrorCode.ADMIN_UNAUTHORIZED, `missing or wrong ${ADMIN_KEY_HEADER} header`);
   const [first, roomKeyText, third, userID, fifth, ...rest] = segments;
 
@@ -77,8 +86,12 @@ export async function handleAdmin(ctx: AdminContext, method: string, segments: r
     const users = await ctx.rooms.dismiss(room.key);
     return users === null ? httpError(404, ErrorCode.NOT_FOUND, `no room ${room.key}`) : { status: 200, body: { dismissed: true, roomKey: room.key, users } };
   }
+  if (third === 'users' && userID === 'remove' && fifth === undefined && query.has('userID')) {
+    return handleAdmin(ctx, method, [first, roomKeyText, third, query.get('userID')!, 'remove'], key);
+  }
   if (third === 'users' && userID !== undefined && fifth === 'remove') {
     if (method !== 'POST') return methodNotAllowed(method);
+    if (!isWellFormedString(userID, 32)) return httpError(400, ErrorCode.BAD_REQUEST, 'userID must be 1..32 characters of well-formed text, percent-encoded as one segment');
     const removed = await ctx.rooms.removeUser(room.key, userID);
     return removed ? { status: 200, body: { removed: true, roomKey: room.key, userID } } : httpError(404, ErrorCode.NOT_FOUND, `no user ${userID} in room ${room.key}`);
   }

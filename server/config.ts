@@ -41,6 +41,11 @@ export interface ServerConfig {
   media: MediaMode;
   /** Start a demo room whose headless participants push and play real streams (`npm start`; needs ffmpeg). */
   demo: boolean;
+  /**
+   * Let --demo listen on a non-loopback host. The demo signs its users in with public secrets, so anyone who
+   * reaches the server can act as them: refused unless this says it is meant.
+   */
+  demoPublic: boolean;
   sdkAppID: number;
   /** The TLS-Sig-API v2 secret key userSigs are signed with. */
   secret: string;
@@ -86,7 +91,16 @@ export interface ServerConfig {
   processTtlMs: number;
   /** Room notifications kept in Redis per room, so a session resumed on another process gets what it missed. */
   roomLogSize: number;
+  /** The inspector's page credential (reads every session); null = a random one per start, printed. */
+  inspectorKey: string | null;
+  /** The inspector's SDK credential (adds sessions, reads nothing); null = a random one per start, printed. */
+  inspectorPublishKey: string | null;
+  /** Browser origins allowed besides the server's own (a TLS proxy's https://dev.example.com). */
+  allowedOrigins: string[];
 }
+
+/** The longest delay Node's timers hold; a longer one fires after 1 ms (with a TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Development defaults. They are public on purpose (anyone can mint a userSig for a dev server), so a server
@@ -111,6 +125,7 @@ export function defaultConfig(): ServerConfig {
     rtmpPort: DEV_DEFAULTS.rtmpPort,
     media: 'none',
     demo: false,
+    demoPublic: false,
     sdkAppID: DEV_DEFAULTS.sdkAppID,
     secret: DEV_DEFAULTS.secret,
     adminKey: DEV_DEFAULTS.adminKey,
@@ -145,6 +160,9 @@ export function defaultConfig(): ServerConfig {
     redisPrefix: 'wxrtc',
     processTtlMs: 10_000,
     roomLogSize: 1_000,
+    inspectorKey: null,
+    inspectorPublishKey: null,
+    allowedOrigins: [],
   };
 }
 
@@ -194,6 +212,39 @@ function validateConfig(c: ServerConfig): void {
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(c.redisPrefix)) throw new ConfigError(`redisPrefix must be 1..64 of A-Z a-z 0-9 _ . : - (got ${JSON.stringify(c.redisPrefix)})`);
   positiveInt('processTtlMs', c.processTtlMs, 300);
   positiveInt('roomLogSize', c.roomLogSize, 16);
+  positiveInt('webhookBaseDelayMs', c.webhookBaseDelayMs, 0);
+  positiveInt('webhookTimeoutMs', c.webhookTimeoutMs);
+  // Each value as the timer that is actually armed with it: past MAX_TIMER_MS Node fires it after 1 ms.
+  timerFits('heartbeatIntervalMs', c.heartbeatIntervalMs, 3, 'the server drops a socket silent for 3 intervals');
+  timerFits('graceMs', c.graceMs, 1, 'a dropped session is kept this long');
+  timerFits('webhookTimeoutMs', c.webhookTimeoutMs, 1, 'a webhook receiver gets this long to answer');
+  timerFits('webhookBaseDelayMs', c.webhookBaseDelayMs, 2 ** Math.max(0, c.webhookMaxAttempts - 2), `the last of ${c.webhookMaxAttempts} attempts waits this times 2^${Math.max(0, c.webhookMaxAttempts - 2)}`);
+  timerFits('processTtlMs', c.processTtlMs, 1, 'a silent process is declared dead after this long');
+  for (const [name, key] of [['inspectorKey', c.inspectorKey], ['inspectorPublishKey', c.inspectorPublishKey]] as const) {
+    if (key !== null && (typeof key !== 'string' || key.length < 16)) throw new ConfigError(`${name} must be at least 16 characters (or unset for a random one)`);
+  }
+  if (c.inspectorKey !== null && c.inspectorKey === c.inspectorPublishKey) throw new ConfigError('inspectorKey and inspectorPublishKey must differ: the publish key ships inside the mini-program');
+  for (const origin of c.allowedOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`allowedOrigins must be scheme://host[:port] origins (got ${JSON.stringify(origin)})`);
+  }
+  if (c.demo && !c.demoPublic && !isLoopbackHost(c.host)) {
+    throw new ConfigError(
+      `--demo refuses to listen on ${c.host}: the demo signs its users in with public secrets, so anyone who reaches ` +
+        `${c.host} could sign in as them, cut their streams and watch them. Use --host 127.0.0.1, or add --demo-public if that is what you want.`,
+    );
+  }
+}
+
+function timerFits(name: string, value: number, factor: number, why: string): void {
+  if (value * factor <= MAX_TIMER_MS) return;
+  const max = Math.floor(MAX_TIMER_MS / factor);
+  throw new ConfigError(`${name} must be at most ${max} ms (got ${value}): ${why}, and Node's timers hold at most ${MAX_TIMER_MS} ms (about 24.8 days)`);
+}
+
+/** Hosts only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 /** Flags and the environment variable behind each. */
@@ -203,6 +254,7 @@ export const CLI_OPTIONS = {
   rtmpPort: { flag: 'rtmp-port', env: 'WXRTC_RTMP_PORT', help: 'RTMP port the media server binds and urls name (0 = any free one)' },
   media: { flag: 'media', env: 'WXRTC_MEDIA', help: 'media server: rtmp | none | auto (rtmp when node-media-server is installed)' },
   demo: { flag: 'demo', env: 'WXRTC_DEMO', help: 'start a demo room whose participants push and play real streams (needs ffmpeg)' },
+  demoPublic: { flag: 'demo-public', env: 'WXRTC_DEMO_PUBLIC', help: 'let --demo listen on a non-loopback --host (its users sign in with public secrets)' },
   secret: { flag: 'secret', env: 'WXRTC_SECRET', help: 'userSig secret key (TLS-Sig-API v2)' },
   sdkAppID: { flag: 'sdkappid', env: 'WXRTC_SDKAPPID', help: 'sdkAppID userSigs must be issued for' },
   adminKey: { flag: 'admin-key', env: 'WXRTC_ADMIN_KEY', help: 'key for the admin API (header x-admin-key)' },
@@ -216,6 +268,9 @@ export const CLI_OPTIONS = {
   logLevel: { flag: 'log-level', env: 'WXRTC_LOG_LEVEL', help: 'debug | info | warn | error | silent' },
   redisUrl: { flag: 'redis-url', env: 'WXRTC_REDIS_URL', help: 'share rooms with other processes through this Redis (REDIS_URL works too); unset = in memory' },
   redisPrefix: { flag: 'redis-prefix', env: 'WXRTC_REDIS_PREFIX', help: 'prefix of Redis keys and channels' },
+  inspectorKey: { flag: 'inspector-key', env: 'WXRTC_INSPECTOR_KEY', help: 'key of the inspector page (reads every session); unset = random per start' },
+  inspectorPublishKey: { flag: 'inspector-publish-key', env: 'WXRTC_INSPECTOR_PUBLISH_KEY', help: 'key SDK sessions send inspection events with; unset = random per start' },
+  allowedOrigins: { flag: 'allowed-origin', env: 'WXRTC_ALLOWED_ORIGINS', help: 'comma-separated browser origins allowed besides the server\'s own (a TLS proxy)' },
 } as const;
 
 /** Conventional variable names read when the WXRTC_* one is unset (REDIS_URL is what hosting platforms set). */
@@ -223,7 +278,7 @@ const ENV_FALLBACKS: Partial<Record<CliKey, string>> = { redisUrl: 'REDIS_URL' }
 
 type CliKey = keyof typeof CLI_OPTIONS;
 const NUMERIC: ReadonlySet<CliKey> = new Set<CliKey>(['port', 'rtmpPort', 'sdkAppID', 'graceMs', 'heartbeatIntervalMs']);
-const BOOLEAN: ReadonlySet<CliKey> = new Set<CliKey>(['webhookAll', 'demo']);
+const BOOLEAN: ReadonlySet<CliKey> = new Set<CliKey>(['webhookAll', 'demo', 'demoPublic']);
 const MEDIA_MODES: ReadonlySet<string> = new Set(['auto', 'rtmp', 'none']);
 /** Where the command line differs from startDevServer(): it serves real media when it can. */
 const CLI_DEFAULTS: Partial<ServerConfig> = { media: 'auto' };
@@ -238,6 +293,7 @@ function convert(key: CliKey, raw: string | boolean, source: string): unknown {
   }
   if (key === 'logLevel' && !LOG_LEVELS.has(text)) throw new ConfigError(`${source} must be one of ${[...LOG_LEVELS].join(', ')}`);
   if (key === 'media' && !MEDIA_MODES.has(text)) throw new ConfigError(`${source} must be one of ${[...MEDIA_MODES].join(', ')}`);
+  if (key === 'allowedOrigins') return text.split(',').map((o) => o.trim()).filter((o) => o !== '');
   return text;
 }
 
@@ -284,7 +340,7 @@ export function cliHelp(): string {
   const d = { ...defaultConfig(), ...CLI_DEFAULTS };
   const rows = (Object.entries(CLI_OPTIONS) as Array<[CliKey, (typeof CLI_OPTIONS)[CliKey]]>).map(([key, spec]) => {
     const value = d[key];
-    const shown = value === null ? '(none)' : typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+    const shown = value === null ? (key === 'inspectorKey' || key === 'inspectorPublishKey' ? '(random)' : '(none)') : typeof value === 'boolean' ? String(value) : Array.isArray(value) ? value.join(',') || '(none)' : JSON.stringify(value);
     return `  --${spec.flag.padEnd(15)} ${spec.env.padEnd(22)} ${spec.help}; default ${shown}`;
   });
   return ['Usage: npm run server -- [flags]   (flags override WXRTC_* environment variables)', '', ...rows].join('\n');

@@ -6,11 +6,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ErrorCode } from '../src/errors';
 import { PROTOCOL_VERSION } from '../src/services/signaling/protocol';
-import { ADMIN_KEY_HEADER, handleAdmin, httpError, type AdminContext, type HttpResult } from './admin';
+import { ADMIN_KEY_HEADER, handleAdmin, httpError, keyMatches, type AdminContext, type HttpResult } from './admin';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import { validateReportBatch, type ReportStore } from './reports';
 import { SIGNALING_PATH, type SignalingServer } from './signaling';
+import { verifyUserSig } from './usersig';
 import type { InspectorService } from './inspector';
 import { landingPage, prefersHtml } from './landing';
 
@@ -67,6 +68,11 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
 
   if (path === REPORTS_PATH) {
     if (method === 'GET') {
+      req.resume();
+      const key = req.headers[ADMIN_KEY_HEADER];
+      if (!keyMatches(Array.isArray(key) ? key[0] : key, deps.admin.adminKey)) {
+        return write(res, httpError(401, ErrorCode.ADMIN_UNAUTHORIZED, `reading reports needs the ${ADMIN_KEY_HEADER} header`));
+      }
       const userID = url.searchParams.get('userID') ?? undefined;
       const sdkAppIDText = url.searchParams.get('sdkAppID');
       const sdkAppID = sdkAppIDText !== null && /^\d+$/.test(sdkAppIDText) ? Number(sdkAppIDText) : undefined;
@@ -74,6 +80,12 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
       return write(res, { status: 200, body: { batches, dropped: deps.reports.dropped } });
     }
     if (method !== 'POST') return write(res, httpError(405, ErrorCode.BAD_REQUEST, `method ${method} is not allowed here`));
+    // JSON only: text/plain, form and multipart bodies are what any web page may POST cross-site without a
+    // preflight; application/json from another origin needs one, which this server never grants.
+    if (!isJsonContentType(req.headers['content-type'])) {
+      req.resume();
+      return write(res, httpError(415, ErrorCode.BAD_REQUEST, 'report bodies must be sent as content-type: application/json'), true);
+    }
     const body = await readBody(req, deps.config.reportsMaxBodyBytes);
     if (body === null) {
       return write(res, httpError(413, ErrorCode.FRAME_TOO_LARGE, `report bodies are limited to ${deps.config.reportsMaxBodyBytes} bytes`), true);
@@ -86,21 +98,33 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     }
     const check = validateReportBatch(parsed);
     if (!check.ok) return write(res, httpError(400, ErrorCode.BAD_REQUEST, check.message));
-    deps.reports.add(check.batch);
+    // Signed by the user it is about: the userSig this server would let that user enter with.
+    const { batch, userSig } = check;
+    if (userSig === null || batch.userID === null || batch.sdkAppID !== deps.config.sdkAppID) {
+      return write(res, httpError(401, ErrorCode.USER_SIG_INVALID, `a report needs the sdkAppID (${deps.config.sdkAppID}), userID and userSig of the user it is about`));
+    }
+    const signed = verifyUserSig(userSig, { sdkAppID: deps.config.sdkAppID, secret: deps.config.secret, userID: batch.userID });
+    if (!signed.ok) return write(res, httpError(401, signed.code, signed.message));
+    deps.reports.add(batch);
     return write(res, { status: 202, body: { accepted: check.batch.events.length } });
   }
 
-  if (path === '/admin' || path.startsWith('/admin/')) {
+  const raw = rawPath(req.url ?? '/');
+  if (raw === '/admin' || raw.startsWith('/admin/')) {
     let segments: string[];
     try {
-      segments = path.split('/').slice(2).filter((s, i, all) => s !== '' || i < all.length - 1).map(decodeURIComponent);
+      // From the raw request path, not the URL's: URL parsing resolves "." and ".." segments (%2E too), and
+      // "." and ".." are userIDs the server accepts. Each segment is one percent-encoded id.
+      segments = raw.split('/').slice(2).filter((s, i, all) => s !== '' || i < all.length - 1).map(decodeURIComponent);
     } catch {
       return write(res, httpError(400, ErrorCode.BAD_REQUEST, 'the path is not valid percent-encoding'));
     }
     // Admin calls carry no body we use; drain any so the connection stays usable.
     req.resume();
+    const query = strictQuery(req.url ?? '/');
+    if (query === null) return write(res, httpError(400, ErrorCode.BAD_REQUEST, 'the query is not valid percent-encoding'));
     const key = req.headers[ADMIN_KEY_HEADER];
-    return write(res, await handleAdmin(deps.admin, method, segments, Array.isArray(key) ? key[0] : key));
+    return write(res, await handleAdmin(deps.admin, method, segments, Array.isArray(key) ? key[0] : key, query));
   }
 
   if (deps.inspector && (await deps.inspector.handleRequest(path, req, res))) return;
@@ -162,6 +186,40 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     });
     req.on('error', reject);
   });
+}
+
+/** application/json, with or without parameters (charset), in any letter case. */
+function isJsonContentType(header: string | undefined): boolean {
+  return typeof header === 'string' && header.split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
+/**
+ * The query's parameters, decoded strictly: URLSearchParams would turn bytes that are not UTF-8 (a lone
+ * surrogate's CESU form) into U+FFFD, i.e. into another id. null when any does not decode.
+ */
+function strictQuery(target: string): Map<string, string> | null {
+  const start = target.indexOf('?');
+  const params = new Map<string, string>();
+  if (start < 0) return params;
+  const end = target.indexOf('#', start);
+  const text = target.slice(start + 1, end < 0 ? undefined : end);
+  try {
+    for (const pair of text.split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const name = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
+      params.set(name, eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' ')));
+    }
+  } catch {
+    return null;
+  }
+  return params;
+}
+
+/** The path of a request target as sent: before any query or fragment, nothing resolved. */
+function rawPath(target: string): string {
+  const end = target.search(/[?#]/);
+  return end < 0 ? target : target.slice(0, end);
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -37,10 +37,14 @@ export interface DevServerOptions extends ServerConfigInput {
 }
 
 export interface DevInspector {
-  /** http://host:port/inspect — open it in a browser. */
+  /** http://host:port/inspect#key=<viewKey> — open it in a browser (the key stays in the fragment, out of logs). */
   readonly url: string;
-  /** ws://host:port/v1/inspect — createInspector({ url }) from 'wxrtc/inspect'. */
+  /** ws://host:port/v1/inspect?key=<publishKey> — createInspector({ url }) from 'wxrtc/inspect'. */
   readonly wsUrl: string;
+  /** Reads every inspected session: give it only to whoever may watch them. */
+  readonly viewKey: string;
+  /** Lets an SDK session send (never read): it goes into the mini-program's build. */
+  readonly publishKey: string;
   readonly relay: InspectorRelay;
 }
 
@@ -128,7 +132,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   cluster?.attach(rooms);
   const signaling = new SignalingServer({ config, rooms, log });
-  const inspector = inspectorOption === false ? null : createInspectorService(log, typeof inspectorOption === 'object' ? inspectorOption : {});
+  const inspector =
+    inspectorOption === false
+      ? null
+      : createInspectorService(log, {
+          ...(config.inspectorKey !== null ? { viewKey: config.inspectorKey } : {}),
+          ...(config.inspectorPublishKey !== null ? { publishKey: config.inspectorPublishKey } : {}),
+          allowedOrigins: config.allowedOrigins,
+          ...(typeof inspectorOption === 'object' ? inspectorOption : {}),
+        });
 
   let httpUrl = '';
   let wsUrl = '';
@@ -150,6 +162,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       rtmp: rtmpBaseUrl,
       media: media.name,
       connections: signaling.connectionCount,
+      // Without its key: the status document answers anyone.
       inspector: inspector ? `${httpUrl}${INSPECT_PAGE_PATH}` : null,
       cluster: cluster ? { processId: cluster.processId, redisPrefix: config.redisPrefix } : null,
       demo,
@@ -212,7 +225,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     rooms,
     webhooks,
     reports,
-    inspector: inspector ? { url: `${httpUrl}${INSPECT_PAGE_PATH}`, wsUrl: `ws://${urlHost(config.host)}:${port}${INSPECT_PATH}`, relay: inspector.relay } : null,
+    inspector: inspector
+      ? {
+          url: `${httpUrl}${INSPECT_PAGE_PATH}#key=${encodeURIComponent(inspector.viewKey)}`,
+          wsUrl: `ws://${urlHost(config.host)}:${port}${INSPECT_PATH}?key=${encodeURIComponent(inspector.publishKey)}`,
+          viewKey: inspector.viewKey,
+          publishKey: inspector.publishKey,
+          relay: inspector.relay,
+        }
+      : null,
     setStatus: (_key, value) => {
       demo = value;
     },

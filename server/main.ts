@@ -1,7 +1,7 @@
 // `npm run server`: start the dev server from flags and WXRTC_* variables, print what a mini-program must be
 // configured with, and stop cleanly on SIGINT/SIGTERM.
 
-import { ConfigError, DEV_DEFAULTS, cliHelp, configFromCli, redactedRedisUrl, type ServerConfig } from './config';
+import { ConfigError, DEV_DEFAULTS, cliHelp, configFromCli, isLoopbackHost, redactedRedisUrl, type ServerConfig } from './config';
 import { startDevServer, type DevServer } from './index';
 import { startDemoRoom, type DemoRoom } from './media/demo-room';
 import { ffmpegAvailable } from '../src/testing/rtmp-media';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${line}\n`);
     process.exit(1);
   }
-  const loopback = config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost';
+  const loopback = isLoopbackHost(config.host);
   const defaults: string[] = [];
   if (config.secret === DEV_DEFAULTS.secret) defaults.push('--secret');
   if (config.adminKey === DEV_DEFAULTS.adminKey) defaults.push('--admin-key');
@@ -63,6 +63,9 @@ async function main(): Promise<void> {
     `  userSig                     npm run usersig -- --user <userID>${config.secret === DEV_DEFAULTS.secret ? '' : '   (with the same --secret / WXRTC_SECRET)'}`,
     `  webhooks                    ${config.webhookUrl ?? '(off: --webhook-url)'}`,
     `  inspector                   ${server.inspector ? `${server.inspector.url}   (SDK: createInspector({ url: '${server.inspector.wsUrl}' }) from 'wxrtc/inspect')` : '(off)'}`,
+    ...(server.inspector
+      ? ['                              the page\'s #key reads every session: share it like a password; the SDK\'s ?key only sends (--inspector-key, --inspector-publish-key)']
+      : []),
     '',
     'In the mini-program:',
     `  new TRTC(page, { signaling: createWebSocketSignaling({ url: '${server.wsUrl}' }) })`,
@@ -73,6 +76,12 @@ async function main(): Promise<void> {
   ];
   if (!loopback && defaults.length > 0) {
     lines.push('', `WARNING: listening on ${config.host} with the public development ${defaults.join(', ')}: anyone who can reach it can sign in.`);
+  }
+  if (config.demo && !loopback) {
+    lines.push(
+      '',
+      `WARNING: --demo-public: the demo room listens on ${config.host}. Its users sign in with public secrets, so anyone who can reach it can sign in as them, cut their streams and watch them. Keep it to a network you trust.`,
+    );
   }
   if (config.host === '0.0.0.0' || config.host === '::') {
     lines.push('', `Note: ${config.host} listens on every interface; give devices this machine's address, not ${config.host}.`);

@@ -1,5 +1,9 @@
 // Client event reports (volc 3.1.0; src/services/reporter.ts sends them): batches are checked and kept in a
-// bounded in-memory ring, for tests and the inspector. Nothing is forwarded anywhere.
+// bounded in-memory ring, for tests and the inspector. Nothing is forwarded anywhere. A batch is signed by
+// the userSig of the user it is about (the SDK sends it once it has entered a room; it is checked, never
+// stored), so a web page elsewhere cannot write reports, and reading them needs the admin key (http.ts).
+
+import { isWellFormedString } from '../src/services/signaling/protocol';
 
 export interface ReportBatch {
   receivedAt: number;
@@ -10,7 +14,8 @@ export interface ReportBatch {
   events: Array<Record<string, unknown>>;
 }
 
-export type BatchCheck = { ok: true; batch: ReportBatch } | { ok: false; message: string };
+/** A checked batch and the userSig it came with (checked by the caller against the server's secret). */
+export type BatchCheck = { ok: true; batch: ReportBatch; userSig: string | null } | { ok: false; message: string };
 
 const MAX_EVENTS_PER_BATCH = 1000;
 
@@ -20,9 +25,11 @@ export function validateReportBatch(body: unknown, receivedAt = Date.now()): Bat
   const sdkAppID = b.sdkAppID ?? null;
   if (sdkAppID !== null && (!Number.isSafeInteger(sdkAppID) || (sdkAppID as number) <= 0)) return { ok: false, message: 'sdkAppID must be a positive integer or null' };
   const userID = b.userID ?? null;
-  if (userID !== null && (typeof userID !== 'string' || userID.length === 0 || userID.length > 32)) return { ok: false, message: 'userID must be 1..32 characters or null' };
+  if (userID !== null && !isWellFormedString(userID, 32)) return { ok: false, message: 'userID must be 1..32 characters or null' };
   const roomID = b.roomID ?? null;
-  if (roomID !== null && (typeof roomID !== 'string' || roomID.length > 64)) return { ok: false, message: 'roomID must be a string of up to 64 characters or null' };
+  if (roomID !== null && (typeof roomID !== 'string' || (roomID !== '' && !isWellFormedString(roomID, 66)))) return { ok: false, message: 'roomID must be a string of up to 66 characters or null' };
+  const userSig = b.userSig ?? null;
+  if (userSig !== null && !isWellFormedString(userSig, 4096)) return { ok: false, message: 'userSig must be a string of up to 4096 characters' };
   if (!Array.isArray(b.events) || b.events.length === 0) return { ok: false, message: 'events must be a non-empty array' };
   if (b.events.length > MAX_EVENTS_PER_BATCH) return { ok: false, message: `at most ${MAX_EVENTS_PER_BATCH} events per batch` };
   for (const [i, e] of b.events.entries()) {
@@ -31,6 +38,7 @@ export function validateReportBatch(body: unknown, receivedAt = Date.now()): Bat
   }
   return {
     ok: true,
+    userSig: userSig as string | null,
     batch: { receivedAt, sdkAppID: sdkAppID as number | null, userID: userID as string | null, roomID: roomID as string | null, events: b.events as Array<Record<string, unknown>> },
   };
 }

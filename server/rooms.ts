@@ -19,7 +19,7 @@ import type {
   StreamTypeWire,
   RequestBody,
 } from '../src/services/signaling/protocol';
-import type { ServerConfig } from './config';
+import { MAX_TIMER_MS, type ServerConfig } from './config';
 import { KeyedSerialQueue } from './lock';
 import type { Logger } from './log';
 import type { MediaPlane, MediaPlaneListener } from './media-plane';
@@ -334,7 +334,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
   private armGrace(session: Session, ms: number): void {
     session.clearGraceTimer();
     // A little late rather than early: the deadline is Redis's clock, and an early try only has to try again.
-    session.graceTimer = setTimeout(() => void this.expireSession(session.room.key, session.id), ms + 20);
+    session.graceTimer = setTimeout(() => void this.expireSession(session.room.key, session.id), Math.min(ms + 20, MAX_TIMER_MS));
     session.graceTimer.unref();
   }
 
@@ -475,7 +475,14 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
 
   async mediaState(conn: SessionLink, req: Body<'media-state'>, reply: Reply<ResultByType['media-state']>): Promise<void> {
     await this.inSession(conn, reply, async (session) => {
-      session.mediaStates.set(`${req.kind}:${pullKey(req.userID, req.streamType)}`, {
+      // Only about the client's own streams: what it pushes, and what it holds a subscription to.
+      const own = req.kind === 'push' ? req.userID === session.userID && session.publications.has(req.streamType) : session.pulls.has(pullKey(req.userID, req.streamType));
+      if (!own) throw new WxrtcError(ErrorCode.BAD_REQUEST, `media-state: ${req.kind === 'push' ? 'not a stream this session publishes' : 'not a stream this session subscribes to'}`);
+      const key = `${req.kind}:${pullKey(req.userID, req.streamType)}`;
+      // One entry per stream the session has or had, the latest last; past the bound the oldest goes.
+      session.mediaStates.delete(key);
+      while (session.mediaStates.size >= 2 + this.config.limits.subscriptionsPerUser) session.mediaStates.delete(session.mediaStates.keys().next().value as string);
+      session.mediaStates.set(key, {
         kind: req.kind,
         userID: req.userID,
         streamType: req.streamType,

@@ -4,12 +4,13 @@
 //
 // POST <webhookUrl>
 //   content-type: application/json
-//   x-wxrtc-signature: sha256=<hex HMAC-SHA256(webhookSecret, raw body)>
-//   x-wxrtc-event-id: <eventId>   (the same on every retry of one event: receivers deduplicate by it)
-//   x-wxrtc-event-type: <eventType>
-//   x-wxrtc-attempt: <1..webhookMaxAttempts>
-// body: { eventId, eventType, timestamp (unix ms), sequence (per server, for ordering), sdkAppID,
-//         businessId, room: { roomKey, roomID, strRoomID }, userID, data }
+//   x-wxrtc-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(webhookSecret, "<t>.<raw body>")>
+// body: { eventId (the same on every retry of one event: receivers deduplicate by it), eventType,
+//         attempt (1..webhookMaxAttempts), timestamp (unix ms), sequence (per server, for ordering),
+//         sdkAppID, businessId, room: { roomKey, roomID, strRoomID }, userID, data }
+// The signature covers the time it was made and the whole body, and nothing that matters travels outside
+// the body: a captured delivery verifies only within the receiver's tolerance (verifyWebhookSignature,
+// 60 s by default), and within it the eventId tells a replay from a new event. The scheme is Stripe's.
 // Any 2xx is delivered; anything else (or no answer within webhookTimeoutMs) is retried after
 // webhookBaseDelayMs * 2^(attempt-1), up to webhookMaxAttempts attempts.
 
@@ -24,6 +25,8 @@ export const SIGNATURE_HEADER = 'x-wxrtc-signature';
 export interface WebhookBody {
   eventId: string;
   eventType: RoomEventType;
+  /** 1 for the first delivery of the event, then one more per retry. */
+  attempt: number;
   timestamp: number;
   sequence: number;
   sdkAppID: number;
@@ -55,19 +58,59 @@ export interface WebhookStats {
 }
 
 interface Delivery {
-  body: WebhookBody;
-  raw: string;
+  body: Omit<WebhookBody, 'attempt'>;
   attempt: number;
 }
 
-export function signWebhookBody(rawBody: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+/** How far a signature's time may be from the receiver's clock, by default. */
+export const DEFAULT_WEBHOOK_TOLERANCE_SEC = 60;
+
+function hmac(secret: string, timestampSec: number, rawBody: string | Buffer): string {
+  return createHmac('sha256', secret).update(`${timestampSec}.`).update(rawBody).digest('hex');
 }
 
-/** For receivers: check x-wxrtc-signature against the raw body (before any JSON parsing). */
-export function verifyWebhookSignature(rawBody: string | Buffer, header: string | undefined, secret: string): boolean {
-  if (typeof header !== 'string' || !/^sha256=[0-9a-f]{64}$/.test(header)) return false;
-  return timingSafeEqual(Buffer.from(header), Buffer.from(signWebhookBody(rawBody, secret)));
+/** The x-wxrtc-signature value for a body sent at `timestampSec` (unix seconds, default now). */
+export function signWebhookBody(rawBody: string | Buffer, secret: string, timestampSec = Math.floor(Date.now() / 1000)): string {
+  return `t=${timestampSec},v1=${hmac(secret, timestampSec, rawBody)}`;
+}
+
+export interface VerifyWebhookOptions {
+  /** Accept signatures made at most this many seconds from `now` (either way). Default 60. */
+  toleranceSec?: number;
+  /** The receiver's clock, unix ms (tests). Default Date.now(). */
+  now?: number;
+}
+
+/**
+ * For receivers: check x-wxrtc-signature against the raw body (before any JSON parsing) and the signature's
+ * age. Several v1= entries may be given (a secret being rotated); one matching is enough. Then deduplicate on
+ * the body's eventId: within the tolerance a captured delivery still verifies.
+ */
+export function verifyWebhookSignature(rawBody: string | Buffer, header: string | undefined, secret: string, options: VerifyWebhookOptions = {}): boolean {
+  if (typeof header !== 'string' || header.length > 1024) return false;
+  let timestamp: number | null = null;
+  const signatures: string[] = [];
+  for (const part of header.split(',')) {
+    const eq = part.indexOf('=');
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (name === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);
+    else if (name === 'v1' && /^[0-9a-f]{64}$/.test(value)) signatures.push(value);
+  }
+  if (timestamp === null || signatures.length === 0) return false;
+  const tolerance = options.toleranceSec ?? DEFAULT_WEBHOOK_TOLERANCE_SEC;
+  const nowSec = (options.now ?? Date.now()) / 1000;
+  if (!(Math.abs(nowSec - timestamp) <= tolerance)) return false;
+  const expected = Buffer.from(hmac(secret, timestamp, rawBody));
+  let ok = false;
+  // Every entry is compared (no early exit), each in constant time.
+  for (const signature of signatures) ok = timingSafeEqual(Buffer.from(signature), expected) || ok;
+  return ok;
+}
+
+/** The delay before retry number `attempt` (after attempt `attempt` failed): base, 2 base, 4 base ... */
+export function webhookRetryDelayMs(baseDelayMs: number, attempt: number): number {
+  return baseDelayMs * 2 ** (attempt - 1);
 }
 
 export class WebhookQueue {
@@ -94,7 +137,7 @@ export class WebhookQueue {
   push(event: RoomEvent): void {
     if (!this.enabled || this.closed) return;
     if (event.businessId === null && !this.options.sendAll) return;
-    const body: WebhookBody = {
+    const body: Delivery['body'] = {
       eventId: randomUUID(),
       eventType: event.type,
       timestamp: event.at,
@@ -111,7 +154,7 @@ export class WebhookQueue {
       this.counts.dropped += 1;
       this.log.warn(`webhook queue full (${this.options.queueLimit}): dropped the oldest event`);
     }
-    this.queue.push({ body, raw: JSON.stringify(body), attempt: 0 });
+    this.queue.push({ body, attempt: 0 });
     this.pump();
   }
 
@@ -149,6 +192,10 @@ export class WebhookQueue {
       else this.retry(delivery, why);
       this.pump();
     };
+    // The attempt and the signing time change per delivery: both are inside what is signed.
+    const { eventId, eventType, ...rest } = delivery.body;
+    const body: WebhookBody = { eventId, eventType, attempt: delivery.attempt, ...rest };
+    const raw = JSON.stringify(body);
     // agent:false: one connection per delivery, so a dead receiver cannot hold pooled sockets open.
     const req = send(url, {
       method: 'POST',
@@ -156,12 +203,9 @@ export class WebhookQueue {
       timeout: this.options.timeoutMs,
       headers: {
         'content-type': 'application/json',
-        'content-length': Buffer.byteLength(delivery.raw),
+        'content-length': Buffer.byteLength(raw),
         'user-agent': 'wxrtc-dev-server',
-        [SIGNATURE_HEADER]: signWebhookBody(delivery.raw, this.options.secret),
-        'x-wxrtc-event-id': delivery.body.eventId,
-        'x-wxrtc-event-type': delivery.body.eventType,
-        'x-wxrtc-attempt': String(delivery.attempt),
+        [SIGNATURE_HEADER]: signWebhookBody(raw, this.options.secret),
       },
     });
     this.inFlight.add(req);
@@ -175,7 +219,7 @@ export class WebhookQueue {
     });
     req.on('error', (error) => done(false, error.message));
     req.on('close', () => done(false, 'connection closed'));
-    req.end(delivery.raw);
+    req.end(raw);
   }
 
   private retry(delivery: Delivery, why: string): void {
@@ -185,7 +229,7 @@ export class WebhookQueue {
       this.log.warn(`webhook ${delivery.body.eventType} ${delivery.body.eventId} failed after ${delivery.attempt} attempts (${why})`);
       return;
     }
-    const delay = this.options.baseDelayMs * 2 ** (delivery.attempt - 1);
+    const delay = webhookRetryDelayMs(this.options.baseDelayMs, delivery.attempt);
     this.log.info(`webhook ${delivery.body.eventType} attempt ${delivery.attempt} failed (${why}); retrying in ${delay} ms`);
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);

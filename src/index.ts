@@ -36,6 +36,6 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './machines/retry';
 
 // Signaling drivers and services.
 export { createWebSocketSignaling, type WebSocketSignalingOptions } from './services/signaling/websocket';
-export { Reporter, type ReporterOptions, type ReportedEvent } from './services/reporter';
+export { Reporter, type ReporterOptions, type ReportedEvent, type ReporterIdentity } from './services/reporter';
 export { trtcRoomSignaling, buildRoomUrl, translatePusherStatus, RoomStatus } from './services/signaling/trtc-room';
 export type { SignalingCommand, SignalingEvent, SignalingInput, KickReason, DriverName } from './services/signaling/types';

@@ -413,7 +413,7 @@ export class TRTC {
     if (!entry || !this.reporter) return;
     const params = this.actor.getSnapshot().context.params;
     if (emitted.type === 'LOCAL_JOIN' && params) {
-      this.reporter.identify({ sdkAppID: params.sdkAppID, userID: params.userID, roomID: roomKeyOf(params) });
+      this.reporter.identify({ sdkAppID: params.sdkAppID, userID: params.userID, roomID: roomKeyOf(params), userSig: params.userSig });
     }
     this.reporter.record(entry);
     if (emitted.type === 'LOCAL_LEAVE' || emitted.type === 'KICKED_OUT') void this.reporter.flush();

@@ -4,6 +4,7 @@
 
 import { ErrorCode, WxrtcError } from '../errors';
 import { checkPusherAttributes } from './attributes';
+import { isWellFormedString } from '../services/signaling/protocol';
 
 /** `rtc` for calls (up to 300 users), `live` for broadcasting to an audience (trtc-wx's older names too). */
 export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall' | 'voicechatroom';
@@ -151,10 +152,11 @@ export function checkEnterParams(input: unknown, defaults: EnterDefaults = {}): 
   if (typeof p.userID !== 'string' || p.userID.length === 0) {
     return fail(ErrorCode.INVALID_USER_ID, 'userID is required: a non-empty string');
   }
-  if (utf8Length(p.userID) > 32 || !USER_ID_PATTERN.test(p.userID)) {
+  // The server's own check first (one validator for both ends), then trtc-wx's narrower alphabet.
+  if (!isWellFormedString(p.userID, 32) || utf8Length(p.userID) > 32 || !USER_ID_PATTERN.test(p.userID)) {
     return fail(ErrorCode.INVALID_USER_ID, 'userID must be at most 32 bytes of a-z A-Z 0-9 _ - @ .');
   }
-  if (typeof p.userSig !== 'string' || p.userSig.trim().length === 0) {
+  if (typeof p.userSig !== 'string' || p.userSig.trim().length === 0 || !isWellFormedString(p.userSig, 4096)) {
     return fail(ErrorCode.INVALID_USER_SIG, 'userSig is required: the signature your server issued');
   }
 
@@ -163,7 +165,7 @@ export function checkEnterParams(input: unknown, defaults: EnterDefaults = {}): 
   const hasStr = p.strRoomID !== undefined && p.strRoomID !== null && p.strRoomID !== '';
   if (hasStr) {
     // As in trtc-wx, a string room id takes precedence over a numeric one.
-    if (typeof p.strRoomID !== 'string' || utf8Length(p.strRoomID) > 64 || !STR_ROOM_ID_PATTERN.test(p.strRoomID)) {
+    if (!isWellFormedString(p.strRoomID, 64) || utf8Length(p.strRoomID) > 64 || !STR_ROOM_ID_PATTERN.test(p.strRoomID)) {
       return fail(ErrorCode.INVALID_STR_ROOM_ID, 'strRoomID must be at most 64 bytes of a-z A-Z 0-9 and !$%()+-:;<.>@[]^_{}|~,');
     }
     strRoomID = p.strRoomID;

@@ -20,6 +20,14 @@ export interface ReporterOptions {
   post?: (url: string, body: unknown) => Promise<number>;
 }
 
+/** Who a batch is about, and the userSig that vouches for it. */
+export interface ReporterIdentity {
+  sdkAppID: number;
+  userID: string;
+  roomID: string;
+  userSig: string;
+}
+
 /** One reported event: its type, when, and its fields. */
 export interface ReportedEvent {
   type: string;
@@ -33,7 +41,7 @@ export class Reporter {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private sending = false;
   private closed = false;
-  private identity: { sdkAppID: number | null; userID: string | null; roomID: string | null } = { sdkAppID: null, userID: null, roomID: null };
+  private identity: ReporterIdentity | { sdkAppID: null; userID: null; roomID: null; userSig: null } = { sdkAppID: null, userID: null, roomID: null, userSig: null };
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private readonly maxBuffered: number;
@@ -46,8 +54,11 @@ export class Reporter {
     this.post = options.post ?? postJson;
   }
 
-  /** Who the events are about; set when a room is entered. */
-  identify(identity: { sdkAppID: number; userID: string; roomID: string }): void {
+  /**
+   * Who the events are about; set when a room is entered. The userSig signs the batches (the dev server takes
+   * reports only from users it would let in), so point `endpoint` only at your own server.
+   */
+  identify(identity: ReporterIdentity): void {
     this.identity = identity;
   }
 

@@ -23,7 +23,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const base = () => server.inspector!.wsUrl.slice(0, -INSPECT_PATH.length);
+const base = () => `ws://127.0.0.1:${server.port}`;
 
 async function source(label: string, id = `client-${label}`): Promise<WebSocket> {
   const ws = await open(server.inspector!.wsUrl);
@@ -33,7 +33,7 @@ async function source(label: string, id = `client-${label}`): Promise<WebSocket>
 }
 
 async function viewer(query = ''): Promise<Viewer> {
-  const v = await Viewer.connect(`${base()}${INSPECT_VIEW_PATH}${query}`);
+  const v = await Viewer.connect(`${base()}${INSPECT_VIEW_PATH}?key=${server.inspector!.viewKey}${query.replace(/^\?/, '&')}`);
   viewers.push(v);
   return v;
 }
@@ -49,10 +49,13 @@ async function settled(label: string, received: number): Promise<void> {
 }
 
 test('the dev server announces the inspector', async () => {
-  expect(server.inspector!.url).toBe(`${server.httpUrl}/inspect`);
-  expect(server.inspector!.wsUrl).toBe(`ws://127.0.0.1:${server.port}${INSPECT_PATH}`);
+  // Each url carries its credential: the page's in the fragment, the SDK's in the query.
+  expect(server.inspector!.url).toBe(`${server.httpUrl}/inspect#key=${server.inspector!.viewKey}`);
+  expect(server.inspector!.wsUrl).toBe(`ws://127.0.0.1:${server.port}${INSPECT_PATH}?key=${server.inspector!.publishKey}`);
+  expect(server.inspector!.viewKey).not.toBe(server.inspector!.publishKey);
+  // The status document answers anyone: it names the page, not its key.
   const status = (await (await fetch(server.httpUrl)).json()) as { inspector: string };
-  expect(status.inspector).toBe(server.inspector!.url);
+  expect(status.inspector).toBe(`${server.httpUrl}/inspect`);
 });
 
 test('a live page gets each session, labelled, then its events as they come', async () => {

@@ -310,7 +310,7 @@ test('webhook receiver down then up: every event is delivered once after it reco
     const badSignatures = sink.deliveries.filter((d) => !verifyWebhookSignature(d.raw, d.headers['x-wxrtc-signature'] as string, secret)).length;
     const stats = h.server.webhooks.stats();
     const lost = total - new Set(ids).size + stats.failed + stats.dropped;
-    const retried = sink.deliveries.filter((d) => Number(d.headers['x-wxrtc-attempt']) > 1).length;
+    const retried = sink.deliveries.filter((d) => Number(d.body.attempt) > 1).length;
     const violations = [
       ...(retried === total ? [] : [`${total - retried} events reached the receiver without having failed first`]),
       ...(duplicates > 0 ? [`${duplicates} events delivered twice`] : []),

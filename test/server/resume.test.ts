@@ -174,3 +174,63 @@ describe('after the grace period', () => {
     expect(a.open).toBe(true);
   });
 });
+
+describe('edges of the grace period and of the resume buffer', () => {
+  const GRACE_MS = 600;
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ graceMs: GRACE_MS, resumeBufferSize: 8 });
+  });
+  afterEach(async () => {
+    await h.closeClients();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  test('drop, resume, drop again: the second grace period is a full one (the first timer is gone)', async () => {
+    const room = { roomID: 6101 };
+    const { client: a } = await h.join('a', room);
+    const { client: b, result } = await h.join('b', room);
+    await b.drop();
+    await inGrace(h, 'n:6101', 'b');
+    // Half way through the first grace period, b comes back, then drops again.
+    await new Promise((resolve) => setTimeout(resolve, GRACE_MS / 2));
+    const b2 = await h.connect('b again');
+    const resumed = await b2.ok<'resume'>({ type: 'resume', resumeToken: result.resumeToken, lastSeq: b.lastSeq });
+    await b2.drop();
+    const secondDrop = Date.now();
+    await inGrace(h, 'n:6101', 'b');
+    // A stale first timer would end the session GRACE_MS after the first drop, about GRACE_MS / 2 from now.
+    const left = await a.waitFor('user-left', (n) => n.userID === 'b', 5_000);
+    const leftAt = Date.now();
+    expect(left.reason).toBe('timeout');
+    expect(leftAt - secondDrop).toBeGreaterThanOrEqual(GRACE_MS - 10);
+    const late = await h.connect('late');
+    expect((await late.fails({ type: 'resume', resumeToken: resumed.resumeToken, lastSeq: 0 })).code).toBe(ErrorCode.RESUME_REJECTED);
+  });
+
+  test('exactly resumeBufferSize missed notifications are all replayed; one more is refused', async () => {
+    const run = async (roomID: number, missedCount: number) => {
+      const room = { roomID };
+      const { client: a } = await h.join('a', room);
+      await a.ok({ type: 'publish', streamType: 'main' });
+      const { client: b, result } = await h.join('b', room);
+      await b.sync();
+      const lastSeq = b.lastSeq;
+      await b.drop();
+      await inGrace(h, `n:${roomID}`, 'b');
+      // Each mute flips audio: one stream-updated for b per call.
+      for (let i = 0; i < missedCount; i++) await a.ok({ type: 'mute', audio: i % 2 === 0, video: false });
+      const b2 = await h.connect('b again');
+      return { b2, result, lastSeq, response: await b2.request({ type: 'resume', resumeToken: result.resumeToken, lastSeq }) };
+    };
+    const full = await run(6102, 8);
+    expect(full.response.ok).toBe(true);
+    const missed = (full.response as { result: { missed: Array<{ type: string; seq: number }> } }).result.missed;
+    expect(missed.map((n) => n.type)).toEqual(Array(8).fill('stream-updated'));
+    expect(missed.map((n) => n.seq)).toEqual(Array.from({ length: 8 }, (_, i) => full.lastSeq + 1 + i));
+    const over = await run(6103, 9);
+    expect(over.response).toMatchObject({ ok: false, error: { code: ErrorCode.RESUME_REJECTED } });
+  });
+});

@@ -46,7 +46,17 @@ function participantItem(key: string): HTMLLIElement | null {
 }
 
 const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
-ui.sdkUrl.textContent = `${wsBase}${INSPECT_PATH}`;
+ui.sdkUrl.textContent = `${wsBase}${INSPECT_PATH}?key=<the SDK key the server printed>`;
+
+/**
+ * The view key, from the url the server printed (…/inspect#key=…; ?key= works too). The fragment never
+ * leaves the browser: not in the server's logs, not in a Referer.
+ */
+function viewKey(): string {
+  const fromHash = new URLSearchParams(location.hash.replace(/^#/, '')).get('key');
+  return fromHash ?? new URLSearchParams(location.search).get('key') ?? '';
+}
+const key = viewKey();
 
 let model = new InspectorModel();
 /** Chart SVG per machine id, once laid out. */
@@ -86,8 +96,14 @@ function fillChart(section: HTMLElement): void {
 // --- socket ------------------------------------------------------------------------------------------------
 
 function connect(): void {
-  const ws = new WebSocket(`${wsBase}${INSPECT_VIEW_PATH}`);
+  if (key === '') {
+    setStatus('closed', 'no key: open the inspector url the server printed (…/inspect#key=…)');
+    return;
+  }
+  let opened = false;
+  const ws = new WebSocket(`${wsBase}${INSPECT_VIEW_PATH}?key=${encodeURIComponent(key)}`);
   ws.onopen = () => {
+    opened = true;
     // A fresh connection replays everything the relay holds: start from an empty model.
     model = new InspectorModel();
     setStatus('replaying', 'replaying history…');
@@ -104,8 +120,9 @@ function connect(): void {
     if (parsed.type === 'live') setStatus('live', 'live');
   };
   ws.onclose = () => {
-    setStatus('closed', 'disconnected: retrying…');
-    setTimeout(connect, 1000);
+    // Refused before opening: most likely a wrong key (or another origin); retrying slowly costs nothing.
+    setStatus('closed', opened ? 'disconnected: retrying…' : 'refused (wrong key?): retrying…');
+    setTimeout(connect, opened ? 1000 : 5000);
   };
 }
 
@@ -208,7 +225,7 @@ function select(key: string): void {
   ui.actors.replaceChildren();
   actorSections.clear();
   const session = key.slice(0, key.indexOf('/'));
-  ui.statelyLink.href = `/inspect/stately?session=${encodeURIComponent(session)}`;
+  ui.statelyLink.href = `/inspect/stately?session=${encodeURIComponent(session)}#key=${encodeURIComponent(key)}`;
   scheduleRender();
 }
 

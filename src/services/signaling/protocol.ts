@@ -186,7 +186,54 @@ export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: nu
 
 const isStreamType = (v: unknown): v is StreamTypeWire => v === 'main' || v === 'aux';
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
-const isNonEmptyString = (v: unknown, max = 128): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+
+/**
+ * The one check of every id and text field either end reads from the other (userID, strRoomID, businessId,
+ * tokens): a string of 1..max UTF-16 code units that is well-formed, i.e. has no lone surrogate. A lone
+ * surrogate has no UTF-8 form: it becomes U+FFFD on the way to bytes, so "m\uD800", "m\uDBFF" and "m\uDC00"
+ * would be three users to this process and one to a userSig, an RTMP path, Redis or a url.
+ */
+export function isWellFormedString(value: unknown, max: number): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) return false;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    // A high surrogate must be followed by a low one; a low one must never come first.
+    const next = value.charCodeAt(i + 1);
+    if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
+}
+
+const isNonEmptyString = (v: unknown, max = 128): v is string => isWellFormedString(v, max);
+
+const PLATFORMS: ReadonlySet<unknown> = new Set<PlatformWire>(['ios', 'android', 'devtools', 'windows', 'mac', 'unknown']);
+/** Codes the pusher and player report (trtc-wx status and error codes, negative ones included). */
+const isMediaCode = (v: unknown): v is number => Number.isSafeInteger(v) && Math.abs(v as number) <= 2 ** 31 - 1;
+/** Exactly { audio: boolean, video: boolean }: nothing else rides along into the store and the admin view. */
+const isMuteState = (v: unknown): v is { audio: boolean; video: boolean } => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  const m = v as Record<string, unknown>;
+  return keys.length === 2 && isBool(m.audio) && isBool(m.video);
+};
+
+/** The fields each request type may carry (besides v, id and type); anything else is refused, not stored. */
+const REQUEST_FIELDS: Record<RequestType, readonly string[]> = {
+  join: ['sdkAppID', 'userID', 'userSig', 'roomID', 'strRoomID', 'scene', 'role', 'visible', 'businessId', 'platform', 'mute'],
+  resume: ['resumeToken', 'lastSeq'],
+  leave: [],
+  publish: ['streamType'],
+  unpublish: ['streamType'],
+  mute: ['audio', 'video'],
+  subscribe: ['userID', 'streamType', 'audio', 'video'],
+  unsubscribe: ['userID', 'streamType'],
+  'set-visibility': ['visible'],
+  'media-state': ['kind', 'userID', 'streamType', 'state', 'code'],
+  ping: [],
+};
+const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['v', 'id', 'type']);
 
 /**
  * Check one client frame: valid JSON, the right version, a known type with well-typed fields. The server
@@ -223,6 +270,8 @@ export function parseRequest(text: string): ParsedRequest {
       if (f.role !== 'anchor' && f.role !== 'audience') return fail(ErrorCode.BAD_REQUEST, "join.role must be 'anchor' or 'audience'");
       if (!isBool(f.visible)) return fail(ErrorCode.BAD_REQUEST, 'join.visible must be a boolean');
       if (f.businessId !== undefined && !isNonEmptyString(f.businessId)) return fail(ErrorCode.BAD_REQUEST, 'join.businessId must be 1..128 characters');
+      if (f.platform !== undefined && !PLATFORMS.has(f.platform)) return fail(ErrorCode.BAD_REQUEST, `join.platform must be one of ${[...PLATFORMS].join(', ')}`);
+      if (f.mute !== undefined && !isMuteState(f.mute)) return fail(ErrorCode.BAD_REQUEST, 'join.mute must be { audio: boolean, video: boolean }');
       break;
     case 'resume':
       if (!isNonEmptyString(f.resumeToken, 256)) return fail(ErrorCode.BAD_REQUEST, 'resume.resumeToken is required');
@@ -249,10 +298,14 @@ export function parseRequest(text: string): ParsedRequest {
       if (f.kind !== 'push' && f.kind !== 'play') return fail(ErrorCode.BAD_REQUEST, "media-state.kind must be 'push' or 'play'");
       if (!isNonEmptyString(f.userID, 32) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'media-state needs userID and streamType');
       if (f.state !== 'started' && f.state !== 'stopped' && f.state !== 'failed') return fail(ErrorCode.BAD_REQUEST, 'media-state.state is invalid');
+      if (!isMediaCode(f.code)) return fail(ErrorCode.BAD_REQUEST, 'media-state.code must be an integer (a pusher or player code)');
       break;
     default:
       break;
   }
+  const allowed = REQUEST_FIELDS[f.type as RequestType];
+  const extra = Object.keys(f).find((k) => !ENVELOPE_FIELDS.has(k) && !allowed.includes(k));
+  if (extra !== undefined) return fail(ErrorCode.BAD_REQUEST, `${f.type} has no field ${JSON.stringify(extra.slice(0, 40))}`);
   return { ok: true, request: f as unknown as Request };
 }
 
