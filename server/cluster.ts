@@ -74,6 +74,8 @@ export interface RoomCluster {
   saveUrls(session: Session): Promise<void>;
   saveMedia(session: Session): Promise<void>;
   describe(key: RoomKey, sessionIds: string[]): Promise<Map<string, SessionView>>;
+  /** Sessions that end on one process are told to every process's media access (their media is cut there too). */
+  shareRevocations(access: { relay: ((sessionId: string) => void) | null; revokedElsewhere(sessionId: string): void }): void;
   /** The media plane with a generation shared by every process (media 'none'). */
   readonly mediaPlane: MediaPlaneFactory;
   close(): Promise<void>;
@@ -113,6 +115,7 @@ export class RedisCluster implements RoomCluster, SessionSink {
   private closed = false;
   private readyOnce = false;
   private plane: SharedGenerationPlane | null = null;
+  private revocations: { revokedElsewhere(sessionId: string): void } | null = null;
 
   constructor(
     private readonly config: ServerConfig,
@@ -154,6 +157,14 @@ export class RedisCluster implements RoomCluster, SessionSink {
 
   attach(rooms: ClusterRooms): void {
     this.rooms = rooms;
+  }
+
+  shareRevocations(access: { relay: ((sessionId: string) => void) | null; revokedElsewhere(sessionId: string): void }): void {
+    this.revocations = access;
+    access.relay = (sessionId) => {
+      if (this.closed) return;
+      this.store.publishGlobal({ t: 'revoke', sid: sessionId }).catch((error: Error) => this.log.warn(`cluster: telling the end of a session failed: ${error.message}`));
+    };
   }
 
   get mediaPlane(): MediaPlaneFactory {
@@ -381,8 +392,10 @@ export class RedisCluster implements RoomCluster, SessionSink {
 
   private onGlobal(text: string): void {
     try {
-      const message = JSON.parse(text) as { t?: unknown; g?: unknown };
+      const message = JSON.parse(text) as { t?: unknown; g?: unknown; sid?: unknown };
       if (message.t === 'gen' && typeof message.g === 'number') void this.plane?.apply(message.g);
+      // Our own revocations come back too: applying one twice changes nothing.
+      if (message.t === 'revoke' && typeof message.sid === 'string' && message.sid.length <= 64) this.revocations?.revokedElsewhere(message.sid);
     } catch {
       this.log.warn('unreadable cluster message');
     }

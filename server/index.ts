@@ -11,6 +11,7 @@ import { createHttpServer, REPORTS_PATH } from './http';
 import { createLogger, type Logger } from './log';
 import { noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
 import { MediaUrls } from './media-urls';
+import { MediaAccess } from './media/authorize';
 import { freePort } from './media/ports';
 import { ReportStore } from './reports';
 import { RoomService, type RoomEvent } from './rooms';
@@ -97,9 +98,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // Loaded only when asked for, so the in-memory server never touches ioredis.
   const cluster: (RoomCluster & { store: RoomStore }) | null = config.redisUrl ? await (await import('./cluster')).startCluster({ config, log }) : null;
   const store = cluster?.store ?? givenStore ?? new MemoryRoomStore();
+  const access = new MediaAccess(urls, store);
+  // A session ended on one process: every process's media plane cuts what it still serves of it.
+  if (cluster) cluster.shareRevocations(access);
   let media: MediaPlane;
   try {
-    media = (mediaPlane ?? (cluster && config.media === 'none' ? cluster.mediaPlane : await mediaPlaneFor(config)))({ urls, log });
+    media = (mediaPlane ?? (cluster && config.media === 'none' ? cluster.mediaPlane : await mediaPlaneFor(config)))({ urls, log, access });
   } catch (error) {
     if (cluster) {
       await cluster.close();
@@ -116,6 +120,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     sessions,
     urls,
     media,
+    access,
     log,
     cluster,
     onEvent: (event) => {

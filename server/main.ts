@@ -110,7 +110,7 @@ async function startDemo(server: DevServer): Promise<DemoRoom> {
   out('');
   if (realMedia) {
     out(`Demo room ${demo.roomID}: ${demo.users.join(' and ')} push a test pattern with a 440 Hz tone (ffmpeg) and play each other.`);
-    for (const userID of demo.users) out(`  watch ${userID.padEnd(21)} ffplay -fflags nobuffer '${demo.pullUrl(userID)}'`);
+    for (const userID of demo.users) out(`  watch ${userID.padEnd(21)} ffplay -fflags nobuffer '${await demo.pullUrl(userID).catch((error: Error) => `(${error.message})`)}'`);
     out('  (or paste a url into VLC: Media > Open Network Stream; a media restart makes these urls stale)');
   } else {
     const why = server.media.name !== 'rtmp' ? 'no RTMP media server (--media rtmp)' : 'no ffmpeg on the PATH (apt-get install ffmpeg, or set FFMPEG_PATH)';

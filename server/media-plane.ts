@@ -9,6 +9,7 @@
 // onGenerationChanged. startDevServer({ media: 'rtmp' }) or ({ mediaPlane: rtmpMediaPlane() }) runs it.
 
 import type { Logger } from './log';
+import type { MediaAccess } from './media/authorize';
 import type { MediaUrls } from './media-urls';
 
 export interface MediaPlaneListener {
@@ -38,6 +39,8 @@ export interface MediaPlane {
 export interface MediaPlaneContext {
   urls: MediaUrls;
   log: Logger;
+  /** The check of every push and play, and the news of sessions that ended (their media is cut). */
+  access: MediaAccess;
 }
 
 export type MediaPlaneFactory = (context: MediaPlaneContext) => MediaPlane;
