@@ -9,7 +9,7 @@ import type { RoomCluster } from './cluster';
 import { ConfigError, resolveConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { createHttpServer, REPORTS_PATH } from './http';
 import { createLogger, type Logger } from './log';
-import { noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
+import { LocalCoordination, noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
 import { MediaUrls } from './media-urls';
 import { MediaAccess } from './media/authorize';
 import { freePort } from './media/ports';
@@ -94,7 +94,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // rtmpPort 0 = any free port; it is chosen here because the urls must name the port the media server binds.
   const rtmpPort = config.rtmpPort === 0 && config.mediaBaseUrl === null ? await freePort(config.host) : config.rtmpPort;
   const rtmpBaseUrl = config.mediaBaseUrl ?? `rtmp://${urlHost(config.host)}:${rtmpPort}/live`;
-  const urls = new MediaUrls({ secret: config.mediaSecret, baseUrl: rtmpBaseUrl, ttlSec: config.urlTtlSec });
+  const urls = new MediaUrls({ secret: config.mediaSecret, baseUrl: rtmpBaseUrl, ttlSec: config.urlTtlSec, pullBaseUrls: config.mediaPullBaseUrls });
   // Loaded only when asked for, so the in-memory server never touches ioredis.
   const cluster: (RoomCluster & { store: RoomStore }) | null = config.redisUrl ? await (await import('./cluster')).startCluster({ config, log }) : null;
   const store = cluster?.store ?? givenStore ?? new MemoryRoomStore();
@@ -103,7 +103,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (cluster) cluster.shareRevocations(access);
   let media: MediaPlane;
   try {
-    media = (mediaPlane ?? (cluster && config.media === 'none' ? cluster.mediaPlane : await mediaPlaneFor(config)))({ urls, log, access });
+    const coordination = cluster?.coordination ?? new LocalCoordination();
+    media = (mediaPlane ?? (cluster && config.media === 'none' ? cluster.mediaPlane : await mediaPlaneFor(config, cluster !== null)))({ urls, log, access, coordination });
   } catch (error) {
     if (cluster) {
       await cluster.close();
@@ -111,7 +112,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     }
     throw error;
   }
-  if (cluster && media.name !== 'none') {
+  if (cluster && media.name !== 'none' && media.name !== 'nginx') {
     log.warn(`media plane ${media.name} with Redis: each process's media server has its own generation; url-updated after a media restart reaches only that process's sessions`);
   }
   const rooms = new RoomService({
@@ -157,7 +158,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
 
   try {
-    await media.start(rooms);
+    // Listening first: a media server that calls back (nginx) is told where, and may call at once.
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(config.port, config.host, () => {
@@ -165,7 +166,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         resolve();
       });
     });
+    const listening = (http.address() as AddressInfo).port;
+    await media.start(rooms, { httpUrl: `http://${urlHost(config.host)}:${listening}` });
   } catch (error) {
+    if (http.listening) http.close();
     await inspector?.close();
     await media.close();
     await rooms.close();
@@ -219,8 +223,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 }
 
 /** config.media without an explicit factory. server/media/ loads only when asked for: node-media-server is optional. */
-async function mediaPlaneFor(config: ServerConfig): Promise<MediaPlaneFactory> {
+async function mediaPlaneFor(config: ServerConfig, clustered: boolean): Promise<MediaPlaneFactory> {
   if (config.media === 'none') return noMediaPlane;
+  if (config.media === 'nginx') {
+    const { nginxMediaPlane, nginxPlaneOptionsFrom } = await import('./media/nginx-plane');
+    return nginxMediaPlane(nginxPlaneOptionsFrom(config, clustered));
+  }
   try {
     const { rtmpMediaPlane } = await import('./media/index');
     return rtmpMediaPlane({ host: config.host });

@@ -5,6 +5,7 @@ import { ConfigError, DEV_DEFAULTS, cliHelp, configFromCli, redactedRedisUrl, ty
 import { startDevServer, type DevServer } from './index';
 import { startDemoRoom, type DemoRoom } from './media/demo-room';
 import { ffmpegAvailable } from '../src/testing/rtmp-media';
+import type { NginxMediaPlane } from './media/nginx-plane';
 
 async function main(): Promise<void> {
   let parsed;
@@ -54,6 +55,11 @@ async function main(): Promise<void> {
   if (config.host === '0.0.0.0' || config.host === '::') {
     lines.push('', `Note: ${config.host} listens on every interface; give devices this machine's address, not ${config.host}.`);
   }
+  if (server.media.name === 'nginx' && config.nginxControlUrl !== null) {
+    // The operator's nginx must call back here with this deployment's key: print what it needs.
+    const snippet = (server.media as NginxMediaPlane).configSnippet(config.nginxCallbackUrl ?? server.httpUrl);
+    lines.push('', 'nginx-rtmp config this deployment needs (the keys derive from --media-secret; keep them private):', '', snippet);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
   const demo = config.demo ? await startDemo(server) : null;
 
@@ -90,6 +96,11 @@ async function startWithMedia(config: ServerConfig): Promise<DevServer> {
 }
 
 function mediaSummary(server: DevServer): string {
+  if (server.media.name === 'nginx') {
+    const nodes = (server.media as NginxMediaPlane).nodeList;
+    const where = server.config.nginxControlUrl === null ? 'run here' : 'yours';
+    return `media server: nginx-rtmp (${where}: ${nodes.map((n) => `${n.name} ${n.rtmp}`).join(', ')}); urls signed and checked by its callbacks`;
+  }
   if (server.media.name !== 'rtmp') return `media plane: ${server.media.name}, a publish counts as started at once`;
   return `media server: RTMP (node-media-server) here; urls signed, valid ${Math.round(server.config.urlTtlSec / 3600)} h, a stream is announced once media flows`;
 }
@@ -100,7 +111,7 @@ function mediaSummary(server: DevServer): string {
  */
 async function startDemo(server: DevServer): Promise<DemoRoom> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const realMedia = server.media.name === 'rtmp' && ffmpegAvailable();
+  const realMedia = (server.media.name === 'rtmp' || server.media.name === 'nginx') && ffmpegAvailable();
   const demo = await startDemoRoom(server, { realMedia, churnEveryMs: 15_000, log: (line) => out(`  [demo] ${line}`) });
   try {
     await demo.ready();
@@ -113,7 +124,7 @@ async function startDemo(server: DevServer): Promise<DemoRoom> {
     for (const userID of demo.users) out(`  watch ${userID.padEnd(21)} ffplay -fflags nobuffer '${await demo.pullUrl(userID).catch((error: Error) => `(${error.message})`)}'`);
     out('  (or paste a url into VLC: Media > Open Network Stream; a media restart makes these urls stale)');
   } else {
-    const why = server.media.name !== 'rtmp' ? 'no RTMP media server (--media rtmp)' : 'no ffmpeg on the PATH (apt-get install ffmpeg, or set FFMPEG_PATH)';
+    const why = server.media.name !== 'rtmp' && server.media.name !== 'nginx' ? 'no RTMP media server (--media rtmp)' : 'no ffmpeg on the PATH (apt-get install ffmpeg, or set FFMPEG_PATH)';
     out(`Demo room ${demo.roomID}: ${demo.users.join(' and ')} publish and play each other on simulated media (${why}).`);
   }
   out(`  a visitor joins and leaves every 15 s${server.inspector ? `; watch their charts at ${server.inspector.url}` : ''}`);

@@ -11,7 +11,7 @@
 // so a pull url can never be used to push. The holder is signed so the media side can ask signaling whether
 // that session still lives and still holds the stream (media/authorize.ts): a signature alone outlives a kick.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { StreamTypeWire } from '../src/services/signaling/protocol';
 
 export type MediaUrlKind = 'push' | 'pull';
@@ -46,6 +46,8 @@ export interface MediaUrlOptions {
   /** rtmp://host:port/app */
   baseUrl: string;
   ttlSec: number;
+  /** Where pull urls point instead (nginx edges): same app; a subscriber always gets the same one. */
+  pullBaseUrls?: readonly string[];
 }
 
 const b64u = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
@@ -77,6 +79,7 @@ export class MediaUrls {
   readonly appPath: string;
   readonly ttlSec: number;
   private readonly secret: string;
+  private pullBases: string[] = [];
 
   constructor(options: MediaUrlOptions) {
     const base = options.baseUrl.replace(/\/+$/, '');
@@ -86,6 +89,27 @@ export class MediaUrls {
     this.appPath = parsed.pathname;
     this.ttlSec = options.ttlSec;
     this.secret = options.secret;
+    this.setPullBases(options.pullBaseUrls ?? []);
+  }
+
+  /** Pull urls minted from now on point at these (empty: at baseUrl); each must serve the same app. */
+  setPullBases(bases: readonly string[]): void {
+    const clean = bases.map((b) => b.replace(/\/+$/, ''));
+    for (const b of clean) {
+      if (new URL(b).pathname !== this.appPath) throw new Error(`pull base ${b} must serve the app ${this.appPath} like ${this.baseUrl}`);
+    }
+    this.pullBases = clean;
+  }
+
+  get pullBaseUrls(): readonly string[] {
+    return this.pullBases;
+  }
+
+  /** One base per subscriber session, so its players stay on one edge. */
+  private baseFor(kind: MediaUrlKind, holder: UrlHolder): string {
+    if (kind === 'push' || this.pullBases.length === 0) return this.baseUrl;
+    const pick = createHash('sha256').update(holder.sessionId).digest().readUInt32BE(0) % this.pullBases.length;
+    return this.pullBases[pick]!;
   }
 
   mint(kind: MediaUrlKind, address: StreamAddress, generation: number, holder: UrlHolder, nowSec = unixNow()): MintedUrl {
@@ -96,7 +120,7 @@ export class MediaUrls {
     const expiresAt = nowSec + this.ttlSec;
     const sub = b64u(holder.userID);
     const sign = this.sign(kind, streamName, generation, expiresAt, holder.sessionId, sub);
-    return { url: `${this.baseUrl}/${streamName}?gen=${generation}&expires=${expiresAt}&sid=${holder.sessionId}&sub=${sub}&sign=${sign}`, expiresAt, generation, streamName };
+    return { url: `${this.baseFor(kind, holder)}/${streamName}?gen=${generation}&expires=${expiresAt}&sid=${holder.sessionId}&sub=${sub}&sign=${sign}`, expiresAt, generation, streamName };
   }
 
   /** Verify a full url, as a client would present it. */
