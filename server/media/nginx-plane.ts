@@ -265,7 +265,10 @@ export class NginxMediaPlane implements MediaPlane {
     // Callbacks travel separately: the same stream may already be published again by a new connection.
     const origin = this.nodes.find((n) => n.role === 'origin')!;
     const stat = await this.readStat(origin);
-    if (stat?.publishers.get(name) !== undefined && stat.publishers.get(name) !== clientid) return;
+    // No answer: nginx is going down; whether the stream comes back is the restart's to decide.
+    if (stat === null) return;
+    const publisher = stat.publishers.get(name);
+    if (publisher !== undefined && publisher !== clientid) return;
     this.started.delete(name);
     this.record({ type: 'stopped', at: Date.now(), streamName: name });
     await this.tell((l) => l.onStreamStopped(name), `stream stop of ${name}`);
