@@ -142,30 +142,28 @@ export class NginxMediaPlane implements MediaPlane {
 
   /** The nginx config the operator needs (production), with this deployment's secrets and urls. */
   configSnippet(callbackUrl: string): string {
-    const origin = this.urls.baseUrl;
-    const listen = (rtmp: string) => {
-      const u = new URL(rtmp);
-      return u.port || '1935';
-    };
+    const portOf = (url: string, fallback: string) => new URL(url).port || fallback;
     const node = (role: 'origin' | 'edge', name: string, rtmp: string): NginxNodeConfig => ({
       role,
       name,
-      rtmpListen: listen(rtmp),
+      rtmpListen: portOf(rtmp, '1935'),
       app: this.app,
       callbackBase: `${callbackUrl.replace(/\/+$/, '')}${NGINX_CALLBACK_PATH}`,
       callbackKey: this.callbackKey,
-      ...(role === 'edge' ? { pullFrom: origin, relayToken: this.relayToken } : {}),
+      ...(role === 'edge' ? { pullFrom: this.urls.baseUrl, relayToken: this.relayToken } : {}),
     });
-    const parts = [
-      '# --- nginx origin (needs libnginx-mod-rtmp; worker_processes 1) ---',
-      nginxRtmpBlock(node('origin', 'origin', origin)),
-      'http {',
-      nginxControlServer('8080', ['<signaling hosts>']),
-      '}',
-    ];
-    this.urls.pullBaseUrls.forEach((edge, i) => {
-      parts.push('', `# --- nginx edge ${i + 1} (players pull here: ${edge}) ---`, nginxRtmpBlock(node('edge', `edge${i + 1}`, edge)), 'http {', nginxControlServer('8080', ['<signaling hosts>']), '}');
-    });
+    const parts: string[] = [];
+    for (const n of this.nodes) {
+      parts.push(
+        `# --- nginx ${n.name} (${n.role === 'origin' ? 'pushes go here' : 'players pull here'}: ${n.rtmp}) ---`,
+        '# top level of its nginx.conf; Debian loads the module itself (libnginx-mod-rtmp), elsewhere add',
+        '# "load_module modules/ngx_rtmp_module.so;". Keep worker_processes 1: a stream lives in one worker.',
+        nginxRtmpBlock(node(n.role, n.name, n.rtmp)),
+        '# inside its http { } block: control and stat, for the signaling processes only',
+        nginxControlServer(portOf(n.control, '80'), ['<each signaling host>']),
+        '',
+      );
+    }
     return parts.join('\n');
   }
 

@@ -37,14 +37,18 @@ suite('nginx-rtmp shared by two signaling processes', () => {
     const host = '127.0.0.1';
     const [originRtmp, edgeRtmp, originControl, edgeControl] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const mediaBaseUrl = `rtmp://${host}:${originRtmp}/live`;
-    cluster = await startCluster(2, {
-      media: 'nginx',
+    // The documented command line (npm run server -- --redis-url .. --nginx-control-url .. --media-base ..),
+    // without --media: with Redis it defaults to nginx.
+    cluster = await startCluster(0, {
+      media: undefined,
       graceMs: 5_000,
       mediaBaseUrl,
       mediaPullBaseUrls: [`rtmp://${host}:${edgeRtmp}/live`],
       nginxControlUrl: `http://${host}:${originControl}`,
       nginxEdgeControlUrls: [`http://${host}:${edgeControl}`],
     });
+    await cluster.spawn({ cli: true });
+    await cluster.spawn({ cli: true });
     const { callbackKey, relayToken } = nginxSecrets(DEV_DEFAULTS.mediaSecret);
     const [a, b] = cluster.processes;
     origin = new NginxProcess({
