@@ -169,7 +169,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const listening = (http.address() as AddressInfo).port;
     await media.start(rooms, { httpUrl: `http://${urlHost(config.host)}:${listening}` });
   } catch (error) {
-    if (http.listening) http.close();
+    if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
     await inspector?.close();
     await media.close();
     await rooms.close();

@@ -121,8 +121,8 @@ export class NginxMediaPlane implements MediaPlane {
   }
 
   /** The nginx nodes: name, rtmp base, control base, and (development) pid of its master. */
-  get nodeList(): Array<{ name: string; role: 'origin' | 'edge'; rtmp: string; control: string; pid: number | null }> {
-    return this.nodes.map((n) => ({ name: n.name, role: n.role, rtmp: n.rtmp, control: n.control, pid: n.process?.pid ?? null }));
+  get nodeList(): Array<{ name: string; role: 'origin' | 'edge'; rtmp: string; control: string; pid: number | null; dir: string | null }> {
+    return this.nodes.map((n) => ({ name: n.name, role: n.role, rtmp: n.rtmp, control: n.control, pid: n.process?.pid ?? null, dir: n.process?.dir ?? null }));
   }
 
   async start(listener: MediaPlaneListener, info?: { httpUrl: string }): Promise<void> {

@@ -64,11 +64,39 @@ describeWithNginx('media nginx in development', () => {
     await bob.waitFor('stream-removed', (n) => n.userID === 'alice', 8_000);
   });
 
+  test('an nginx reload (SIGHUP: new workers) and an admin media restart each give url-updated to every participant', async () => {
+    const alice = await join('alice', 95002);
+    const bob = await join('bob', 95002);
+    const { url: pushUrl } = await alice.ok<'publish'>({ type: 'publish', streamType: 'main' });
+    const push = media.push({ url: pushUrl, video: true, audio: true, ...ignore });
+    await bob.waitFor('stream-added', (n) => n.userID === 'alice', 10_000);
+    await bob.ok<'subscribe'>({ type: 'subscribe', userID: 'alice', streamType: 'main', audio: true, video: true });
+    const before = plane.generation;
+
+    process.kill(plane.nodeList[0]!.pid!, 'SIGHUP');
+    const reloaded = await alice.waitFor('url-updated', (n) => n.kind === 'publish', 10_000);
+    await bob.waitFor('url-updated', (n) => n.kind === 'subscribe', 10_000);
+    expect(plane.generation).toBeGreaterThan(before);
+    expect(reloaded.url).toContain(`gen=${plane.generation}`);
+
+    const answer = await fetch(`${server.httpUrl}/admin/media/restart`, { method: 'POST', headers: { 'x-admin-key': server.config.adminKey } });
+    expect(answer.status).toBe(200);
+    const { generation } = (await answer.json()) as { generation: number };
+    const restarted = await alice.waitFor('url-updated', (n) => n.kind === 'publish' && n.url.includes(`gen=${generation}`), 10_000);
+    // The new url pushes to the restarted nginx, and the room kept the stream meanwhile.
+    const again = media.push({ url: restarted.url, video: true, audio: true, ...ignore });
+    await until(() => again.codes.includes(1002), 'the new url did not push after the restart', 10_000, () => again.stderrTail.join('\n'));
+    expect(bob.of('stream-removed')).toEqual([]);
+    push.stop();
+  });
+
   test('closing the server stops its nginx and removes its files', async () => {
     const other = await startDevServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, logLevel: 'silent', media: 'nginx', ...NGINX });
     const pids = (other.media as NginxMediaPlane).nodeList.map((n) => n.pid!);
+    const dirs = (other.media as NginxMediaPlane).nodeList.map((n) => n.dir!);
     expect(pids.every((pid) => pid > 0 && !isGone(pid))).toBe(true);
     await other.close();
     await until(() => pids.every(isGone), 'nginx outlived the server', 5_000);
+    expect(existsSync(dirs[0]!)).toBe(false);
   });
 });
