@@ -25,6 +25,8 @@ export interface FanoutResult {
   cpuPerPlayerMsPerS: number;
   /** With only the publisher (subtracted above). */
   baselineMsPerS: number;
+  /** Of the per-player figure, what nginx's own processes spent (the rest: signaling answering its callbacks). */
+  nginxPerPlayerMsPerS: number;
   firstFrame: Sample;
 }
 
@@ -60,6 +62,7 @@ function serverPids(root: number): number[] {
 }
 
 const cpuNow = (root: number) => serverPids(root).reduce((sum, pid) => sum + cpuOf(pid), 0);
+const nginxCpuNow = (root: number) => serverPids(root).filter((pid) => pid !== root).reduce((sum, pid) => sum + cpuOf(pid), 0);
 
 async function startServer(plane: 'nginx' | 'rtmp'): Promise<{ child: ChildProcess; wsUrl: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server', 'main.ts'), '--media', plane, '--port', '0', '--rtmp-port', '0', '--log-level', 'warn'], {
@@ -117,8 +120,10 @@ export async function fanout(plane: 'nginx' | 'rtmp', players = 50): Promise<Fan
     await viewers[0]!.waitFor('stream-added', () => true, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const base0 = cpuNow(pid);
+    const nginxBase0 = nginxCpuNow(pid);
     await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
     const baselineMsPerS = (cpuNow(pid) - base0) / (WINDOW_MS / 1000);
+    const nginxBaseline = (nginxCpuNow(pid) - nginxBase0) / (WINDOW_MS / 1000);
 
     const urls = await Promise.all(viewers.map(async (v) => (await v.ok<'subscribe'>({ type: 'subscribe', userID: 'pub', streamType: 'main', audio: true, video: true })).url));
     const pulls: RtmpPull[] = urls.map((u) => media.pull({ url: u, video: true, audio: true, report: () => undefined, netStatus: () => undefined }));
@@ -130,9 +135,18 @@ export async function fanout(plane: 'nginx' | 'rtmp', players = 50): Promise<Fan
     const firstFrame = summarize(pulls.map((p) => p.firstFrameAt! - p.startedAt));
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const c0 = cpuNow(pid);
+    const n0 = nginxCpuNow(pid);
     await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
     const allMsPerS = (cpuNow(pid) - c0) / (WINDOW_MS / 1000);
-    return { plane, players, baselineMsPerS, cpuPerPlayerMsPerS: Math.max(0, allMsPerS - baselineMsPerS) / players, firstFrame };
+    const nginxMsPerS = (nginxCpuNow(pid) - n0) / (WINDOW_MS / 1000);
+    return {
+      plane,
+      players,
+      baselineMsPerS,
+      cpuPerPlayerMsPerS: Math.max(0, allMsPerS - baselineMsPerS) / players,
+      nginxPerPlayerMsPerS: Math.max(0, nginxMsPerS - nginxBaseline) / players,
+      firstFrame,
+    };
   } finally {
     await media.close();
     await Promise.all(clients.map((c) => c.close()));
@@ -161,7 +175,11 @@ export async function mediaFanoutRows(progress: (message: string) => void, playe
   });
   const notes = [
     `media fan-out: server-side CPU (dev server process${planes.includes('nginx') ? ', plus nginx master and worker for nginx-rtmp' : ''}) while ${players} players play, minus the same with the publisher alone, per player; first frame per player from its ffmpeg start`,
-    ...results.map((r) => `  ${label(r.plane)}: publisher alone ${r.baselineMsPerS.toFixed(1)} ms/s of CPU`),
+    ...results.map(
+      (r) =>
+        `  ${label(r.plane)}: publisher alone ${r.baselineMsPerS.toFixed(1)} ms/s of CPU` +
+        (r.plane === 'nginx' ? `; of the per-player CPU, nginx itself ${r.nginxPerPlayerMsPerS.toFixed(2)} ms/s, the rest signaling answering on_play/on_update` : ''),
+    ),
     ...(NGINX_MISSING === null ? [] : [`  nginx-rtmp not measured: ${NGINX_MISSING}`]),
   ];
   return { rows, notes };
