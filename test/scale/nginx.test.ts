@@ -148,6 +148,22 @@ suite('nginx-rtmp shared by two signaling processes', () => {
     expect(again.codes).not.toContain(1002);
   });
 
+  test('a viewer held by process B, removed through process A: its play at the edge is cut within a second, the other plays on', async () => {
+    const s = await stream(2);
+    await until(() => s.pulls.every((p) => p.frames >= 5), 'no frames at the edge', 15_000);
+    const [victim, other] = s.pulls as [RtmpPull, RtmpPull];
+    const victimEnded = victim.exited.then(() => Date.now());
+    const removedAt = Date.now();
+    // Process A ends the session; B (whose edge let the player in) hears it over Redis and drops it.
+    expect((await cluster.admin(0, 'POST', `/admin/rooms/${s.key}/users/viewer0/remove`)).status).toBe(200);
+    const cut = (await victimEnded) - removedAt;
+    rows.push(['viewer on B removed through A: its edge play gone after (ms)', cut]);
+    expect(cut).toBeLessThanOrEqual(CUT_WITHIN_MS + 500); // + ffmpeg's own exit
+    const frames = other.frames;
+    await until(() => other.frames > frames + 10, 'the other viewer stopped playing', 5_000);
+    expect(other.running && s.push.running).toBe(true);
+  });
+
   test('an nginx restart gives every participant url-updated, and playback resumes with the new urls', async () => {
     const s = await stream(2);
     await until(() => s.pulls.every((p) => p.frames >= 5), 'no frames before the restart', 15_000);
