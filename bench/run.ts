@@ -1,6 +1,6 @@
 // `npm run bench`: ours against Tencent's trtc-wx.js, each pair measured in this one process run (memory and
 // the server in child processes), alternating which goes first, medians of several runs after a warm-up.
-// Flags: --runs N (default 5), --only storm,meeting,bundle,memory,server, --no-build. BENCH_OURS_FILE=<file>
+// Flags: --runs N (default 5), --only storm,meeting,bundle,memory,server,media, --no-build. BENCH_OURS_FILE=<file>
 // measures another build of ours instead of dist/trtc-wx.js (a what-if: another esbuild target, say).
 
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { ROOT, type SdkName, type Sync } from './lib/sdk';
 import { renderFigures, renderTable, summarize, type Row, type Sample } from './lib/stats';
 import { REDIS_SERVER } from '../test/scale/helpers/redis';
 import { serverBench, type ServerResult } from './server';
+import { mediaFanoutRows } from './media-fanout';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -20,7 +21,7 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const RUNS = Number(flag('--runs') ?? 5);
-const ONLY = new Set((flag('--only') ?? 'storm,meeting,bundle,memory,server').split(','));
+const ONLY = new Set((flag('--only') ?? 'storm,meeting,bundle,memory,server,media').split(','));
 const KB = 1024;
 
 type Variant = { sdk: SdkName; sync: Sync };
@@ -271,6 +272,11 @@ async function main(): Promise<void> {
     notes.push(...memory.notes);
   }
   if (ONLY.has('server')) rows.push(...(await serverRows()));
+  if (ONLY.has('media')) {
+    const media = await mediaFanoutRows(progress);
+    rows.push(...media.rows);
+    notes.push(...media.notes);
+  }
   process.stderr.write(`done in ${elapsed()}\n`);
   console.log(`\nmachine: ${machine()}`);
   console.log(`ours: ${process.env.BENCH_OURS_FILE ?? 'dist/trtc-wx.js'} (with bindPage unless said); trtc-wx: trtc-wx-sdk 1.1.15 with its documented whole-list setData pattern\n`);

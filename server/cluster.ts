@@ -12,7 +12,7 @@ import type Redis from 'ioredis';
 import type { KickReasonWire, NotificationBody, PlatformWire } from '../src/services/signaling/protocol';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
-import type { MediaPlane, MediaPlaneFactory, MediaPlaneListener } from './media-plane';
+import type { MediaCoordination, MediaPlane, MediaPlaneFactory, MediaPlaneListener } from './media-plane';
 import type { MintedUrl } from './media-urls';
 import { ClusterSession, pullKey, type AppendOutcome, type MediaStateReport, type Pull, type Session, type SessionSink } from './sessions';
 import { RedisRoomStore, tokenHash, type ClaimResult, type ExpireResult, type SessionView } from './store/redis-store';
@@ -74,8 +74,12 @@ export interface RoomCluster {
   saveUrls(session: Session): Promise<void>;
   saveMedia(session: Session): Promise<void>;
   describe(key: RoomKey, sessionIds: string[]): Promise<Map<string, SessionView>>;
+  /** Sessions that end on one process are told to every process's media access (their media is cut there too). */
+  shareRevocations(access: { relay: ((sessionId: string) => void) | null; revokedElsewhere(sessionId: string): void }): void;
   /** The media plane with a generation shared by every process (media 'none'). */
   readonly mediaPlane: MediaPlaneFactory;
+  /** The media generation and media servers' identities, shared through Redis (media 'nginx'). */
+  readonly coordination: MediaCoordination;
   close(): Promise<void>;
 }
 
@@ -114,6 +118,8 @@ export class RedisCluster implements RoomCluster, SessionSink {
   private readyOnce = false;
   private started = false;
   private plane: SharedGenerationPlane | null = null;
+  private revocations: { revokedElsewhere(sessionId: string): void } | null = null;
+  private readonly generationListeners = new Set<(generation: number) => void>();
 
   constructor(
     private readonly config: ServerConfig,
@@ -161,6 +167,35 @@ export class RedisCluster implements RoomCluster, SessionSink {
 
   attach(rooms: ClusterRooms): void {
     this.rooms = rooms;
+  }
+
+  shareRevocations(access: { relay: ((sessionId: string) => void) | null; revokedElsewhere(sessionId: string): void }): void {
+    this.revocations = access;
+    access.relay = (sessionId) => {
+      if (this.closed) return;
+      this.store.publishGlobal({ t: 'revoke', sid: sessionId }).catch((error: Error) => this.log.warn(`cluster: telling the end of a session failed: ${error.message}`));
+    };
+  }
+
+  get coordination(): MediaCoordination {
+    const store = this.store;
+    const listeners = this.generationListeners;
+    return {
+      generation: () => store.generation(),
+      bumpGeneration: async () => {
+        const generation = await store.bumpGeneration();
+        await store.publishGlobal({ t: 'gen', g: generation });
+        return generation;
+      },
+      onGeneration: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      observe: async (what, identity) => {
+        const before = await store.redis.getset(`${this.config.redisPrefix}:media:seen:${what}`, identity);
+        return before !== null && before !== identity;
+      },
+    };
   }
 
   get mediaPlane(): MediaPlaneFactory {
@@ -388,8 +423,13 @@ export class RedisCluster implements RoomCluster, SessionSink {
 
   private onGlobal(text: string): void {
     try {
-      const message = JSON.parse(text) as { t?: unknown; g?: unknown };
-      if (message.t === 'gen' && typeof message.g === 'number') void this.plane?.apply(message.g);
+      const message = JSON.parse(text) as { t?: unknown; g?: unknown; sid?: unknown };
+      if (message.t === 'gen' && typeof message.g === 'number') {
+        void this.plane?.apply(message.g);
+        for (const listener of this.generationListeners) listener(message.g);
+      }
+      // Our own revocations come back too: applying one twice changes nothing.
+      if (message.t === 'revoke' && typeof message.sid === 'string' && message.sid.length <= 64) this.revocations?.revokedElsewhere(message.sid);
     } catch {
       this.log.warn('unreadable cluster message');
     }

@@ -6,8 +6,12 @@ import { HEARTBEAT_INTERVAL_MS, LIMITS, RESUME_GRACE_MS } from '../src/services/
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-/** 'rtmp': a real RTMP media server (server/media/); 'none': a publish counts as started at once; 'auto': rtmp when node-media-server is installed. */
-export type MediaMode = 'auto' | 'rtmp' | 'none';
+/**
+ * 'rtmp': a real RTMP media server in this process (node-media-server, server/media/); 'nginx': nginx-rtmp, shared
+ * by every process (server/media/nginx-plane.ts: launched here in development, the operator's with
+ * nginxControlUrl); 'none': a publish counts as started at once; 'auto': rtmp when node-media-server is installed.
+ */
+export type MediaMode = 'auto' | 'rtmp' | 'nginx' | 'none';
 
 /** Room limits the store enforces atomically (see store/room-store.ts). */
 export interface RoomLimits {
@@ -62,6 +66,22 @@ export interface ServerConfig {
   mediaSecret: string;
   /** Base of RTMP urls; null = rtmp://<host>:<rtmpPort>/live. */
   mediaBaseUrl: string | null;
+  /** Bases of pull urls (nginx edges, same app as mediaBaseUrl); empty = pull where pushes go. */
+  mediaPullBaseUrls: string[];
+  /**
+   * media 'nginx' in production: http(s) base of the operator's nginx origin where `rtmp_control` (/control) and
+   * `rtmp_stat` (/stat) are served. null = development: the server writes a config and runs nginx itself.
+   */
+  nginxControlUrl: string | null;
+  /** The same for each nginx edge, in the order of mediaPullBaseUrls. */
+  nginxEdgeControlUrls: string[];
+  /** Where nginx's callbacks reach signaling (the balancer in front of every process); null = this server. */
+  nginxCallbackUrl: string | null;
+  /** Development nginx: edges to run besides the origin (players pull from them). */
+  nginxDevEdges: number;
+  /** Development nginx: the binary and the RTMP module it loads. */
+  nginxPath: string;
+  nginxModulePath: string;
   /** How long a minted RTMP url is valid. */
   urlTtlSec: number;
   heartbeatIntervalMs: number;
@@ -138,6 +158,13 @@ export function defaultConfig(): ServerConfig {
     webhookQueueLimit: 10_000,
     mediaSecret: DEV_DEFAULTS.mediaSecret,
     mediaBaseUrl: null,
+    mediaPullBaseUrls: [],
+    nginxControlUrl: null,
+    nginxEdgeControlUrls: [],
+    nginxCallbackUrl: null,
+    nginxDevEdges: 0,
+    nginxPath: '/usr/sbin/nginx',
+    nginxModulePath: '/usr/lib/nginx/modules/ngx_rtmp_module.so',
     urlTtlSec: 24 * 3600,
     heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
     graceMs: RESUME_GRACE_MS,
@@ -210,6 +237,18 @@ function validateConfig(c: ServerConfig): void {
   if (c.redisUrl !== null && !/^rediss?:\/\/./.test(c.redisUrl)) throw new ConfigError('redisUrl must be a redis:// or rediss:// url');
   // Braces would change which part of a key Redis Cluster hashes (a room's keys share the tag {<roomKey>}).
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(c.redisPrefix)) throw new ConfigError(`redisPrefix must be 1..64 of A-Z a-z 0-9 _ . : - (got ${JSON.stringify(c.redisPrefix)})`);
+  const httpUrl = (name: string, v: string) => {
+    if (!/^https?:\/\/[^\s]+$/.test(v)) throw new ConfigError(`${name} must be an http(s) url (got ${JSON.stringify(v)})`);
+  };
+  if (c.nginxControlUrl !== null) httpUrl('nginxControlUrl', c.nginxControlUrl);
+  if (c.nginxCallbackUrl !== null) httpUrl('nginxCallbackUrl', c.nginxCallbackUrl);
+  for (const u of c.nginxEdgeControlUrls) httpUrl('nginxEdgeControlUrls', u);
+  for (const u of c.mediaPullBaseUrls) if (!/^rtmps?:\/\/[^\s]+$/.test(u)) throw new ConfigError(`mediaPullBaseUrls must be rtmp:// urls (got ${JSON.stringify(u)})`);
+  if (c.nginxEdgeControlUrls.length > 0 && c.nginxEdgeControlUrls.length !== c.mediaPullBaseUrls.length) {
+    throw new ConfigError('give one nginx edge control url per pull base (--nginx-edge-control-urls and --media-pull-base, in the same order)');
+  }
+  positiveInt('nginxDevEdges', c.nginxDevEdges, 0);
+  if (c.nginxDevEdges > 8) throw new ConfigError(`nginxDevEdges must be 0..8 (got ${c.nginxDevEdges})`);
   positiveInt('processTtlMs', c.processTtlMs, 300);
   positiveInt('roomLogSize', c.roomLogSize, 16);
   positiveInt('webhookBaseDelayMs', c.webhookBaseDelayMs, 0);
@@ -252,7 +291,7 @@ export const CLI_OPTIONS = {
   host: { flag: 'host', env: 'WXRTC_HOST', help: 'interface to listen on' },
   port: { flag: 'port', env: 'WXRTC_PORT', help: 'signaling + HTTP port (0 = ephemeral)' },
   rtmpPort: { flag: 'rtmp-port', env: 'WXRTC_RTMP_PORT', help: 'RTMP port the media server binds and urls name (0 = any free one)' },
-  media: { flag: 'media', env: 'WXRTC_MEDIA', help: 'media server: rtmp | none | auto (rtmp when node-media-server is installed)' },
+  media: { flag: 'media', env: 'WXRTC_MEDIA', help: 'media server: rtmp | nginx | none | auto (rtmp when node-media-server is installed; nginx with --redis-url)' },
   demo: { flag: 'demo', env: 'WXRTC_DEMO', help: 'start a demo room whose participants push and play real streams (needs ffmpeg)' },
   demoPublic: { flag: 'demo-public', env: 'WXRTC_DEMO_PUBLIC', help: 'let --demo listen on a non-loopback --host (its users sign in with public secrets)' },
   secret: { flag: 'secret', env: 'WXRTC_SECRET', help: 'userSig secret key (TLS-Sig-API v2)' },
@@ -263,6 +302,11 @@ export const CLI_OPTIONS = {
   webhookAll: { flag: 'webhook-all', env: 'WXRTC_WEBHOOK_ALL', help: 'send callbacks for sessions without a business id too' },
   mediaSecret: { flag: 'media-secret', env: 'WXRTC_MEDIA_SECRET', help: 'key that signs RTMP urls' },
   mediaBaseUrl: { flag: 'media-base', env: 'WXRTC_MEDIA_BASE', help: 'base of RTMP urls (default rtmp://<host>:<rtmp-port>/live)' },
+  mediaPullBaseUrls: { flag: 'media-pull-base', env: 'WXRTC_MEDIA_PULL_BASE', help: 'comma-separated bases of pull urls (nginx edges); empty = the media base' },
+  nginxControlUrl: { flag: 'nginx-control-url', env: 'WXRTC_NGINX_CONTROL_URL', help: "http base of your nginx origin's /control and /stat (media nginx); unset = run nginx here (development)" },
+  nginxEdgeControlUrls: { flag: 'nginx-edge-control-urls', env: 'WXRTC_NGINX_EDGE_CONTROL_URLS', help: 'comma-separated http bases of the edges\' /control and /stat, in --media-pull-base order' },
+  nginxCallbackUrl: { flag: 'nginx-callback-url', env: 'WXRTC_NGINX_CALLBACK_URL', help: "where nginx's on_publish/on_play callbacks reach signaling (your balancer); unset = this server" },
+  nginxDevEdges: { flag: 'nginx-edges', env: 'WXRTC_NGINX_EDGES', help: 'development nginx: how many edges to run besides the origin' },
   graceMs: { flag: 'grace-ms', env: 'WXRTC_GRACE_MS', help: 'how long a dropped session can be resumed' },
   heartbeatIntervalMs: { flag: 'heartbeat-ms', env: 'WXRTC_HEARTBEAT_MS', help: 'client ping interval; 3 missed = dropped' },
   logLevel: { flag: 'log-level', env: 'WXRTC_LOG_LEVEL', help: 'debug | info | warn | error | silent' },
@@ -277,9 +321,10 @@ export const CLI_OPTIONS = {
 const ENV_FALLBACKS: Partial<Record<CliKey, string>> = { redisUrl: 'REDIS_URL' };
 
 type CliKey = keyof typeof CLI_OPTIONS;
-const NUMERIC: ReadonlySet<CliKey> = new Set<CliKey>(['port', 'rtmpPort', 'sdkAppID', 'graceMs', 'heartbeatIntervalMs']);
+const NUMERIC: ReadonlySet<CliKey> = new Set<CliKey>(['port', 'rtmpPort', 'sdkAppID', 'graceMs', 'heartbeatIntervalMs', 'nginxDevEdges']);
+const LISTS: ReadonlySet<CliKey> = new Set<CliKey>(['mediaPullBaseUrls', 'nginxEdgeControlUrls']);
 const BOOLEAN: ReadonlySet<CliKey> = new Set<CliKey>(['webhookAll', 'demo', 'demoPublic']);
-const MEDIA_MODES: ReadonlySet<string> = new Set(['auto', 'rtmp', 'none']);
+const MEDIA_MODES: ReadonlySet<string> = new Set(['auto', 'rtmp', 'nginx', 'none']);
 /** Where the command line differs from startDevServer(): it serves real media when it can. */
 const CLI_DEFAULTS: Partial<ServerConfig> = { media: 'auto' };
 const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error', 'silent']);
@@ -287,6 +332,7 @@ const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error
 function convert(key: CliKey, raw: string | boolean, source: string): unknown {
   if (BOOLEAN.has(key)) return raw === true || raw === '1' || raw === 'true' || raw === 'yes';
   const text = String(raw);
+  if (LISTS.has(key)) return text.split(',').map((part) => part.trim()).filter((part) => part !== '');
   if (NUMERIC.has(key)) {
     if (!/^\d+$/.test(text)) throw new ConfigError(`${source} must be a non-negative integer (got ${JSON.stringify(text)})`);
     return Number(text);
@@ -330,9 +376,9 @@ export function configFromCli(argv: readonly string[], env: NodeJS.ProcessEnv): 
     const raw = values[spec.flag];
     if (raw !== undefined) input[key] = convert(key, raw, `--${spec.flag}`);
   }
-  // Several processes on one machine cannot all bind the RTMP port, and one process's media server would not
-  // know the others' streams: with Redis the command line runs without media unless told otherwise.
-  if (input.redisUrl && values.media === undefined && (env[CLI_OPTIONS.media.env] ?? '') === '') input.media = 'none';
+  // One process's node-media-server would not know the others' streams: with Redis every process shares one
+  // nginx-rtmp (the operator's, --nginx-control-url) unless told otherwise.
+  if (input.redisUrl && values.media === undefined && (env[CLI_OPTIONS.media.env] ?? '') === '') input.media = 'nginx';
   return { config: resolveConfig(input as ServerConfigInput), help: values.help === true };
 }
 

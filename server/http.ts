@@ -1,7 +1,9 @@
 // The dev server's HTTP side: one node:http server carrying the signaling websocket (upgrade on
+// The dev server's HTTP side: one node:http server carrying the signaling websocket (upgrade on
 // /v1/signaling), client reports (/v1/reports), the admin API (/admin/...), a status document at / (a landing
-// page for browsers, JSON for API clients) and the live inspector (websockets /v1/inspect and /v1/inspect/view,
-// the page at /inspect). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
+// page for browsers, JSON for API clients), the live inspector (websockets /v1/inspect and /v1/inspect/view,
+// the page at /inspect), and the media server's callbacks (/v1/media/<plane>/<event>: nginx's on_publish/on_play,
+// keyed; the plane checks them). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ErrorCode } from '../src/errors';
@@ -16,6 +18,9 @@ import type { InspectorService } from './inspector';
 import { landingPage, prefersHtml } from './landing';
 
 export const REPORTS_PATH = '/v1/reports';
+/** Where a media plane's server calls back (nginx: /v1/media/nginx/publish, ...). */
+export const MEDIA_CALLBACK_PREFIX = '/v1/media/';
+const MEDIA_CALLBACK_MAX_BYTES = 16 * 1024;
 
 export interface HttpDeps {
   config: ServerConfig;
@@ -125,6 +130,22 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     if (query === null) return write(res, httpError(400, ErrorCode.BAD_REQUEST, 'the query is not valid percent-encoding'));
     const key = req.headers[ADMIN_KEY_HEADER];
     return write(res, await handleAdmin(deps.admin, method, segments, Array.isArray(key) ? key[0] : key, query));
+  }
+
+  if (path.startsWith(MEDIA_CALLBACK_PREFIX)) {
+    const media = deps.admin.media;
+    const [plane, event, ...rest] = path.slice(MEDIA_CALLBACK_PREFIX.length).split('/');
+    if (!media.callback || plane !== media.name || !event || rest.length > 0) {
+      req.resume();
+      return write(res, httpError(404, ErrorCode.ROUTE_NOT_FOUND, `no route ${method.slice(0, 16)} ${path.slice(0, 200)}`));
+    }
+    if (method !== 'POST') {
+      req.resume();
+      return write(res, httpError(405, ErrorCode.BAD_REQUEST, `method ${method} is not allowed here`));
+    }
+    const body = await readBody(req, MEDIA_CALLBACK_MAX_BYTES);
+    if (body === null) return write(res, httpError(413, ErrorCode.FRAME_TOO_LARGE, `callback bodies are limited to ${MEDIA_CALLBACK_MAX_BYTES} bytes`), true);
+    return write(res, await media.callback(event, url.searchParams, body));
   }
 
   if (deps.inspector && (await deps.inspector.handleRequest(path, req, res))) return;

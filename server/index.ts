@@ -10,8 +10,9 @@ import { ConfigError, resolveConfig, type ServerConfig, type ServerConfigInput }
 import { createHttpServer, REPORTS_PATH } from './http';
 import type { DemoFacts } from './landing';
 import { createLogger, type Logger } from './log';
-import { noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
+import { LocalCoordination, noMediaPlane, type MediaPlane, type MediaPlaneFactory } from './media-plane';
 import { MediaUrls } from './media-urls';
+import { MediaAccess } from './media/authorize';
 import { freePort } from './media/ports';
 import { ReportStore } from './reports';
 import { RoomService, type RoomEvent } from './rooms';
@@ -100,13 +101,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // rtmpPort 0 = any free port; it is chosen here because the urls must name the port the media server binds.
   const rtmpPort = config.rtmpPort === 0 && config.mediaBaseUrl === null ? await freePort(config.host) : config.rtmpPort;
   const rtmpBaseUrl = config.mediaBaseUrl ?? `rtmp://${urlHost(config.host)}:${rtmpPort}/live`;
-  const urls = new MediaUrls({ secret: config.mediaSecret, baseUrl: rtmpBaseUrl, ttlSec: config.urlTtlSec });
+  const urls = new MediaUrls({ secret: config.mediaSecret, baseUrl: rtmpBaseUrl, ttlSec: config.urlTtlSec, pullBaseUrls: config.mediaPullBaseUrls });
   // Loaded only when asked for, so the in-memory server never touches ioredis.
   const cluster: (RoomCluster & { store: RoomStore }) | null = config.redisUrl ? await (await import('./cluster')).startCluster({ config, log }) : null;
   const store = cluster?.store ?? givenStore ?? new MemoryRoomStore();
+  const access = new MediaAccess(urls, store);
+  // A session ended on one process: every process's media plane cuts what it still serves of it.
+  if (cluster) cluster.shareRevocations(access);
   let media: MediaPlane;
   try {
-    media = (mediaPlane ?? (cluster && config.media === 'none' ? cluster.mediaPlane : await mediaPlaneFor(config)))({ urls, log });
+    const coordination = cluster?.coordination ?? new LocalCoordination();
+    media = (mediaPlane ?? (cluster && config.media === 'none' ? cluster.mediaPlane : await mediaPlaneFor(config, cluster !== null)))({ urls, log, access, coordination });
   } catch (error) {
     if (cluster) {
       await cluster.close();
@@ -114,7 +119,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     }
     throw error;
   }
-  if (cluster && media.name !== 'none') {
+  if (cluster && media.name !== 'none' && media.name !== 'nginx') {
     log.warn(`media plane ${media.name} with Redis: each process's media server has its own generation; url-updated after a media restart reaches only that process's sessions`);
   }
   const rooms = new RoomService({
@@ -123,6 +128,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     sessions,
     urls,
     media,
+    access,
     log,
     cluster,
     onEvent: (event) => {
@@ -170,7 +176,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
 
   try {
-    await media.start(rooms);
+    // Listening first: a media server that calls back (nginx) is told where, and may call at once.
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(config.port, config.host, () => {
@@ -178,7 +184,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         resolve();
       });
     });
+    const listening = (http.address() as AddressInfo).port;
+    await media.start(rooms, { httpUrl: `http://${urlHost(config.host)}:${listening}` });
   } catch (error) {
+    if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
     await inspector?.close();
     await media.close();
     await rooms.close();
@@ -243,8 +252,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 }
 
 /** config.media without an explicit factory. server/media/ loads only when asked for: node-media-server is optional. */
-async function mediaPlaneFor(config: ServerConfig): Promise<MediaPlaneFactory> {
+async function mediaPlaneFor(config: ServerConfig, clustered: boolean): Promise<MediaPlaneFactory> {
   if (config.media === 'none') return noMediaPlane;
+  if (config.media === 'nginx') {
+    const { nginxMediaPlane, nginxPlaneOptionsFrom } = await import('./media/nginx-plane');
+    return nginxMediaPlane(nginxPlaneOptionsFrom(config, clustered));
+  }
   try {
     const { rtmpMediaPlane } = await import('./media/index');
     return rtmpMediaPlane({ host: config.host });

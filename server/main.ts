@@ -5,6 +5,7 @@ import { ConfigError, DEV_DEFAULTS, cliHelp, configFromCli, isLoopbackHost, reda
 import { startDevServer, type DevServer } from './index';
 import { startDemoRoom, type DemoRoom } from './media/demo-room';
 import { ffmpegAvailable } from '../src/testing/rtmp-media';
+import type { NginxMediaPlane } from './media/nginx-plane';
 
 /** What `--demo` runs: real streams (ffmpeg), simulated media (no ffmpeg), nothing (no ffmpeg but --media rtmp), or off. */
 type DemoMedia = 'real' | 'simulated' | 'none' | 'off';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   // The demo's real streams need ffmpeg. Known before anything starts, so the reader hears it now, not after
   // a 20 s wait: with --media auto the demo then runs on simulated media with no RTMP server, where a publish
   // counts as started at once (the RTMP server would wait for frames that never come).
-  const demoMedia: DemoMedia = !parsed.config.demo ? 'off' : ffmpegAvailable() ? 'real' : parsed.config.media === 'rtmp' ? 'none' : 'simulated';
+  const demoMedia: DemoMedia = !parsed.config.demo ? 'off' : ffmpegAvailable() ? 'real' : parsed.config.media === 'rtmp' || parsed.config.media === 'nginx' ? 'none' : 'simulated';
   const config: ServerConfig = demoMedia === 'simulated' ? { ...parsed.config, media: 'none' } : parsed.config;
   if (demoMedia === 'simulated') {
     process.stdout.write(`No ffmpeg on the PATH: the demo room runs on simulated media, without the RTMP server; signaling, the charts and the inspector are real, there are no streams to watch (${FFMPEG_HINT}).\n\n`);
@@ -85,6 +86,11 @@ async function main(): Promise<void> {
   }
   if (config.host === '0.0.0.0' || config.host === '::') {
     lines.push('', `Note: ${config.host} listens on every interface; give devices this machine's address, not ${config.host}.`);
+  }
+  if (server.media.name === 'nginx' && config.nginxControlUrl !== null) {
+    // The operator's nginx must call back here with this deployment's key: print what it needs.
+    const snippet = (server.media as NginxMediaPlane).configSnippet(config.nginxCallbackUrl ?? server.httpUrl);
+    lines.push('', 'nginx-rtmp config this deployment needs (the keys derive from --media-secret; keep them private):', '', snippet);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   const demo = demoMedia === 'real' || demoMedia === 'simulated' ? await startDemo(server, demoMedia === 'real') : null;
@@ -144,6 +150,11 @@ function startFailure(error: unknown, config: ServerConfig): string | null {
 }
 
 function mediaSummary(server: DevServer): string {
+  if (server.media.name === 'nginx') {
+    const nodes = (server.media as NginxMediaPlane).nodeList;
+    const where = server.config.nginxControlUrl === null ? 'run here' : 'yours';
+    return `media server: nginx-rtmp (${where}: ${nodes.map((n) => `${n.name} ${n.rtmp}`).join(', ')}); urls signed and checked by its callbacks`;
+  }
   if (server.media.name !== 'rtmp') return `media plane: ${server.media.name}, a publish counts as started at once`;
   return `media server: RTMP (node-media-server) here; urls signed, valid ${Math.round(server.config.urlTtlSec / 3600)} h, a stream is announced once media flows`;
 }
@@ -154,7 +165,7 @@ function mediaSummary(server: DevServer): string {
  */
 async function startDemo(server: DevServer, ffmpeg: boolean): Promise<DemoRoom> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const realMedia = server.media.name === 'rtmp' && ffmpeg;
+  const realMedia = (server.media.name === 'rtmp' || server.media.name === 'nginx') && ffmpeg;
   const demo = await startDemoRoom(server, { realMedia, churnEveryMs: 15_000, log: (line) => out(`  [demo] ${line}`) });
   try {
     await demo.ready();
@@ -165,10 +176,10 @@ async function startDemo(server: DevServer, ffmpeg: boolean): Promise<DemoRoom> 
   out('');
   if (realMedia) {
     out(`Demo room ${demo.roomID}: ${demo.users.join(' and ')} push a test pattern with a 440 Hz tone (ffmpeg) and play each other.`);
-    for (const userID of demo.users) out(`  watch ${userID.padEnd(21)} ffplay -fflags nobuffer '${demo.pullUrl(userID)}'`);
+    for (const userID of demo.users) out(`  watch ${userID.padEnd(21)} ffplay -fflags nobuffer '${await demo.pullUrl(userID).catch((error: Error) => `(${error.message})`)}'`);
     out('  (or paste a url into VLC: Media > Open Network Stream; a media restart makes these urls stale)');
   } else {
-    const why = !ffmpeg ? `no ffmpeg on the PATH: ${FFMPEG_HINT}` : 'no RTMP media server (--media rtmp)';
+    const why = !ffmpeg ? `no ffmpeg on the PATH: ${FFMPEG_HINT}` : 'no RTMP media server (--media rtmp or nginx)';
     out(`Demo room ${demo.roomID}: ${demo.users.join(' and ')} publish and play each other on simulated media (${why}).`);
   }
   out(`  a visitor joins and leaves every 15 s${server.inspector ? `; watch their charts at ${server.inspector.url}` : ''}`);

@@ -9,6 +9,7 @@
 // onGenerationChanged. startDevServer({ media: 'rtmp' }) or ({ mediaPlane: rtmpMediaPlane() }) runs it.
 
 import type { Logger } from './log';
+import type { MediaAccess } from './media/authorize';
 import type { MediaUrls } from './media-urls';
 
 export interface MediaPlaneListener {
@@ -29,7 +30,13 @@ export interface MediaPlane {
   readonly confirmsStreams: boolean;
   /** Part of every signed url; bumped by restart(). Starts at 1. */
   readonly generation: number;
-  start(listener: MediaPlaneListener): Promise<void>;
+  /** `httpUrl`: where this server answers (a plane whose media server calls back, nginx, needs it). */
+  start(listener: MediaPlaneListener, info?: { httpUrl: string }): Promise<void>;
+  /**
+   * An HTTP callback from the media server (POST /v1/media/<plane>/<event>), for planes that have them; the
+   * body is bounded and may be anything (the endpoint is reachable by anyone who reaches the server).
+   */
+  callback?(event: string, query: URLSearchParams, body: string): Promise<{ status: number; body: unknown }>;
   /** Restart the media side; resolves with the new generation once the listener has been told. */
   restart(): Promise<number>;
   close(): Promise<void>;
@@ -38,6 +45,51 @@ export interface MediaPlane {
 export interface MediaPlaneContext {
   urls: MediaUrls;
   log: Logger;
+  /** The check of every push and play, and the news of sessions that ended (their media is cut). */
+  access: MediaAccess;
+  /** The generation and what a media server looked like, shared by every process (Redis) or this one alone. */
+  coordination: MediaCoordination;
+}
+
+/** Media state every process must agree on. */
+export interface MediaCoordination {
+  generation(): Promise<number>;
+  /** Bump the generation; every process's onGeneration listeners hear it (this one's too). */
+  bumpGeneration(): Promise<number>;
+  onGeneration(listener: (generation: number) => void): () => void;
+  /**
+   * Record what `what` (a media server) looks like now; true when some process had recorded something else
+   * (it restarted) — exactly one of the processes that see the same change gets true.
+   */
+  observe(what: string, identity: string): Promise<boolean>;
+}
+
+/** One process: nothing to share. */
+export class LocalCoordination implements MediaCoordination {
+  private gen = 1;
+  private readonly seen = new Map<string, string>();
+  private readonly listeners = new Set<(generation: number) => void>();
+
+  async generation(): Promise<number> {
+    return this.gen;
+  }
+
+  async bumpGeneration(): Promise<number> {
+    this.gen += 1;
+    for (const listener of this.listeners) listener(this.gen);
+    return this.gen;
+  }
+
+  onGeneration(listener: (generation: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async observe(what: string, identity: string): Promise<boolean> {
+    const before = this.seen.get(what);
+    this.seen.set(what, identity);
+    return before !== undefined && before !== identity;
+  }
 }
 
 export type MediaPlaneFactory = (context: MediaPlaneContext) => MediaPlane;

@@ -1,14 +1,17 @@
 // Minting and verifying the signed, expiring RTMP urls signaling hands out. Signaling mints; the media
 // server (media-plane.ts) verifies the same urls with the same secret, so neither trusts the other's input.
 //
-// Url form:  <base>/<streamName>?gen=<generation>&expires=<unix seconds>&sign=<hex>
+// Url form:  <base>/<streamName>?gen=<generation>&expires=<unix seconds>&sid=<session>&sub=<holder>&sign=<hex>
 //   base        rtmp://<host>:<rtmpPort>/live   (one path segment: the RTMP "app")
 //   streamName  <base64url(roomKey)>.<base64url(userID)>.<main|aux>   ('.' is outside base64url's alphabet)
-//   sign        hex HMAC-SHA256(mediaSecret, "<push|pull>\n/<app>/<streamName>\n<gen>\n<expires>")
+//   sid         the id of the session the url was minted for
+//   sub         base64url(userID of that session): the subscriber of a pull url, the publisher of a push url
+//   sign        hex HMAC-SHA256(mediaSecret, "<push|pull>\n/<app>/<streamName>\n<gen>\n<expires>\n<sid>\n<sub>")
 // The kind is signed but not written in the url: the RTMP server knows whether a client publishes or plays,
-// so a pull url can never be used to push.
+// so a pull url can never be used to push. The holder is signed so the media side can ask signaling whether
+// that session still lives and still holds the stream (media/authorize.ts): a signature alone outlives a kick.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { StreamTypeWire } from '../src/services/signaling/protocol';
 
 export type MediaUrlKind = 'push' | 'pull';
@@ -20,6 +23,12 @@ export interface StreamAddress {
   streamType: StreamTypeWire;
 }
 
+/** The session a url is minted for (the one that must still be live for the url to work). */
+export interface UrlHolder {
+  sessionId: string;
+  userID: string;
+}
+
 export interface MintedUrl {
   url: string;
   /** Unix seconds. */
@@ -29,7 +38,7 @@ export interface MintedUrl {
 }
 
 export type UrlCheck =
-  | { ok: true; address: StreamAddress; streamName: string; generation: number; expiresAt: number }
+  | { ok: true; address: StreamAddress; streamName: string; generation: number; expiresAt: number; holder: UrlHolder }
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' | 'stale-generation' };
 
 export interface MediaUrlOptions {
@@ -37,6 +46,8 @@ export interface MediaUrlOptions {
   /** rtmp://host:port/app */
   baseUrl: string;
   ttlSec: number;
+  /** Where pull urls point instead (nginx edges): same app; a subscriber always gets the same one. */
+  pullBaseUrls?: readonly string[];
 }
 
 const b64u = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
@@ -68,6 +79,7 @@ export class MediaUrls {
   readonly appPath: string;
   readonly ttlSec: number;
   private readonly secret: string;
+  private pullBases: string[] = [];
 
   constructor(options: MediaUrlOptions) {
     const base = options.baseUrl.replace(/\/+$/, '');
@@ -77,13 +89,38 @@ export class MediaUrls {
     this.appPath = parsed.pathname;
     this.ttlSec = options.ttlSec;
     this.secret = options.secret;
+    this.setPullBases(options.pullBaseUrls ?? []);
   }
 
-  mint(kind: MediaUrlKind, address: StreamAddress, generation: number, nowSec = unixNow()): MintedUrl {
+  /** Pull urls minted from now on point at these (empty: at baseUrl); each must serve the same app. */
+  setPullBases(bases: readonly string[]): void {
+    const clean = bases.map((b) => b.replace(/\/+$/, ''));
+    for (const b of clean) {
+      if (new URL(b).pathname !== this.appPath) throw new Error(`pull base ${b} must serve the app ${this.appPath} like ${this.baseUrl}`);
+    }
+    this.pullBases = clean;
+  }
+
+  get pullBaseUrls(): readonly string[] {
+    return this.pullBases;
+  }
+
+  /** One base per subscriber session, so its players stay on one edge. */
+  private baseFor(kind: MediaUrlKind, holder: UrlHolder): string {
+    if (kind === 'push' || this.pullBases.length === 0) return this.baseUrl;
+    const pick = createHash('sha256').update(holder.sessionId).digest().readUInt32BE(0) % this.pullBases.length;
+    return this.pullBases[pick]!;
+  }
+
+  mint(kind: MediaUrlKind, address: StreamAddress, generation: number, holder: UrlHolder, nowSec = unixNow()): MintedUrl {
+    if (!SESSION_ID.test(holder.sessionId)) throw new Error(`not a session id: ${JSON.stringify(holder.sessionId)}`);
+    // A push url is only ever the publisher's own.
+    if (kind === 'push' && holder.userID !== address.userID) throw new Error('a push url is held by the user who publishes');
     const streamName = streamNameOf(address);
     const expiresAt = nowSec + this.ttlSec;
-    const sign = this.sign(kind, streamName, generation, expiresAt);
-    return { url: `${this.baseUrl}/${streamName}?gen=${generation}&expires=${expiresAt}&sign=${sign}`, expiresAt, generation, streamName };
+    const sub = b64u(holder.userID);
+    const sign = this.sign(kind, streamName, generation, expiresAt, holder.sessionId, sub);
+    return { url: `${this.baseFor(kind, holder)}/${streamName}?gen=${generation}&expires=${expiresAt}&sid=${holder.sessionId}&sub=${sub}&sign=${sign}`, expiresAt, generation, streamName };
   }
 
   /** Verify a full url, as a client would present it. */
@@ -108,17 +145,25 @@ export class MediaUrls {
     const gen = typeof query.gen === 'string' && /^\d+$/.test(query.gen) ? Number(query.gen) : null;
     const expires = typeof query.expires === 'string' && /^\d+$/.test(query.expires) ? Number(query.expires) : null;
     const sign = typeof query.sign === 'string' && /^[0-9a-f]{64}$/.test(query.sign) ? query.sign : null;
-    if (!address || gen === null || expires === null || sign === null) return { ok: false, reason: 'malformed' };
-    const expected = Buffer.from(this.sign(kind, streamName, gen, expires), 'hex');
+    const sid = typeof query.sid === 'string' && SESSION_ID.test(query.sid) ? query.sid : null;
+    const sub = typeof query.sub === 'string' ? query.sub : null;
+    const holderID = sub === null ? null : fromB64u(sub);
+    if (!address || gen === null || expires === null || sign === null || sid === null || holderID === null) return { ok: false, reason: 'malformed' };
+    if (!Number.isSafeInteger(gen) || !Number.isSafeInteger(expires)) return { ok: false, reason: 'malformed' };
+    const expected = Buffer.from(this.sign(kind, streamName, gen, expires, sid, sub!), 'hex');
     if (!timingSafeEqual(expected, Buffer.from(sign, 'hex'))) return { ok: false, reason: 'bad-signature' };
     if (expires < (options.nowSec ?? unixNow())) return { ok: false, reason: 'expired' };
     if (options.generation !== undefined && gen !== options.generation) return { ok: false, reason: 'stale-generation' };
-    return { ok: true, address, streamName, generation: gen, expiresAt: expires };
+    if (kind === 'push' && holderID !== address.userID) return { ok: false, reason: 'malformed' };
+    return { ok: true, address, streamName, generation: gen, expiresAt: expires, holder: { sessionId: sid, userID: holderID } };
   }
 
-  private sign(kind: MediaUrlKind, streamName: string, generation: number, expiresAt: number): string {
-    return createHmac('sha256', this.secret).update(`${kind}\n${this.appPath}/${streamName}\n${generation}\n${expiresAt}`).digest('hex');
+  private sign(kind: MediaUrlKind, streamName: string, generation: number, expiresAt: number, sessionId: string, sub: string): string {
+    return createHmac('sha256', this.secret).update(`${kind}\n${this.appPath}/${streamName}\n${generation}\n${expiresAt}\n${sessionId}\n${sub}`).digest('hex');
   }
 }
+
+/** Session ids are UUIDs (sessions.ts); anything url-safe and short is accepted, nothing that needs encoding. */
+const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const unixNow = (): number => Math.floor(Date.now() / 1000);

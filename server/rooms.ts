@@ -23,6 +23,7 @@ import { MAX_TIMER_MS, type ServerConfig } from './config';
 import { KeyedSerialQueue } from './lock';
 import type { Logger } from './log';
 import type { MediaPlane, MediaPlaneListener } from './media-plane';
+import type { MediaAccess } from './media/authorize';
 import { parseStreamName, type MediaUrls, type MintedUrl, type StreamAddress } from './media-urls';
 import type { ClusterRooms, ControlMessage, RoomCluster, RoomEntry } from './cluster';
 import { ClusterSession, Session, pullKey, type AppendOutcome, type SessionLink, type SessionRegistry } from './sessions';
@@ -66,6 +67,8 @@ export interface RoomServiceOptions {
   sessions: SessionRegistry;
   urls: MediaUrls;
   media: MediaPlane;
+  /** Told of every session that ends, so the media planes cut its pushes and plays. */
+  access?: MediaAccess;
   log: Logger;
   onEvent(event: RoomEvent): void;
   /** Sessions shared with other processes through Redis; absent = this process alone. */
@@ -295,6 +298,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
     await this.inSession(conn, reply, async (session) => {
       const removed = await this.store.removeMember(session.room.key, session.userID, session.id);
       this.endSession(session);
+      this.revokeMedia(session.id);
       if (this.cluster) await this.cluster.endSession(session.room.key, session.id, null, true);
       if (removed) await this.afterRemoval(session.room, removed, 'leave', 'leave');
       return {};
@@ -351,6 +355,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       }
       if (result.kind === 'skip') return;
       if (local) this.endSession(local);
+      this.revokeMedia(sessionId);
       if (result.removal) await this.afterRemoval(local?.room ?? (await this.identityOf(key, result.removal.endedRoom)), result.removal, 'timeout', 'timeout');
     });
   }
@@ -361,6 +366,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
         if (session.state !== 'detached') return;
         const removed = await this.store.removeMember(session.room.key, session.userID, session.id);
         this.endSession(session);
+        this.revokeMedia(session.id);
         if (removed) await this.afterRemoval(session.room, removed, 'timeout', 'timeout');
       });
     } catch (error) {
@@ -803,10 +809,13 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
   private async kickSession(key: RoomKey, sessionId: string, reason: KickReasonWire): Promise<void> {
     const local = this.sessions.get(sessionId);
     if (local) this.kick(local, reason);
+    // Held by no process here (or by one that died): its media still goes now.
+    else this.revokeMedia(sessionId);
     if (this.cluster) await this.cluster.endSession(key, sessionId, reason, local !== undefined);
   }
 
   private kick(session: Session, reason: KickReasonWire): void {
+    this.revokeMedia(session.id);
     if (session instanceof ClusterSession) {
       // Its notifications are written to Redis before they are sent; this last one is not worth keeping,
       // but it must follow the ones still on their way and precede the close.
@@ -869,7 +878,13 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
 
   private mint(kind: 'push' | 'pull', session: Session, userID: string, streamType: StreamTypeWire): MintedUrl {
     const address: StreamAddress = { roomKey: session.room.key, userID, streamType };
-    return this.options.urls.mint(kind, address, this.options.media.generation);
+    // Signed with the session it is for: the media side refuses it once that session is gone (media/authorize.ts).
+    return this.options.urls.mint(kind, address, this.options.media.generation, { sessionId: session.id, userID: session.userID });
+  }
+
+  /** A session ended (not moved to another process): its pushes and plays are cut, on every process. */
+  private revokeMedia(sessionId: string): void {
+    this.options.access?.sessionEnded(sessionId);
   }
 
   private async identityOf(key: RoomKey, known: RoomInfo | null): Promise<RoomIdentity> {

@@ -32,8 +32,12 @@ export interface DemoRoom {
   readonly media: RtmpMedia | null;
   /** Resolves once every participant plays every other one with frames arriving; rejects after `timeoutMs`. */
   ready(timeoutMs?: number): Promise<void>;
-  /** A pull url of `userID`'s stream for a viewer outside the room (VLC, ffplay); valid for the url ttl, until a media restart. */
-  pullUrl(userID: string): string;
+  /**
+   * A pull url of `userID`'s stream for a viewer outside the room (VLC, ffplay). Every play needs a live
+   * session subscribed to the stream, so it is minted for another demo participant's session: it works while
+   * that participant stays (the demo's own users do), for the url ttl, until a media restart.
+   */
+  pullUrl(userID: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -142,8 +146,14 @@ export async function startDemoRoom(server: DevServer, options: DemoRoomOptions 
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
-    pullUrl(userID) {
-      return server.urls.mint('pull', { roomKey: `n:${roomID}`, userID, streamType: 'main' }, server.media.generation).url;
+    async pullUrl(userID) {
+      const key = `n:${roomID}`;
+      for (const other of users) {
+        if (other === userID) continue;
+        const member = await server.store.getMember(key, other);
+        if (member) return server.urls.mint('pull', { roomKey: key, userID, streamType: 'main' }, server.media.generation, { sessionId: member.sessionId, userID: other }).url;
+      }
+      throw new Error(`no demo participant in room ${roomID} watches ${userID}`);
     },
     async close() {
       if (churn) clearInterval(churn);

@@ -1,6 +1,9 @@
 // The RTMP media plane: node-media-server's RTMP sessions behind a listener of our own on loopback. Every
-// publish and play is checked against the signed urls before node-media-server sees it; pushes that really
-// carry media are reported to signaling, and restart() really drops every connection and bumps the generation.
+// publish and play is authorized (media/authorize.ts: signed url and a live session holding the stream) before
+// node-media-server sees it; pushes that really carry media are reported to signaling; a session that ends has
+// its pushes and plays cut at once; restart() really drops every connection and bumps the generation. A
+// connection that does not get to publish or play within setupTimeoutMs (idle, garbage, a stalled handshake),
+// or a publisher that goes silent for idleTimeoutMs, is closed.
 //
 // Why not `new NodeMediaServer(config)`: its v4 class also starts an HTTP server and a JSON store in ./data,
 // calls process.exit when a port is taken, keeps its config in a process-wide singleton (two dev servers in
@@ -15,6 +18,7 @@ import RtmpSession, { type NmsAvPacket, type NmsInvokeMessage } from 'node-media
 import type { Logger } from '../log';
 import type { MediaPlane, MediaPlaneContext, MediaPlaneFactory, MediaPlaneListener } from '../media-plane';
 import { MediaUrls, type MediaUrlKind } from '../media-urls';
+import type { MediaAccess, MediaGrant } from './authorize';
 
 export interface RtmpMediaPlaneOptions {
   /** Interface the RTMP listener binds; default 127.0.0.1. */
@@ -30,6 +34,10 @@ export interface RtmpMediaPlaneOptions {
   restartDowntimeMs?: number;
   /** A stream cut by a restart that is not pushed again within this is reported stopped. */
   restartGraceMs?: number;
+  /** A connection that has not been allowed to publish or play this long after it opened is closed (default 10 s). */
+  setupTimeoutMs?: number;
+  /** A publisher that sends nothing for this long is closed (default 15 s); players only receive, so never. */
+  idleTimeoutMs?: number;
 }
 
 /** What the media server saw and decided, for tests, the admin view and logs. */
@@ -41,9 +49,13 @@ export type RtmpPlaneEvent =
   | { type: 'stopped'; at: number; streamName: string; cause: 'publisher-left' | 'not-back-after-restart' }
   /** A restart cut this push; it has restartGraceMs to come back. */
   | { type: 'interrupted'; at: number; streamName: string }
-  | { type: 'restarted'; at: number; generation: number };
+  | { type: 'restarted'; at: number; generation: number }
+  /** The session that held this push or play ended: it was cut. */
+  | { type: 'revoked'; at: number; streamName: string; role: 'publisher' | 'player' }
+  /** A connection that never got to publish or play in time (or a silent publisher) was closed. */
+  | { type: 'timeout'; at: number; what: 'setup' | 'idle' };
 
-type Role = 'pending' | 'publisher' | 'player';
+type Role = 'pending' | 'authorizing' | 'publisher' | 'player';
 
 interface Connection {
   readonly socket: Socket;
@@ -54,6 +66,9 @@ interface Connection {
   flowing: boolean;
   /** A newer verified publish of the same stream took over: its end is not the stream's end. */
   superseded: boolean;
+  /** The session its url was minted for (once authorized). */
+  sessionId: string | null;
+  setupTimer: ReturnType<typeof setTimeout> | null;
 }
 
 const HISTORY_LIMIT = 2000;
@@ -73,7 +88,12 @@ export class RtmpMediaPlane implements MediaPlane {
   /** Everything the plane saw, oldest first (bounded). */
   readonly history: RtmpPlaneEvent[] = [];
   readonly host: string;
-  private readonly verifier: MediaUrls;
+  private readonly verifier: MediaUrls | undefined;
+  private readonly appPath: string;
+  private readonly access: MediaAccess;
+  private readonly stopRevocations: () => void;
+  private readonly setupTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
   private readonly log: Logger;
   private readonly configuredPort: number;
   private readonly downtimeMs: number;
@@ -94,8 +114,13 @@ export class RtmpMediaPlane implements MediaPlane {
   private closed = false;
 
   constructor(context: MediaPlaneContext, options: RtmpMediaPlaneOptions = {}) {
-    const { urls, log } = context;
-    this.verifier = options.secret === undefined ? urls : new MediaUrls({ secret: options.secret, baseUrl: urls.baseUrl, ttlSec: urls.ttlSec });
+    const { urls, log, access } = context;
+    this.verifier = options.secret === undefined ? undefined : new MediaUrls({ secret: options.secret, baseUrl: urls.baseUrl, ttlSec: urls.ttlSec });
+    this.appPath = urls.appPath;
+    this.access = access;
+    this.stopRevocations = access.onSessionEnded((sessionId) => this.cut(sessionId));
+    this.setupTimeoutMs = options.setupTimeoutMs ?? 10_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 15_000;
     this.log = log;
     nmsSink = log;
     this.host = options.host ?? '127.0.0.1';
@@ -139,7 +164,7 @@ export class RtmpMediaPlane implements MediaPlane {
   async start(listener: MediaPlaneListener): Promise<void> {
     this.listener = listener;
     await this.listen();
-    this.log.info(`RTMP media server on rtmp://${this.host}:${this.port}${this.verifier.appPath}`);
+    this.log.info(`RTMP media server on rtmp://${this.host}:${this.port}${this.appPath}`);
   }
 
   restart(): Promise<number> {
@@ -153,6 +178,7 @@ export class RtmpMediaPlane implements MediaPlane {
     if (this.closed) return;
     this.closed = true;
     this.listener = null;
+    this.stopRevocations();
     for (const timer of this.interrupted.values()) if (timer) clearTimeout(timer);
     this.interrupted.clear();
     await this.stopListening();
@@ -209,26 +235,73 @@ export class RtmpMediaPlane implements MediaPlane {
       return;
     }
     const session = new RtmpSession(socket);
-    const conn: Connection = { socket, session, role: 'pending', streamName: null, flowing: false, superseded: false };
+    const conn: Connection = { socket, session, role: 'pending', streamName: null, flowing: false, superseded: false, sessionId: null, setupTimer: null };
     this.connections.add(conn);
+    // Until it publishes or plays, a connection costs memory and a socket for nothing: idle, garbage and stalled
+    // handshakes would otherwise stay open for ever.
+    conn.setupTimer = setTimeout(() => {
+      if (conn.role === 'publisher' || conn.role === 'player') return;
+      this.record({ type: 'timeout', at: Date.now(), what: 'setup' });
+      socket.destroy();
+    }, this.setupTimeoutMs);
+    conn.setupTimer.unref();
     session.run();
     const rtmp = session.rtmp;
     const publish = rtmp.onPublish.bind(rtmp);
     const play = rtmp.onPlay.bind(rtmp);
     const forward = rtmp.onPacketCallback;
-    rtmp.onPublish = (message) => this.onPublish(conn, message, publish);
-    rtmp.onPlay = (message) => this.onPlay(conn, message, play);
+    rtmp.onPublish = (message) => void this.onPublish(conn, message, publish);
+    rtmp.onPlay = (message) => void this.onPlay(conn, message, play);
     rtmp.onPacketCallback = (packet: NmsAvPacket) => {
+      // Media before the publish is allowed goes nowhere.
+      if (conn.role !== 'publisher') return;
       forward(packet);
-      if (conn.role === 'publisher' && !conn.flowing && (packet.codec_type === AUDIO || packet.codec_type === VIDEO)) this.onFlowing(conn);
+      if (!conn.flowing && (packet.codec_type === AUDIO || packet.codec_type === VIDEO)) this.onFlowing(conn);
     };
     // Registered after the session's own close handler, so node-media-server has let go of it first.
     socket.on('close', () => this.onClose(conn));
   }
 
-  private onPublish(conn: Connection, message: NmsInvokeMessage, publish: (message: NmsInvokeMessage) => void): void {
+  /** The session that held these pushes and plays ended: cut them now. */
+  private cut(sessionId: string): void {
+    for (const c of this.connections) {
+      if (c.sessionId !== sessionId || (c.role !== 'publisher' && c.role !== 'player')) continue;
+      this.record({ type: 'revoked', at: Date.now(), streamName: c.streamName ?? '', role: c.role });
+      this.log.info(`RTMP: the session of ${c.role} ${c.streamName} ended; cut`);
+      c.socket.destroy();
+    }
+  }
+
+  /** Authorize a publish or play; null when the connection went meanwhile (nothing left to answer). */
+  private async authorize(kind: MediaUrlKind, conn: Connection, message: NmsInvokeMessage): Promise<{ name: string; grant: MediaGrant | { ok: false; reason: string } } | null> {
+    conn.role = 'authorizing';
+    const { name, query, refusal } = this.parse(kind, conn, message);
+    let grant: MediaGrant | { ok: false; reason: string };
+    if (refusal !== null) grant = { ok: false, reason: refusal };
+    else {
+      try {
+        grant = await this.access.authorize(kind, name, query, { generation: this.gen, verifier: this.verifier });
+      } catch (error) {
+        this.log.error('RTMP: authorizing failed', error);
+        grant = { ok: false, reason: 'internal' };
+      }
+    }
+    if (conn.socket.destroyed || this.closed) return null;
+    conn.role = 'pending';
+    // What changed while signaling was asked (all checked here, synchronously, with nothing after it awaiting).
+    if (grant.ok && grant.generation !== this.gen) grant = { ok: false, reason: 'stale-generation' };
+    if (grant.ok && this.access.isRevoked(grant.holder.sessionId)) grant = { ok: false, reason: 'session-ended' };
+    if (grant.ok && this.down) grant = { ok: false, reason: 'restarting' };
+    if (grant.ok) conn.sessionId = grant.holder.sessionId;
+    return { name, grant };
+  }
+
+  private async onPublish(conn: Connection, message: NmsInvokeMessage, publish: (message: NmsInvokeMessage) => void): Promise<void> {
     const streamId = conn.session.rtmp.parserPacket.header.stream_id;
-    const { name, check } = this.check('push', conn, message);
+    if (conn.role !== 'pending') return; // one publish or play per connection
+    const authorized = await this.authorize('push', conn, message);
+    if (!authorized) return;
+    const { name, grant: check } = authorized;
     if (!check.ok) {
       this.record({ type: 'publish', at: Date.now(), streamName: name, accepted: false, reason: check.reason, generation: this.gen });
       this.hangUp(conn, streamId, 'NetStream.Publish.BadName', `push url refused: ${check.reason}`);
@@ -246,6 +319,12 @@ export class RtmpMediaPlane implements MediaPlane {
     conn.role = 'publisher';
     conn.streamName = name;
     this.publishers.set(name, conn);
+    this.clearSetup(conn);
+    // A publisher sends all the time; one that stops without closing would hold its stream for ever.
+    conn.socket.setTimeout(this.idleTimeoutMs, () => {
+      this.record({ type: 'timeout', at: Date.now(), what: 'idle' });
+      conn.socket.destroy();
+    });
     publish({ ...message, streamName: this.internalName(name) });
     if (!conn.session.isPublisher) {
       // node-media-server refused it after all (another publisher on its path) and is closing the socket.
@@ -257,9 +336,12 @@ export class RtmpMediaPlane implements MediaPlane {
     this.record({ type: 'publish', at: Date.now(), streamName: name, accepted: true, reason: null, generation: this.gen });
   }
 
-  private onPlay(conn: Connection, message: NmsInvokeMessage, play: (message: NmsInvokeMessage) => void): void {
+  private async onPlay(conn: Connection, message: NmsInvokeMessage, play: (message: NmsInvokeMessage) => void): Promise<void> {
     const streamId = conn.session.rtmp.parserPacket.header.stream_id;
-    const { name, check } = this.check('pull', conn, message);
+    if (conn.role !== 'pending') return;
+    const authorized = await this.authorize('pull', conn, message);
+    if (!authorized) return;
+    const { name, grant: check } = authorized;
     let reason: string | null = check.ok ? null : check.reason;
     // A pull url is only handed out for a stream that is live; until its push is back there is nothing to play.
     if (reason === null && !this.publishers.get(name)?.flowing) reason = 'not-published';
@@ -271,6 +353,7 @@ export class RtmpMediaPlane implements MediaPlane {
     }
     conn.role = 'player';
     conn.streamName = name;
+    this.clearSetup(conn);
     play({ ...message, streamName: this.internalName(name) });
   }
 
@@ -285,6 +368,7 @@ export class RtmpMediaPlane implements MediaPlane {
   }
 
   private onClose(conn: Connection): void {
+    this.clearSetup(conn);
     this.connections.delete(conn);
     if (this.connections.size === 0) {
       const waiters = this.drainWaiters;
@@ -335,15 +419,19 @@ export class RtmpMediaPlane implements MediaPlane {
 
   // --- helpers ------------------------------------------------------------------------------------------------
 
-  private check(kind: MediaUrlKind, conn: Connection, message: NmsInvokeMessage): { name: string; check: { ok: true } | { ok: false; reason: string } } {
+  /** The stream name and url parameters of a publish/play, and a refusal that needs no signaling. */
+  private parse(kind: MediaUrlKind, conn: Connection, message: NmsInvokeMessage): { name: string; query: Record<string, string>; refusal: string | null } {
     const raw = String(message.streamName ?? '');
     const mark = raw.indexOf('?');
     const name = mark < 0 ? raw : raw.slice(0, mark);
     const query = Object.fromEntries(new URLSearchParams(mark < 0 ? '' : raw.slice(mark + 1)));
-    if (`/${conn.session.rtmp.streamApp}` !== this.verifier.appPath) return { name, check: { ok: false as const, reason: 'wrong-app' } };
-    const refusal = this.refusals[kind];
-    if (refusal !== null) return { name, check: { ok: false as const, reason: refusal } };
-    return { name, check: this.verifier.verify(kind, name, query, { generation: this.gen }) };
+    if (`/${conn.session.rtmp.streamApp}` !== this.appPath) return { name, query, refusal: 'wrong-app' };
+    return { name, query, refusal: this.refusals[kind] };
+  }
+
+  private clearSetup(conn: Connection): void {
+    if (conn.setupTimer) clearTimeout(conn.setupTimer);
+    conn.setupTimer = null;
   }
 
   /** Answer with an error status (ffmpeg prints it as "Server error: <description>") and hang up. */

@@ -47,8 +47,11 @@ const COVERAGE: Record<string, { by: 'ci' | 'run' | 'test'; how: string }> = {
   'npm start': { by: 'run', how: 'started below, urls read, stopped with Ctrl-C; the demo room itself by test/media/demo.test.ts' },
   'npm run server': { by: 'run', how: 'the same server as npm start without --demo, started below' },
   'npm run server -- --help': { by: 'run', how: 'run below' },
-  'npm run server -- --redis-url redis://127.0.0.1:6379 --port 8787': { by: 'test', how: 'test/scale/rooms.test.ts starts two processes with this command line (ports chosen at run time) on a real redis-server' },
-  'npm run server -- --redis-url redis://127.0.0.1:6379 --port 8788': { by: 'test', how: 'the second process of the same test' },
+  'npm run server -- --redis-url redis://127.0.0.1:6379 --port 8787 --nginx-control-url http://127.0.0.1:8080 --media-base rtmp://127.0.0.1:1935/live': {
+    by: 'test',
+    how: 'test/scale/nginx.test.ts starts two processes with this command line (ports chosen at run time, plus an edge) on a real redis-server and nginx-rtmp',
+  },
+  'npm run server -- --redis-url redis://127.0.0.1:6379 --port 8788 --nginx-control-url http://127.0.0.1:8080 --media-base rtmp://127.0.0.1:1935/live': { by: 'test', how: 'the second process of the same test' },
   'npm run usersig -- --user alice': { by: 'run', how: 'run below; the sig verifies' },
   'npm run demo': { by: 'run', how: 'run below' },
   'npm run statecharts': { by: 'test', how: 'test/statecharts.test.ts checks statecharts/ against the same generator' },

@@ -39,7 +39,7 @@ describeMedia('npm start', () => {
       expect(stdout).toContain('[demo] bob: STREAM_ADDED alice');
       expect(stdout).not.toContain('did not come up');
       const url = /watch alice\s+ffplay -fflags nobuffer '([^']+)'/.exec(stdout)![1]!;
-      expect(url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/[A-Za-z0-9_-]+\.YWxpY2U\.main\?gen=1&expires=\d+&sign=[0-9a-f]{64}$/);
+      expect(url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/[A-Za-z0-9_-]+\.YWxpY2U\.main\?gen=1&expires=\d+&sid=[0-9a-f-]{36}&sub=[A-Za-z0-9_-]+&sign=[0-9a-f]{64}$/);
 
       // A viewer outside the room plays the printed url.
       const viewer = media.pull({ url, video: true, audio: true, report: () => undefined, netStatus: () => undefined });

@@ -35,9 +35,17 @@ test('bad values are refused with a message', () => {
   expect(() => configFromCli([], { WXRTC_LOG_LEVEL: 'loud' })).toThrow(/WXRTC_LOG_LEVEL/);
 });
 
-test('Redis: --redis-url over WXRTC_REDIS_URL over REDIS_URL; with it the command line runs without a media server', () => {
+test('Redis: --redis-url over WXRTC_REDIS_URL over REDIS_URL; with it the command line shares one nginx-rtmp', () => {
   expect(configFromCli([], {}).config).toMatchObject({ redisUrl: null, redisPrefix: 'wxrtc', media: 'auto' });
-  expect(configFromCli([], { REDIS_URL: 'redis://10.0.0.1:6379' }).config).toMatchObject({ redisUrl: 'redis://10.0.0.1:6379', media: 'none' });
+  expect(configFromCli([], { REDIS_URL: 'redis://10.0.0.1:6379' }).config).toMatchObject({ redisUrl: 'redis://10.0.0.1:6379', media: 'nginx' });
+  expect(configFromCli(['--redis-url', 'redis://c:3', '--nginx-control-url', 'http://10.0.0.5:8080', '--media-base', 'rtmp://10.0.0.5/live', '--media-pull-base', 'rtmp://e1/live, rtmp://e2/live', '--nginx-edge-control-urls', 'http://e1:8080,http://e2:8080'], {}).config).toMatchObject({
+    media: 'nginx',
+    nginxControlUrl: 'http://10.0.0.5:8080',
+    mediaPullBaseUrls: ['rtmp://e1/live', 'rtmp://e2/live'],
+    nginxEdgeControlUrls: ['http://e1:8080', 'http://e2:8080'],
+  });
+  expect(() => configFromCli(['--media-pull-base', 'rtmp://e1/live', '--nginx-edge-control-urls', 'http://e1:8080,http://e2:8080'], {})).toThrow(/one nginx edge control url per pull base/);
+  expect(() => configFromCli(['--nginx-control-url', 'ftp://x'], {})).toThrow(/nginxControlUrl/);
   expect(configFromCli([], { REDIS_URL: 'redis://a:1', WXRTC_REDIS_URL: 'redis://b:2' }).config.redisUrl).toBe('redis://b:2');
   expect(configFromCli(['--redis-url', 'rediss://c:3', '--redis-prefix', 'staging'], { WXRTC_REDIS_URL: 'redis://b:2' }).config).toMatchObject({ redisUrl: 'rediss://c:3', redisPrefix: 'staging' });
   // An explicit media choice is kept (flag or environment).

@@ -21,11 +21,19 @@ describe('media urls', () => {
 
   test('a minted url verifies for its kind only, until it expires, for its generation', () => {
     const now = 1_800_000_000;
-    const push = urls.mint('push', address, 3, now);
-    expect(push.url.startsWith(`rtmp://127.0.0.1:1935/live/${streamNameOf(address)}?gen=3&expires=${now + 60}&sign=`)).toBe(true);
+    const holder = { sessionId: 'f3b1c2d4-0000-4000-8000-000000000001', userID: address.userID };
+    const push = urls.mint('push', address, 3, holder, now);
+    const sub = Buffer.from(address.userID).toString('base64url');
+    expect(push.url.startsWith(`rtmp://127.0.0.1:1935/live/${streamNameOf(address)}?gen=3&expires=${now + 60}&sid=${holder.sessionId}&sub=${sub}&sign=`)).toBe(true);
     expect(push.expiresAt).toBe(now + 60);
     const ok = urls.verifyUrl('push', push.url, { nowSec: now, generation: 3 });
-    expect(ok).toEqual({ ok: true, address, streamName: streamNameOf(address), generation: 3, expiresAt: now + 60 });
+    expect(ok).toEqual({ ok: true, address, streamName: streamNameOf(address), generation: 3, expiresAt: now + 60, holder });
+    // The holder is signed: another session or another user cannot be swapped in.
+    expect(urls.verifyUrl('push', push.url.replace(holder.sessionId, 'f3b1c2d4-0000-4000-8000-000000000002'), { nowSec: now })).toEqual({ ok: false, reason: 'bad-signature' });
+    const pull = urls.mint('pull', address, 3, { sessionId: holder.sessionId, userID: 'viewer' }, now);
+    expect(urls.verifyUrl('pull', pull.url.replace(`sub=${Buffer.from('viewer').toString('base64url')}`, `sub=${Buffer.from('other').toString('base64url')}`), { nowSec: now })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(urls.verifyUrl('pull', pull.url.replace(/&sid=[^&]*/, ''), { nowSec: now })).toEqual({ ok: false, reason: 'malformed' });
+    expect(() => urls.mint('push', address, 3, { sessionId: holder.sessionId, userID: 'someone-else' }, now)).toThrow();
     expect(urls.verifyUrl('pull', push.url, { nowSec: now })).toEqual({ ok: false, reason: 'bad-signature' });
     expect(urls.verifyUrl('push', push.url, { nowSec: now + 61 })).toEqual({ ok: false, reason: 'expired' });
     expect(urls.verifyUrl('push', push.url, { nowSec: now, generation: 4 })).toEqual({ ok: false, reason: 'stale-generation' });

@@ -27,7 +27,7 @@ test('join announces a visible user to those already in the room and returns the
   expect(aliceJoin.graceMs).toBe(h.server.config.graceMs);
 
   const publish = await alice.ok<'publish'>({ type: 'publish', streamType: 'main' });
-  expect(publish.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.main\?gen=1&expires=\d+&sign=[0-9a-f]{64}$/);
+  expect(publish.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.main\?gen=1&expires=\d+&sid=[0-9a-f-]{36}&sub=[A-Za-z0-9_-]+&sign=[0-9a-f]{64}$/);
   expect(publish.expiresAt).toBeGreaterThan(Date.now() / 1000);
 
   const { client: bob, result: bobJoin } = await h.join('bob', room);

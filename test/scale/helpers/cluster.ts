@@ -203,5 +203,10 @@ function cliFlags(options: SharedOptions): string[] {
   if (options.graceMs !== undefined) flags.push('--grace-ms', String(options.graceMs));
   if (options.media) flags.push('--media', options.media);
   if (options.redisPrefix) flags.push('--redis-prefix', options.redisPrefix);
+  // media nginx: the operator's nginx, as docs/scale-out.md gives the command line.
+  if (options.mediaBaseUrl) flags.push('--media-base', options.mediaBaseUrl);
+  if (options.mediaPullBaseUrls?.length) flags.push('--media-pull-base', options.mediaPullBaseUrls.join(','));
+  if (options.nginxControlUrl) flags.push('--nginx-control-url', options.nginxControlUrl);
+  if (options.nginxEdgeControlUrls?.length) flags.push('--nginx-edge-control-urls', options.nginxEdgeControlUrls.join(','));
   return flags;
 }
