@@ -77,6 +77,7 @@ export function landingPage(facts: Record<string, unknown>): string {
     <a href="#demo">Demo room</a>
     <a href="/?format=json">Status as JSON</a>
   </nav>
+  ${inspector ? '<p class="muted">The inspector needs its view key: open it with the url the server printed at start-up (<code>…/inspect#key=…</code>).</p>' : ''}
 
   <h2>For the mini-program</h2>
   <table>
@@ -84,7 +85,7 @@ export function landingPage(facts: Record<string, unknown>): string {
     <tr><th>client reports (request domain)</th><td><code>POST ${text('reports')}</code></td></tr>
     <tr><th>RTMP urls</th><td><code>${text('rtmp')}/...</code> (media plane: ${text('media')})</td></tr>
     <tr><th>sdkAppID</th><td><code>${text('sdkAppID')}</code></td></tr>
-    <tr><th>inspector socket</th><td>${inspector ? `<code>createInspector({ url })</code> from <code>wxrtc/inspect</code>, url <code>${text('signaling').replace('/v1/signaling', '/v1/inspect')}</code>` : 'off'}</td></tr>
+    <tr><th>inspector socket</th><td>${inspector ? `<code>createInspector({ url })</code> from <code>wxrtc/inspect</code>, url <code>${text('signaling').replace('/v1/signaling', '/v1/inspect')}?key=&lt;publish key&gt;</code>; both inspector keys are printed at start-up, never shown here (anyone who reaches this page would read them)` : 'off'}</td></tr>
     <tr><th>connections now</th><td>${text('connections')}</td></tr>
   </table>
 

@@ -69,7 +69,9 @@ let server: DevServer;
 let address = '';
 
 function withServer(snippet: string): string {
-  return snippet.replace(/\b(127\.0\.0\.1|192\.168\.1\.10):8787\b/g, address);
+  // The inspector's publish key is printed at start-up; the README writes the placeholder in its place.
+  const publishKey = server.inspector ? encodeURIComponent(server.inspector.publishKey) : '';
+  return snippet.replace(/\b(127\.0\.0\.1|192\.168\.1\.10):8787\b/g, address).replace(/<publish key>/g, publishKey);
 }
 
 /**

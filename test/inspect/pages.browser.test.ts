@@ -65,6 +65,11 @@ test('the landing page links the inspector, the admin API and the demo room', as
   expect(await page.isVisible('#admin-api')).toBe(true);
   await page.click('nav a[href="/inspect"]');
   await page.waitForURL(`${server.httpUrl}/inspect`);
+  // The landing page carries no key (anyone reaching it would read it): the inspector says where to get one.
+  await page.waitForSelector('#status[data-status="closed"]');
+  expect(await page.textContent('#status')).toContain('no key');
+  // The printed url's fragment, pasted into this tab, connects without a reload by hand.
+  await page.evaluate(`location.hash = ${JSON.stringify(new URL(server.inspector!.url).hash)}`);
   await page.waitForSelector('#status[data-status="live"]');
   expect(pageErrors).toEqual([]);
 }, 30_000);

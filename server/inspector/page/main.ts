@@ -95,6 +95,10 @@ function fillChart(section: HTMLElement): void {
 
 // --- socket ------------------------------------------------------------------------------------------------
 
+// A key pasted into a tab already open at /inspect changes only the fragment, which reloads nothing: start over
+// with it.
+window.addEventListener('hashchange', () => location.reload());
+
 function connect(): void {
   if (key === '') {
     setStatus('closed', 'no key: open the inspector url the server printed (…/inspect#key=…)');
