@@ -93,7 +93,9 @@ async function main(): Promise<void> {
     lines.push('', 'nginx-rtmp config this deployment needs (the keys derive from --media-secret; keep them private):', '', snippet);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  const demo = demoMedia === 'real' || demoMedia === 'simulated' ? await startDemo(server, demoMedia === 'real') : null;
+  // The handlers go in before the demo starts: its banner tells the reader they may stop it (a test that sees
+  // the banner does), and a SIGTERM that arrived before them would kill the process without closing anything.
+  let demo: DemoRoom | null = null;
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -113,7 +115,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  // Last, so a reader (or a test) that sees it can already stop the server with Ctrl-C.
+  if (demoMedia === 'real' || demoMedia === 'simulated') {
+    const started = await startDemo(server, demoMedia === 'real');
+    // Stopped while it was starting: close it now rather than leave it running into exit.
+    if (stopping) await started.close();
+    else demo = started;
+  }
   if (demoMedia === 'none') process.stdout.write('\nDemo room: off (no ffmpeg)\n');
 }
 

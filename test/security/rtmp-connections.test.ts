@@ -112,7 +112,9 @@ describeMedia('RTMP connections that never publish or play', () => {
       try {
         const idle = await until(() => plane.history.find((e) => e.type === 'timeout' && e.what === 'idle' && e.at >= frozenAt), 'the silent publisher was not closed', IDLE_TIMEOUT_MS + 4_000);
         rows.push(['silent publisher', 1, 1, idle.at - frozenAt]);
-        expect(idle.at - frozenAt).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 50);
+        // The idle clock starts at the last bytes read, a little before the SIGSTOP (a frame interval, and what a
+        // loaded machine delays): not closed early, but not to the millisecond either.
+        expect(idle.at - frozenAt).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 300);
         await viewer.waitFor('stream-removed', () => true, 5_000);
       } finally {
         process.kill(push.pid!, 'SIGCONT');
