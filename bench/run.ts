@@ -1,7 +1,8 @@
 // `npm run bench`: ours against Tencent's trtc-wx.js, each pair measured in this one process run (memory and
 // the server in child processes), alternating which goes first, medians of several runs after a warm-up.
-// Flags: --runs N (default 5), --only storm,meeting,bundle,memory,server,media, --no-build. BENCH_OURS_FILE=<file>
-// measures another build of ours instead of dist/trtc-wx.js (a what-if: another esbuild target, say).
+// Flags: --runs N (default 5), --only storm,meeting,bundle,memory,server,media,users, --no-build, --help.
+// BENCH_OURS_FILE=<file> measures another build of ours instead of dist/trtc-wx.js (a what-if: another
+// esbuild target, say).
 
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -14,6 +15,7 @@ import { renderFigures, renderTable, summarize, type Row, type Sample } from './
 import { REDIS_SERVER } from '../test/scale/helpers/redis';
 import { serverBench, type ServerResult } from './server';
 import { mediaFanoutRows } from './media-fanout';
+import { USERS_STEPS, usersRows } from './users';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -21,7 +23,33 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const RUNS = Number(flag('--runs') ?? 5);
-const ONLY = new Set((flag('--only') ?? 'storm,meeting,bundle,memory,server,media').split(','));
+const GROUPS = ['storm', 'meeting', 'bundle', 'memory', 'server', 'media', 'users'] as const;
+const ONLY = new Set((flag('--only') ?? GROUPS.join(',')).split(','));
+
+const HELP = `npm run bench -- [--runs N] [--only group,group...] [--no-build]
+
+  --runs N     samples per metric (default 5; memory and server take at most 3)
+  --only ...   run only these groups (default: all):
+                 storm    1. join storm, N = 8, 50, 300
+                 meeting  2. a 10-minute 8-person meeting: setData traffic and CPU
+                 bundle   3. minified and gzipped size of dist/trtc-wx.js
+                 memory   4. heap per player and per room (fresh processes)
+                 server   5. the dev server with 2008 clients (and 2 processes + Redis)
+                 media    6. media fan-out through nginx-rtmp
+                 users    7. where users are: cold start, 1v1 and 4-person calls (normal and --jitless),
+                            exitRoom at 8 / 50 / 299 players (a full room); a fresh process per sample
+  --no-build   measure dist/trtc-wx.js as it is (no node build.mjs first)
+  BENCH_OURS_FILE=<file>  measure another build of ours instead of dist/trtc-wx.js`;
+
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(HELP);
+  process.exit(0);
+}
+const unknownGroups = [...ONLY].filter((g) => !(GROUPS as readonly string[]).includes(g));
+if (unknownGroups.length) {
+  console.error(`unknown --only group: ${unknownGroups.join(', ')}\n\n${HELP}`);
+  process.exit(2);
+}
 const KB = 1024;
 
 type Variant = { sdk: SdkName; sync: Sync };
@@ -250,7 +278,7 @@ function machine(): string {
 
 async function main(): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) progress('note: run through `npm run bench` (node --expose-gc) for steadier numbers');
-  stepsTotal = (ONLY.has('storm') ? 3 : 0) + (ONLY.has('meeting') ? 2 : 0) + (ONLY.has('bundle') ? 1 : 0) + (ONLY.has('memory') ? 2 : 0) + (ONLY.has('server') ? 2 : 0);
+  stepsTotal = (ONLY.has('storm') ? 3 : 0) + (ONLY.has('meeting') ? 2 : 0) + (ONLY.has('bundle') ? 1 : 0) + (ONLY.has('memory') ? 2 : 0) + (ONLY.has('server') ? 2 : 0) + (ONLY.has('users') ? USERS_STEPS : 0);
   process.stderr.write(`wxrtc bench: ${machine()}; ${RUNS} runs per metric (medians, [min..max])\n`);
   process.stderr.write(`${stepsTotal} steps, a full run takes about 5 minutes on 2 cores; each figure prints as it is measured (= lines), the table at the end\n`);
   if (!args.includes('--no-build') && !process.env.BENCH_OURS_FILE) {
@@ -276,6 +304,11 @@ async function main(): Promise<void> {
     const media = await mediaFanoutRows(progress);
     rows.push(...media.rows);
     notes.push(...media.notes);
+  }
+  if (ONLY.has('users')) {
+    const users = await usersRows(RUNS, { step, round, figures });
+    rows.push(...users.rows);
+    notes.push(...users.notes);
   }
   process.stderr.write(`done in ${elapsed()}\n`);
   console.log(`\nmachine: ${machine()}`);

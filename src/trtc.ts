@@ -9,7 +9,7 @@ import { copyOf, eventDataOf, playerListOf, reportOf } from './event-data';
 import { PlayerInstance, PusherInstance } from './instances';
 import { logger } from './log';
 import { ErrorCode } from './errors';
-import type { PlayerAttributes, PusherAttributes, StreamType } from './machines/attributes';
+import { playerIdOf, type PlayerAttributes, type PusherAttributes, type StreamType } from './machines/attributes';
 import type { EnterRoomParams } from './machines/enter-params';
 import { roomMachine, type RoomActorRef, type RoomEvent, type RoomInput } from './machines/room.machine';
 import { EventDelivery } from './delivery';
@@ -129,6 +129,12 @@ export class TRTC {
     };
     const inspect = inspectorOf(options.inspect);
     this.actor = createActor(machine, { input, ...(inspect ? { inspect } : {}) }) as RoomActorRef;
+    // A handle lives as long as its player: a page that asks for each new user's handle must not keep every
+    // user it ever saw. Heard synchronously (not through delivery) so no page call sees a stale entry.
+    this.actor.on('STREAM_REMOVED', (removed) => this.playerHandles.delete(playerIdOf(removed.userID, removed.streamType)));
+    // Leaving the room any other way (kicked, connection lost, float window closed) stops every player at once.
+    this.actor.on('LOCAL_LEAVE', () => this.playerHandles.clear());
+    this.actor.on('KICKED_OUT', () => this.playerHandles.clear());
     this.reporter = options.report?.endpoint ? new Reporter(options.report) : null;
     this.delivery = new EventDelivery(this.actor, (emitted) => {
       if (this.reporter) this.report(emitted);

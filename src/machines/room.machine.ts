@@ -18,6 +18,7 @@ import { pusherMachine, type PusherEvent, type PusherReport } from './pusher.mac
 import { planRemoteUrl, planStreamUpdate, planUserList, planUsersJoined, planUsersLeft, wantedTracks, type Step } from './remote-streams';
 import type { ConnectionState, PlayerRef, RemoteStream, RoomEmitted, RoomView } from './room-events';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+import { forgetChildren } from './forget-children';
 
 export type PusherRef = ActorRefFrom<typeof pusherMachine>;
 
@@ -241,6 +242,8 @@ export const roomMachine = setup({
 
     /** Leave as far as this device goes: stop every player and the pusher, forget who was here. */
     leaveLocally: enqueueActions(({ context, enqueue }) => {
+      // One copy of the children map for all players; each stopChild below then copies only what is left.
+      enqueue(forgetChildren(context.streams.map((stream) => stream.ref)));
       for (const stream of context.streams) {
         enqueue.sendTo(stream.ref, { type: 'RELEASE' });
         enqueue(stopChild(stream.ref));

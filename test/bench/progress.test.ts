@@ -30,3 +30,13 @@ test('a figure line says what the table row says', () => {
   ];
   expect(renderFigures(rows)).toEqual(['1. storm: ours 2.00 [1.00..3.00] ms, trtc-wx 8.00 ms, 0.25x (target <= 0.5x: yes)', 'server p99: ours 12.5 ms', '5. pending one: pending']);
 });
+
+test('--help names every group --only takes, the users group (7.) among them; an unknown group is refused', () => {
+  const help = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  expect(help.status).toBe(0);
+  for (const group of ['storm', 'meeting', 'bundle', 'memory', 'server', 'media', 'users']) expect(help.stdout).toMatch(new RegExp(`^ +${group} +\\d\\.`, 'm'));
+  expect(help.stdout).toMatch(/users +7\. where users are: cold start/);
+  const wrong = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--only', 'usres', '--no-build'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  expect(wrong.status).toBe(2);
+  expect(wrong.stderr).toContain('unknown --only group: usres');
+}, 90_000);

@@ -93,3 +93,51 @@ test('setPlayerAttributes on the handle changes that player', () => {
   rig.trtc.getPlayerInstance('bob_main')!.setPlayerAttributes({ muteAudio: false });
   expect(rig.trtc.getPlayerList()[0]!.muteAudio).toBe(false);
 });
+
+/** The facade's handle map, read for the leak tests: its size is what grew per distinct player. */
+const handleCount = (r: Rig): number => (r.trtc as unknown as { playerHandles: Map<string, unknown> }).playerHandles.size;
+
+test('a page asking for each new user\'s handle keeps only the handles of players still in the room', () => {
+  rig = createRig();
+  rig.join();
+  // A long call where every visitor stays a moment: 200 distinct users, at most 3 in the room at once.
+  for (let i = 0; i < 200; i++) {
+    const user = `visitor${i}`;
+    rig.status(status.joined(user), status.video(user, true), status.audio(user, true));
+    const handle = rig.trtc.getPlayerInstance(`${user}_main`);
+    expect(handle).not.toBeNull();
+    // The same player keeps the same handle while it is here.
+    expect(rig.trtc.getPlayerInstance(`${user}_main`)).toBe(handle);
+    if (i >= 2) rig.status(status.left(`visitor${i - 2}`));
+    expect(handleCount(rig)).toBeLessThanOrEqual(3);
+  }
+  expect(handleCount(rig)).toBe(2);
+  // A stream unpublished (the user stays) takes its handle with it too.
+  rig.status(status.video('visitor199', false), status.audio('visitor199', false));
+  expect(rig.trtc.getPlayerInstance('visitor199_main')).toBeNull();
+  expect(handleCount(rig)).toBe(1);
+});
+
+test('a returning user gets a handle for the new player; the old handle still addresses that id', () => {
+  rig = withBob();
+  const first = rig.trtc.getPlayerInstance('bob_main')!;
+  rig.status(status.left('bob'));
+  rig.status(status.joined('bob'), status.video('bob', true));
+  const second = rig.trtc.getPlayerInstance('bob_main')!;
+  expect(second).not.toBe(first);
+  rig.clear();
+  first.play();
+  expect(methodsOf(rig, 'bob_main')).toEqual(['play']);
+});
+
+test('leaving without exitRoom (kicked) drops every handle', () => {
+  rig = withBob();
+  rig.status(status.joined('carol'), status.audio('carol', true));
+  rig.trtc.getPlayerInstance('bob_main');
+  rig.trtc.getPlayerInstance('carol_main');
+  expect(handleCount(rig)).toBe(2);
+  // 1019: the server removed the local user (trtc-room's exit code).
+  rig.status(status.exited(1));
+  expect(rig.codes()).toContain('KICKED_OUT');
+  expect(handleCount(rig)).toBe(0);
+});

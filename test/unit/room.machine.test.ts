@@ -334,3 +334,70 @@ describe('a swapped-in signaling driver (roomMachine.provide)', () => {
     room.actor.stop();
   });
 });
+
+describe('EXIT_ROOM with many players', () => {
+  let env: ReturnType<typeof installWx>;
+  beforeEach(() => {
+    env = installWx();
+  });
+  afterEach(() => env.uninstall());
+
+  /** A room with `n` remote users publishing video, each player pulling (unmuted), the pusher pushing. */
+  function crowdedRoom(n: number) {
+    const room = startRoom({ input: { page: createPage({}) } });
+    room.send({ type: 'ENTER_ROOM', params: validParams });
+    room.send({ type: 'PUSHER', command: { type: 'START' } });
+    room.status(status.entered());
+    for (let i = 0; i < n; i++) {
+      const user = `user${i}`;
+      room.status(status.joined(user), status.video(user, true));
+      room.send({ type: 'SET_PLAYER_ATTRIBUTES', id: `${user}_main`, attributes: { muteVideo: false } });
+    }
+    return room;
+  }
+
+  test('every player is stopped and released in stream order, once; the page hears one LOCAL_LEAVE', () => {
+    const n = 60;
+    const room = crowdedRoom(n);
+    const players = room.context().streams.map((s) => s.ref);
+    expect(players).toHaveLength(n);
+    room.emitted.length = 0;
+    env.wx.calls.length = 0;
+    room.send({ type: 'EXIT_ROOM' });
+    expect(room.value()).toBe('idle');
+    expect(players.every((p) => p.getSnapshot().status === 'stopped')).toBe(true);
+    // Each playing <live-player> is stopped once, in the order the streams were announced, and the pusher after them.
+    const ids = Array.from({ length: n }, (_, i) => `user${i}_main`);
+    expect(env.wx.calls.map((c) => `${c.target}.${c.method}`)).toEqual([...ids.map((id) => `${id}.stop`), 'pusher.stop']);
+    expect(room.emitted).toEqual([{ type: 'LOCAL_LEAVE' }, { type: 'CONNECTION_STATE_CHANGED', state: 'DISCONNECTED', prevState: 'CONNECTED' }]);
+    // The room keeps no child for a player; what remains is the pusher and the contexts keeper.
+    expect(Object.keys(room.actor.getSnapshot().children).sort()).toEqual(['playerContexts', 'pusher']);
+    expect(room.context().streams).toEqual([]);
+    room.actor.stop();
+  });
+
+  test('the same users in the next room get new players under the same ids', () => {
+    const room = crowdedRoom(20);
+    const before = room.context().streams.map((s) => s.ref);
+    room.send({ type: 'EXIT_ROOM' });
+    room.send({ type: 'ENTER_ROOM', params: validParams });
+    room.status(status.entered());
+    for (let i = 0; i < 20; i++) room.status(status.joined(`user${i}`), status.video(`user${i}`, true));
+    const after = room.context().streams.map((s) => s.ref);
+    expect(after.map((p) => p.id)).toEqual(before.map((p) => p.id));
+    expect(after.every((p, i) => p !== before[i] && p.getSnapshot().status === 'active')).toBe(true);
+    expect(Object.keys(room.actor.getSnapshot().children).filter((id) => id.endsWith('_main'))).toHaveLength(20);
+    room.actor.stop();
+  });
+
+  test('kicked with many players: all stopped, KICKED_OUT once', () => {
+    const room = crowdedRoom(30);
+    const players = room.context().streams.map((s) => s.ref);
+    room.emitted.length = 0;
+    room.status(status.exited(3));
+    expect(players.every((p) => p.getSnapshot().status === 'stopped')).toBe(true);
+    expect(room.types().filter((t) => t === 'KICKED_OUT')).toHaveLength(1);
+    expect(Object.keys(room.actor.getSnapshot().children).some((id) => id.endsWith('_main'))).toBe(false);
+    room.actor.stop();
+  });
+});
