@@ -3,8 +3,9 @@
 // the stream (is anything going up), background music, and the camera preview.
 
 import { and, assign, sendParent, sendTo, setup } from 'xstate';
+import { ErrorCode } from '../errors';
 import { livePusherContext, type PusherContextEvent, type PusherContextMethod } from '../wx/live-pusher';
-import type { PageHost, WxCallbacks } from '../wx/host';
+import { failCall, hasFailCallback, type PageHost, type WxCallbacks } from '../wx/host';
 import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from './attributes';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
 
@@ -74,7 +75,32 @@ export type PusherEvent =
 export type PusherReport =
   | { type: 'PUSHER_FAILED'; code: number; reason: string; willRetry: boolean }
   | { type: 'PUSHER_RETRY' }
-  | { type: 'PUSHER_BGM_FAILED'; errMsg: string };
+  | { type: 'PUSHER_BGM_FAILED'; errMsg: string }
+  /** A page call the pusher could not act on, and the page gave no `fail` callback to hear it: an ERROR. */
+  | { type: 'PUSHER_CALL_REFUSED'; method: string; code: number; message: string; answered: boolean };
+
+/** A call the current state cannot act on: which method, and why. */
+export interface Refusal {
+  method: PusherContextMethod;
+  message: string;
+}
+
+const optionsOf = (event: PusherEvent): WxCallbacks | undefined => ('options' in event ? event.options : undefined);
+const refusalMessage = (refusal: Refusal): string => `${refusal.method}:fail ${refusal.message}`;
+
+/** What the room hears of a refused call; `answered` when the page's own `fail` already heard it. */
+function refusalReport(event: PusherEvent, refusal: Refusal): PusherReport {
+  const message = refusalMessage(refusal);
+  return { type: 'PUSHER_CALL_REFUSED', method: refusal.method, code: ErrorCode.WRONG_STATE, message, answered: hasFailCallback(optionsOf(event)) };
+}
+
+/** The two actions of a refusal: answer the page's callbacks, tell the room. */
+function refuse(refusal: Refusal) {
+  return [
+    { type: 'answerRefusal', params: refusal },
+    { type: 'reportToRoom', params: ({ event }: { event: PusherEvent }) => refusalReport(event, refusal) },
+  ] as const;
+}
 
 function resetAttributes(attributes: Readonly<Record<string, unknown>> | undefined): PusherAttributes {
   return { ...DEFAULT_PUSHER_ATTRIBUTES, ...attributes, url: '', netStatus: {}, volume: 0 } as PusherAttributes;
@@ -119,6 +145,13 @@ export const pusherMachine = setup({
     }),
     /** Everything the pusher tells its room goes through here; the payload is decided by the machine. */
     reportToRoom: sendParent((_, report: PusherReport) => report),
+    /**
+     * A call the state cannot act on is never silent: the page's `fail` gets `{ errMsg, errCode }` (WeChat's shape
+     * plus our code), and the room hears of it, to emit ERROR WRONG_STATE when the page gave no `fail`.
+     */
+    answerRefusal: ({ event }, params: Refusal) => {
+      failCall(optionsOf(event), refusalMessage(params), ErrorCode.WRONG_STATE);
+    },
   },
   guards: {
     hasUrl: ({ event }) => event.type === 'SET_URL' && event.url !== '',
@@ -171,6 +204,11 @@ export const pusherMachine = setup({
   states: {
     stream: {
       initial: 'idle',
+      // Reached only where no state below handles them: nothing is pushing, or nothing is paused.
+      on: {
+        PAUSE: { actions: refuse({ method: 'pause', message: 'nothing is being pushed yet (pause needs 1002, push begun)' }) },
+        RESUME: { actions: refuse({ method: 'resume', message: 'the push is not paused' }) },
+      },
       states: {
         /** No url: not in a room yet. */
         idle: {
@@ -288,6 +326,9 @@ export const pusherMachine = setup({
           actions: { type: 'reportToRoom', params: ({ event }) => bgmFailureReport(event) },
         },
         BGM_STARTED: '.playing',
+        // Reached only where the state below cannot act: no music is playing, or none is paused.
+        PAUSE_BGM: { actions: refuse({ method: 'pauseBGM', message: 'no background music is playing' }) },
+        RESUME_BGM: { actions: refuse({ method: 'resumeBGM', message: 'no background music is paused' }) },
       },
       states: {
         off: {
