@@ -705,6 +705,8 @@ export const roomMachine = setup({
                   entry: { type: 'setConnection', params: { state: 'RECONNECTING' } },
                   initial: 'network',
                   on: {
+                    // The websocket driver: the socket resumed. The trtc-room driver: 1002, the restarted push is up
+                    // (after 1021 or 5000 a phone may push again without a new 1018).
                     CONNECTION_RESTORED: 'connected',
                     ENTER_SUCCEEDED: 'connected',
                     REENTER_REQUIRED: { actions: { type: 'toPusher', params: { type: 'RESTART' } } },
