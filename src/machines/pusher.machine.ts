@@ -5,7 +5,7 @@
 import { and, assign, sendParent, sendTo, setup } from 'xstate';
 import { ErrorCode } from '../errors';
 import { livePusherContext, type PusherContextEvent, type PusherContextMethod } from '../wx/live-pusher';
-import { failCall, hasFailCallback, type PageHost, type WxCallbacks } from '../wx/host';
+import { failCall, hasFailCallback, succeedCall, type PageHost, type WxCallbacks } from '../wx/host';
 import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from './attributes';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
 
@@ -152,6 +152,8 @@ export const pusherMachine = setup({
     answerRefusal: ({ event }, params: Refusal) => {
       failCall(optionsOf(event), refusalMessage(params), ErrorCode.WRONG_STATE);
     },
+    /** The call asks for what is already so (stop when nothing runs, start when pushing): its `success` is called. */
+    answerAlreadyDone: ({ event }, params: { method: PusherContextMethod }) => succeedCall(optionsOf(event), params.method),
   },
   guards: {
     hasUrl: ({ event }) => event.type === 'SET_URL' && event.url !== '',
@@ -208,6 +210,9 @@ export const pusherMachine = setup({
       on: {
         PAUSE: { actions: refuse({ method: 'pause', message: 'nothing is being pushed yet (pause needs 1002, push begun)' }) },
         RESUME: { actions: refuse({ method: 'resume', message: 'the push is not paused' }) },
+        // Already so: nothing runs to stop, or the push is already started (or waits for its url).
+        STOP: { actions: { type: 'answerAlreadyDone', params: { method: 'stop' } } },
+        START: { actions: { type: 'answerAlreadyDone', params: { method: 'start' } } },
       },
       states: {
         /** No url: not in a room yet. */
@@ -234,7 +239,7 @@ export const pusherMachine = setup({
               target: 'publishing',
               actions: ['assignUrl', assign({ attributes: ({ context }) => ({ ...context.attributes, autopush: true }) })],
             },
-            STOP: 'idle',
+            STOP: { target: 'idle', actions: { type: 'answerAlreadyDone', params: { method: 'stop' } } },
           },
         },
         /** Url known; the page has not started pushing yet (trtc-wx pages call start() after setData). */
@@ -292,6 +297,7 @@ export const pusherMachine = setup({
             // so resetting here would let a refused push retry forever. Pushing (or a stop) resets it.
             SET_URL: { guard: 'changesUrl', target: 'publishing', actions: 'assignUrl' },
             LIVE_PUSHER_STATUS: { guard: 'isPushBegin', target: 'publishing.pushing' },
+            START: { actions: refuse({ method: 'start', message: 'the push failed (retrying or given up): stop() first, then start()' }) },
           },
           states: {
             deciding: { always: [{ guard: 'canRetry', target: 'waitingToRetry' }, { target: 'gaveUp' }] },
@@ -328,6 +334,7 @@ export const pusherMachine = setup({
         BGM_STARTED: '.playing',
         // Reached only where the state below cannot act: no music is playing, or none is paused.
         PAUSE_BGM: { actions: refuse({ method: 'pauseBGM', message: 'no background music is playing' }) },
+        STOP_BGM: { actions: { type: 'answerAlreadyDone', params: { method: 'stopBGM' } } },
         RESUME_BGM: { actions: refuse({ method: 'resumeBGM', message: 'no background music is paused' }) },
       },
       states: {
@@ -353,6 +360,11 @@ export const pusherMachine = setup({
     },
     preview: {
       initial: 'off',
+      // Already so: the preview is already on, or already off.
+      on: {
+        START_PREVIEW: { actions: { type: 'answerAlreadyDone', params: { method: 'startPreview' } } },
+        STOP_PREVIEW: { actions: { type: 'answerAlreadyDone', params: { method: 'stopPreview' } } },
+      },
       states: {
         off: {
           on: { START_PREVIEW: { target: 'on', actions: { type: 'call', params: ({ event }) => ({ method: 'startPreview', options: event.options }) } } },

@@ -37,3 +37,17 @@ export function failCall(options: WxCallbacks | undefined, errMsg: string, errCo
 export function hasFailCallback(options: WxCallbacks | undefined): boolean {
   return typeof options?.fail === 'function';
 }
+
+/**
+ * Tell a page's callbacks a call succeeded without WeChat being asked: what it wants is already so (stop() of a push
+ * that is not running, stopBGM() with no music). `errMsg` follows WeChat's `method:ok`.
+ */
+export function succeedCall(options: WxCallbacks | undefined, method: string): void {
+  const result = { errMsg: `${method}:ok` };
+  try {
+    options?.success?.(result);
+    options?.complete?.(result);
+  } catch {
+    // The page's own callback threw; that must not break the room.
+  }
+}

@@ -189,6 +189,35 @@ describe.each(drivers)('no silent calls (%s driver)', (_name, make) => {
     expect(d.trtc.getPusherAttributes().autopush).toBe(false);
   });
 
+  test('calls whose goal is already met answer success without asking WeChat: stop, stopBGM, stopPreview, a second start', async () => {
+    d = make();
+    const pusher = d.trtc.createPusher({});
+    const answers: string[] = [];
+    const cb = (name: string) => ({ success: (r: { errMsg: string }) => answers.push(`${name} ${r.errMsg}`), fail: () => answers.push(`${name} fail`) });
+    pusher.stop(cb('stop'));
+    pusher.stopBGM(cb('stopBGM'));
+    pusher.stopPreview(cb('stopPreview'));
+    pusher.startPreview();
+    pusher.startPreview(cb('startPreview'));
+    await d.join();
+    d.pushBegin();
+    pusher.start(cb('start'));
+    expect(answers).toEqual(['stop stop:ok', 'stopBGM stopBGM:ok', 'stopPreview stopPreview:ok', 'startPreview startPreview:ok', 'start start:ok']);
+    expect(contextCalls(d, 'stopBGM')).toEqual([]);
+    expect(contextCalls(d, 'startPreview')).toHaveLength(1);
+    expect(d.errors).toEqual([]);
+  });
+
+  test('start() while the push has failed asks for stop() first: fail with WRONG_STATE', async () => {
+    d = make();
+    await d.join();
+    d.pushBegin();
+    d.trtc.pusherEventHandler(pusherEvent(status.disconnected()));
+    const fail = jest.fn();
+    d.trtc.getPusherInstance()!.start({ fail });
+    expect(fail).toHaveBeenCalledWith({ errMsg: expect.stringMatching(/^start:fail /), errCode: ErrorCode.WRONG_STATE });
+  });
+
   test.each([
     ['muteRemote', (t: TRTC) => t.muteRemote('ghost', { audio: true })],
     ['subscribe', (t: TRTC) => t.subscribe('ghost')],
