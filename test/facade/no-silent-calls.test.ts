@@ -193,7 +193,10 @@ describe.each(drivers)('no silent calls (%s driver)', (_name, make) => {
     d = make();
     const pusher = d.trtc.createPusher({});
     const answers: string[] = [];
-    const cb = (name: string) => ({ success: (r: { errMsg: string }) => answers.push(`${name} ${r.errMsg}`), fail: () => answers.push(`${name} fail`) });
+    const cb = (name: string) => ({
+      success: (r: unknown) => void answers.push(`${name} ${(r as { errMsg: string }).errMsg}`),
+      fail: () => void answers.push(`${name} fail`),
+    });
     pusher.stop(cb('stop'));
     pusher.stopBGM(cb('stopBGM'));
     pusher.stopPreview(cb('stopPreview'));
