@@ -36,6 +36,11 @@ export interface PusherContext {
   initialAttributes: PusherAttributes;
   retry: RetryPolicy;
   failures: number;
+  /**
+   * The callbacks of a start() that waits for its url (websocket driver): answered when the url arrives and the
+   * pusher starts by itself, or failed when a stop or a leave comes first.
+   */
+  pendingStart: WxCallbacks | null;
 }
 
 type WithOptions<T extends string> = { type: T; options?: WxCallbacks };
@@ -154,6 +159,14 @@ export const pusherMachine = setup({
     },
     /** The call asks for what is already so (stop when nothing runs, start when pushing): its `success` is called. */
     answerAlreadyDone: ({ event }, params: { method: PusherContextMethod }) => succeedCall(optionsOf(event), params.method),
+    keepPendingStart: assign({ pendingStart: ({ event }) => optionsOf(event) ?? null }),
+    /** The waiting start() is done: the url came and <live-pusher> starts by itself (autopush). */
+    answerPendingStart: ({ context }) => succeedCall(context.pendingStart ?? undefined, 'start'),
+    /** The waiting start() will not happen: stopped, or the room was left, before the url came. */
+    failPendingStart: ({ context }) => {
+      if (context.pendingStart) failCall(context.pendingStart, 'start:fail stopped before the push url arrived', ErrorCode.WRONG_STATE);
+    },
+    clearPendingStart: assign({ pendingStart: null }),
   },
   guards: {
     hasUrl: ({ event }) => event.type === 'SET_URL' && event.url !== '',
@@ -178,6 +191,7 @@ export const pusherMachine = setup({
     initialAttributes: resetAttributes(input.attributes),
     retry: input.retry ?? DEFAULT_RETRY_POLICY,
     failures: 0,
+    pendingStart: null,
   }),
   invoke: { id: 'context', src: 'livePusherContext', input: ({ context }) => ({ page: context.page }) },
   on: {
@@ -200,7 +214,7 @@ export const pusherMachine = setup({
     CONTEXT_CALL: { actions: { type: 'call', params: ({ event }) => ({ method: event.method, options: event.options }) } },
     RESET: {
       target: ['.stream.idle', '.bgm.off', '.preview.off'],
-      actions: ['releaseContext', assign(({ context }) => ({ attributes: context.initialAttributes, failures: 0 }))],
+      actions: ['failPendingStart', 'releaseContext', assign(({ context }) => ({ attributes: context.initialAttributes, failures: 0, pendingStart: null }))],
     },
   },
   states: {
@@ -224,7 +238,7 @@ export const pusherMachine = setup({
               { guard: 'hasUrl', target: 'ready', actions: 'assignUrl' },
               { actions: 'assignUrl' },
             ],
-            START: 'waitingForUrl',
+            START: { target: 'waitingForUrl', actions: 'keepPendingStart' },
           },
         },
         /**
@@ -237,9 +251,14 @@ export const pusherMachine = setup({
             SET_URL: {
               guard: 'hasUrl',
               target: 'publishing',
-              actions: ['assignUrl', assign({ attributes: ({ context }) => ({ ...context.attributes, autopush: true }) })],
+              actions: [
+                'assignUrl',
+                assign({ attributes: ({ context }) => ({ ...context.attributes, autopush: true }) }),
+                'answerPendingStart',
+                'clearPendingStart',
+              ],
             },
-            STOP: { target: 'idle', actions: { type: 'answerAlreadyDone', params: { method: 'stop' } } },
+            STOP: { target: 'idle', actions: ['failPendingStart', 'clearPendingStart', { type: 'answerAlreadyDone', params: { method: 'stop' } }] },
           },
         },
         /** Url known; the page has not started pushing yet (trtc-wx pages call start() after setData). */

@@ -119,6 +119,59 @@ afterEach(() => {
 const warnings = (driven: Driven) => driven.events.filter((e) => e.eventCode === 'PLAYER_WARNING').map((e) => e.data as { code: number; message: string; id: string });
 const contextCalls = (driven: Driven, method: string) => driven.wx.callsOf('pusher', method);
 
+describe('websocket driver: a start() that waits for its url is answered', () => {
+  function enteredNoUrl() {
+    const { uninstall } = installWx();
+    const sockets: ScriptedSocket[] = [];
+    const signaling = createWebSocketSignaling({
+      url: 'ws://signaling.test',
+      connect: () => {
+        const socket = new ScriptedSocket(sockets.length);
+        sockets.push(socket);
+        return socket;
+      },
+      platform: 'ios',
+    });
+    const trtc = new TRTC(createPage({}), { env: 'test', signaling });
+    trtc.createPusher({});
+    trtc.enterRoom({ ...validParams });
+    const socket = sockets[0]!;
+    socket.open();
+    socket.reply(socket.lastOf('join')!, { sessionId: 's1', resumeToken: 't1', heartbeatIntervalMs: 60_000, graceMs: 30_000, users: [], streams: [] });
+    return { trtc, socket, dispose: () => (trtc.destroy(), uninstall()) };
+  }
+
+  test('success once the url arrives (the pusher starts by itself)', async () => {
+    const { trtc, socket, dispose } = enteredNoUrl();
+    try {
+      await tick();
+      const success = jest.fn();
+      trtc.getPusherInstance()!.start({ success });
+      expect(success).not.toHaveBeenCalled();
+      socket.reply(socket.lastOf('publish')!, { url: 'rtmp://media/live/alice?sign=1', expiresAt: 0 });
+      await tick();
+      expect(success).toHaveBeenCalledWith({ errMsg: 'start:ok' });
+      expect(trtc.getPusherAttributes().autopush).toBe(true);
+    } finally {
+      dispose();
+    }
+  });
+
+  test('fail when exitRoom comes before the url', async () => {
+    const { trtc, dispose } = enteredNoUrl();
+    try {
+      await tick();
+      const fail = jest.fn();
+      trtc.getPusherInstance()!.start({ fail });
+      trtc.exitRoom();
+      await tick();
+      expect(fail).toHaveBeenCalledWith({ errMsg: expect.stringMatching(/^start:fail /), errCode: ErrorCode.WRONG_STATE });
+    } finally {
+      dispose();
+    }
+  });
+});
+
 describe.each(drivers)('no silent calls (%s driver)', (_name, make) => {
   test('pause() before 1002 calls the fail callback with { errMsg, errCode: WRONG_STATE } and pauses nothing', async () => {
     d = make();
