@@ -32,7 +32,7 @@ export {
   type StreamType,
 } from './machines/attributes';
 export { checkEnterParams, type EnterDefaults, type EnterRoomParams, type RoomParams, type Scene, type Role } from './machines/enter-params';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './machines/retry';
+export { DEFAULT_RETRY_POLICY, FINAL_REFUSAL_CODES, isFinalRefusal, type RetryPolicy } from './machines/retry';
 
 // Signaling drivers and services.
 export { createWebSocketSignaling, type WebSocketSignalingOptions } from './services/signaling/websocket';

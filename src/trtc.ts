@@ -205,7 +205,11 @@ export class TRTC {
     return this.pusherAttributes();
   }
 
-  /** Change one player's attributes; returns the whole updated playerList. Unknown ids change nothing. */
+  /**
+   * Change one player's attributes; returns the whole updated playerList (as trtc-wx). An unknown id changes nothing
+   * and is answered with PLAYER_WARNING `{ code: 7011 }` (UNKNOWN_PLAYER; a warning, not an ERROR: Tencent's
+   * trtc-cloud-wx sets a remote view's attributes before its stream arrives).
+   */
   setPlayerAttributes(id: string, config: Record<string, unknown>): PlayerAttributes[] {
     this.warnIfUnknown(id, 'setPlayerAttributes');
     this.send({ type: 'SET_PLAYER_ATTRIBUTES', id, attributes: config });
@@ -290,7 +294,10 @@ export class TRTC {
     return this.pusherAttributes();
   }
 
-  /** Stop receiving a remote user's audio / video: `true` means disabled. Returns playerList. */
+  /**
+   * Stop receiving a remote user's audio / video: `true` means disabled. Returns playerList. A user who is not in the
+   * room is answered with ERROR UNKNOWN_PLAYER (7011); so are subscribe and unsubscribe.
+   */
   muteRemote(userID: string, options: { audio?: boolean; video?: boolean; streamType?: StreamType }): PlayerAttributes[] {
     this.send({ type: 'MUTE_REMOTE', userID, ...pickFlags(options), ...(options?.streamType ? { streamType: options.streamType } : {}) });
     return this.getPlayerList();

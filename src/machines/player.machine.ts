@@ -5,9 +5,8 @@
 import { assign, sendParent, setup } from 'xstate';
 import { callPlayerContext, markPlayerActive, releasePlayerContext, type PlayerContextMethod } from '../wx/live-player';
 import type { PageHost, WxCallbacks } from '../wx/host';
-import { ErrorCode } from '../errors';
 import { initialPlayerAttributes, type NetStatus, type PlayerAttributes, type StreamType } from './attributes';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY_POLICY, isFinalRefusal, retryDelayMs, type RetryPolicy } from './retry';
 
 /** <live-player> status codes the machine acts on. */
 export const PlayerStatus = {
@@ -41,7 +40,7 @@ export interface PlayerContext {
   retry: RetryPolicy;
   /** Failed attempts since media last flowed; reset by playing or a new url. */
   failures: number;
-  /** Whether the last failure may be retried: a refusal for the subscription limit never is. */
+  /** Whether the last failure may be retried: a final refusal (a limit, a permission) never is. */
   retryable: boolean;
 }
 
@@ -73,10 +72,10 @@ function wantsMedia({ attributes: a }: PlayerContext): boolean {
 }
 
 /**
- * The server refused the subscribe because this user already pulls its 8 streams: asking again changes
- * nothing until the page frees one, so the stream is announced failed once and not retried.
+ * The server refused the subscribe for a limit, a permission or a credential (8020-8023, 8025, 8010-8012): asking
+ * again changes nothing until the page or the room does, so the stream is announced failed once and not retried.
  */
-const isLimitRefusal = (event: PlayerEvent): boolean => event.type === 'SUBSCRIBE_FAILED' && event.code === ErrorCode.SUBSCRIPTION_LIMIT;
+const isFinalSubscribeRefusal = (event: PlayerEvent): boolean => event.type === 'SUBSCRIBE_FAILED' && isFinalRefusal(event.code);
 
 function failureReport(context: PlayerContext, event: PlayerEvent): PlayerReport {
   const code = event.type === 'LIVE_PLAYER_STATUS' || event.type === 'SUBSCRIBE_FAILED' ? event.code : PlayerStatus.DISCONNECTED;
@@ -226,7 +225,7 @@ export const playerMachine = setup({
     },
     failed: {
       entry: [
-        assign({ failures: ({ context }) => context.failures + 1, retryable: ({ event }) => !isLimitRefusal(event) }),
+        assign({ failures: ({ context }) => context.failures + 1, retryable: ({ event }) => !isFinalSubscribeRefusal(event) }),
         { type: 'reportToRoom', params: ({ context, event }) => failureReport(context, event) },
       ],
       always: { guard: 'wantsNoMedia', target: 'idle' },

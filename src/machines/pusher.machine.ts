@@ -3,8 +3,9 @@
 // the stream (is anything going up), background music, and the camera preview.
 
 import { and, assign, sendParent, sendTo, setup } from 'xstate';
+import { ErrorCode } from '../errors';
 import { livePusherContext, type PusherContextEvent, type PusherContextMethod } from '../wx/live-pusher';
-import type { PageHost, WxCallbacks } from '../wx/host';
+import { failCall, hasFailCallback, succeedCall, type PageHost, type WxCallbacks } from '../wx/host';
 import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from './attributes';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
 
@@ -35,6 +36,11 @@ export interface PusherContext {
   initialAttributes: PusherAttributes;
   retry: RetryPolicy;
   failures: number;
+  /**
+   * The callbacks of a start() that waits for its url (websocket driver): answered when the url arrives and the
+   * pusher starts by itself, or failed when a stop or a leave comes first.
+   */
+  pendingStart: WxCallbacks | null;
 }
 
 type WithOptions<T extends string> = { type: T; options?: WxCallbacks };
@@ -74,7 +80,32 @@ export type PusherEvent =
 export type PusherReport =
   | { type: 'PUSHER_FAILED'; code: number; reason: string; willRetry: boolean }
   | { type: 'PUSHER_RETRY' }
-  | { type: 'PUSHER_BGM_FAILED'; errMsg: string };
+  | { type: 'PUSHER_BGM_FAILED'; errMsg: string }
+  /** A page call the pusher could not act on, and the page gave no `fail` callback to hear it: an ERROR. */
+  | { type: 'PUSHER_CALL_REFUSED'; method: string; code: number; message: string; answered: boolean };
+
+/** A call the current state cannot act on: which method, and why. */
+export interface Refusal {
+  method: PusherContextMethod;
+  message: string;
+}
+
+const optionsOf = (event: PusherEvent): WxCallbacks | undefined => ('options' in event ? event.options : undefined);
+const refusalMessage = (refusal: Refusal): string => `${refusal.method}:fail ${refusal.message}`;
+
+/** What the room hears of a refused call; `answered` when the page's own `fail` already heard it. */
+function refusalReport(event: PusherEvent, refusal: Refusal): PusherReport {
+  const message = refusalMessage(refusal);
+  return { type: 'PUSHER_CALL_REFUSED', method: refusal.method, code: ErrorCode.WRONG_STATE, message, answered: hasFailCallback(optionsOf(event)) };
+}
+
+/** The two actions of a refusal: answer the page's callbacks, tell the room. */
+function refuse(refusal: Refusal) {
+  return [
+    { type: 'answerRefusal', params: refusal },
+    { type: 'reportToRoom', params: ({ event }: { event: PusherEvent }) => refusalReport(event, refusal) },
+  ] as const;
+}
 
 function resetAttributes(attributes: Readonly<Record<string, unknown>> | undefined): PusherAttributes {
   return { ...DEFAULT_PUSHER_ATTRIBUTES, ...attributes, url: '', netStatus: {}, volume: 0 } as PusherAttributes;
@@ -119,6 +150,23 @@ export const pusherMachine = setup({
     }),
     /** Everything the pusher tells its room goes through here; the payload is decided by the machine. */
     reportToRoom: sendParent((_, report: PusherReport) => report),
+    /**
+     * A call the state cannot act on is never silent: the page's `fail` gets `{ errMsg, errCode }` (WeChat's shape
+     * plus our code), and the room hears of it, to emit ERROR WRONG_STATE when the page gave no `fail`.
+     */
+    answerRefusal: ({ event }, params: Refusal) => {
+      failCall(optionsOf(event), refusalMessage(params), ErrorCode.WRONG_STATE);
+    },
+    /** The call asks for what is already so (stop when nothing runs, start when pushing): its `success` is called. */
+    answerAlreadyDone: ({ event }, params: { method: PusherContextMethod }) => succeedCall(optionsOf(event), params.method),
+    keepPendingStart: assign({ pendingStart: ({ event }) => optionsOf(event) ?? null }),
+    /** The waiting start() is done: the url came and <live-pusher> starts by itself (autopush). */
+    answerPendingStart: ({ context }) => succeedCall(context.pendingStart ?? undefined, 'start'),
+    /** The waiting start() will not happen: stopped, or the room was left, before the url came. */
+    failPendingStart: ({ context }) => {
+      if (context.pendingStart) failCall(context.pendingStart, 'start:fail stopped before the push url arrived', ErrorCode.WRONG_STATE);
+    },
+    clearPendingStart: assign({ pendingStart: null }),
   },
   guards: {
     hasUrl: ({ event }) => event.type === 'SET_URL' && event.url !== '',
@@ -143,6 +191,7 @@ export const pusherMachine = setup({
     initialAttributes: resetAttributes(input.attributes),
     retry: input.retry ?? DEFAULT_RETRY_POLICY,
     failures: 0,
+    pendingStart: null,
   }),
   invoke: { id: 'context', src: 'livePusherContext', input: ({ context }) => ({ page: context.page }) },
   on: {
@@ -165,12 +214,20 @@ export const pusherMachine = setup({
     CONTEXT_CALL: { actions: { type: 'call', params: ({ event }) => ({ method: event.method, options: event.options }) } },
     RESET: {
       target: ['.stream.idle', '.bgm.off', '.preview.off'],
-      actions: ['releaseContext', assign(({ context }) => ({ attributes: context.initialAttributes, failures: 0 }))],
+      actions: ['failPendingStart', 'releaseContext', assign(({ context }) => ({ attributes: context.initialAttributes, failures: 0, pendingStart: null }))],
     },
   },
   states: {
     stream: {
       initial: 'idle',
+      // Reached only where no state below handles them: nothing is pushing, or nothing is paused.
+      on: {
+        PAUSE: { actions: refuse({ method: 'pause', message: 'nothing is being pushed yet (pause needs 1002, push begun)' }) },
+        RESUME: { actions: refuse({ method: 'resume', message: 'the push is not paused' }) },
+        // Already so: nothing runs to stop, or the push is already started (or waits for its url).
+        STOP: { actions: { type: 'answerAlreadyDone', params: { method: 'stop' } } },
+        START: { actions: { type: 'answerAlreadyDone', params: { method: 'start' } } },
+      },
       states: {
         /** No url: not in a room yet. */
         idle: {
@@ -181,7 +238,7 @@ export const pusherMachine = setup({
               { guard: 'hasUrl', target: 'ready', actions: 'assignUrl' },
               { actions: 'assignUrl' },
             ],
-            START: 'waitingForUrl',
+            START: { target: 'waitingForUrl', actions: 'keepPendingStart' },
           },
         },
         /**
@@ -194,9 +251,14 @@ export const pusherMachine = setup({
             SET_URL: {
               guard: 'hasUrl',
               target: 'publishing',
-              actions: ['assignUrl', assign({ attributes: ({ context }) => ({ ...context.attributes, autopush: true }) })],
+              actions: [
+                'assignUrl',
+                assign({ attributes: ({ context }) => ({ ...context.attributes, autopush: true }) }),
+                'answerPendingStart',
+                'clearPendingStart',
+              ],
             },
-            STOP: 'idle',
+            STOP: { target: 'idle', actions: ['failPendingStart', 'clearPendingStart', { type: 'answerAlreadyDone', params: { method: 'stop' } }] },
           },
         },
         /** Url known; the page has not started pushing yet (trtc-wx pages call start() after setData). */
@@ -254,6 +316,7 @@ export const pusherMachine = setup({
             // so resetting here would let a refused push retry forever. Pushing (or a stop) resets it.
             SET_URL: { guard: 'changesUrl', target: 'publishing', actions: 'assignUrl' },
             LIVE_PUSHER_STATUS: { guard: 'isPushBegin', target: 'publishing.pushing' },
+            START: { actions: refuse({ method: 'start', message: 'the push failed (retrying or given up): stop() first, then start()' }) },
           },
           states: {
             deciding: { always: [{ guard: 'canRetry', target: 'waitingToRetry' }, { target: 'gaveUp' }] },
@@ -288,6 +351,10 @@ export const pusherMachine = setup({
           actions: { type: 'reportToRoom', params: ({ event }) => bgmFailureReport(event) },
         },
         BGM_STARTED: '.playing',
+        // Reached only where the state below cannot act: no music is playing, or none is paused.
+        PAUSE_BGM: { actions: refuse({ method: 'pauseBGM', message: 'no background music is playing' }) },
+        STOP_BGM: { actions: { type: 'answerAlreadyDone', params: { method: 'stopBGM' } } },
+        RESUME_BGM: { actions: refuse({ method: 'resumeBGM', message: 'no background music is paused' }) },
       },
       states: {
         off: {
@@ -312,6 +379,11 @@ export const pusherMachine = setup({
     },
     preview: {
       initial: 'off',
+      // Already so: the preview is already on, or already off.
+      on: {
+        START_PREVIEW: { actions: { type: 'answerAlreadyDone', params: { method: 'startPreview' } } },
+        STOP_PREVIEW: { actions: { type: 'answerAlreadyDone', params: { method: 'stopPreview' } } },
+      },
       states: {
         off: {
           on: { START_PREVIEW: { target: 'on', actions: { type: 'call', params: ({ event }) => ({ method: 'startPreview', options: event.options }) } } },

@@ -1,4 +1,7 @@
-// Backoff for failed streams: a few attempts, doubling delays, a ceiling, never an endless loop.
+// Backoff for failed streams: a few attempts, doubling delays, a ceiling, never an endless loop; and which
+// refusals are final, never retried at all.
+
+import { ErrorCode } from '../errors';
 
 /** How failed streams are retried: a bounded number of attempts with doubling delays. */
 export interface RetryPolicy {
@@ -17,4 +20,27 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ maxAt
 export function retryDelayMs(policy: RetryPolicy, failures: number): number {
   const exponent = Math.max(0, failures - 1);
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
+}
+
+/**
+ * Server refusals that asking again cannot change until something else does: a limit (the room's visible or silent
+ * users, its capacity, the user's 8 subscriptions) frees only when someone leaves or the page gives one up; a
+ * permission or a credential (publishing while silent, a userSig refused) only when the page changes it. A stream
+ * refused with one is announced once, `willRetry: false`, and not asked for again by the SDK. Transient ones
+ * (8004 rate limited, 8024 a stream not yet known, 8099 internal ...) keep the backoff.
+ */
+export const FINAL_REFUSAL_CODES: ReadonlySet<number> = new Set<number>([
+  ErrorCode.VISIBLE_USER_LIMIT,
+  ErrorCode.SILENT_USER_LIMIT,
+  ErrorCode.ROOM_FULL,
+  ErrorCode.SUBSCRIPTION_LIMIT,
+  ErrorCode.PUBLISH_NOT_ALLOWED,
+  ErrorCode.USER_SIG_INVALID,
+  ErrorCode.USER_SIG_EXPIRED,
+  ErrorCode.USER_SIG_MISMATCH,
+]);
+
+/** Whether a refusal with this code is final (see {@link FINAL_REFUSAL_CODES}): retrying it is pointless. */
+export function isFinalRefusal(code: number): boolean {
+  return FINAL_REFUSAL_CODES.has(code);
 }

@@ -9,7 +9,7 @@ import { ErrorCode, WxrtcError } from '../errors';
 import { roomUrlValue, trtcRoomSignaling } from '../services/signaling/trtc-room';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from '../services/signaling/types';
 import { appLifecycle, type AppLifecycleEvent } from '../wx/app-lifecycle';
-import { failCall, type PageHost, type WxCallbacks } from '../wx/host';
+import { failCall, hasFailCallback, type PageHost, type WxCallbacks } from '../wx/host';
 import { playerContextsKeeper, type PlayerContextMethod } from '../wx/live-player';
 import { checkPlayerAttributes, checkPusherAttributes, parsePlayerId, playerIdOf, type StreamType } from './attributes';
 import { checkEnterParams, pusherAttributesIn, publicRoomFields, type RoomParams } from './enter-params';
@@ -68,6 +68,9 @@ export interface RoomContext {
 /** Play options for the pusher and player handles: the page's own callbacks, passed to WeChat untouched. */
 type CallOptions = { options?: WxCallbacks };
 
+/** wxrtc's own remote-user calls, which reach the players as SET_PLAYER_ATTRIBUTES. */
+export type RemoteCall = 'muteRemote' | 'subscribe' | 'unsubscribe';
+
 /** Commands a page (through the facade or directly) sends. */
 export type RoomCommand =
   | { type: 'CREATE_PUSHER'; attributes?: unknown }
@@ -75,7 +78,8 @@ export type RoomCommand =
   | { type: 'EXIT_ROOM' }
   | { type: 'SET_PUSHER_ATTRIBUTES'; attributes: unknown }
   | { type: 'PUSHER'; command: Extract<PusherEvent, { type: 'START' | 'STOP' | 'PAUSE' | 'RESUME' | 'START_PREVIEW' | 'STOP_PREVIEW' | 'SWITCH_CAMERA' | 'PLAY_BGM' | 'PAUSE_BGM' | 'RESUME_BGM' | 'STOP_BGM' | 'CONTEXT_CALL' }> }
-  | { type: 'SET_PLAYER_ATTRIBUTES'; id: string; attributes: unknown }
+  /** `via`: the wxrtc call it stands for (muteRemote ...), whose unknown user is an ERROR rather than a warning. */
+  | { type: 'SET_PLAYER_ATTRIBUTES'; id: string; attributes: unknown; via?: RemoteCall }
   | ({ type: 'PLAYER'; id: string; method: PlayerContextMethod } & CallOptions)
   | { type: 'SWITCH_STREAM_TYPE'; id: string }
   | { type: 'SET_BUSINESS_ID'; businessId: unknown }
@@ -197,6 +201,34 @@ export const roomMachine = setup({
   actors: { pusher: pusherMachine, player: playerMachine, signaling: trtcRoomSignaling, appLifecycle, playerContexts: playerContextsKeeper },
   actions: {
     emitError: emit((_, params: { code: number; message: string }) => errorEvent(new WxrtcError(params.code, params.message))),
+
+    /**
+     * A call for a player that is not in the room, answered with UNKNOWN_PLAYER naming the id. wxrtc's own calls
+     * (muteRemote, subscribe, unsubscribe: `via`) get an ERROR. trtc-wx's setPlayerAttributes and switchStreamType
+     * get a PLAYER_WARNING: trtc-wx is silent there, and Tencent's trtc-cloud-wx sets a remote view's attributes
+     * before its stream arrives, which must not surface as an error in its onError.
+     */
+    emitUnknownPlayer: emit((_, params: { id: string; via?: RemoteCall | undefined }): RoomEmitted => {
+      const message = `${params.via ?? 'call'}: no player '${params.id}' in the room; nothing changed`;
+      if (params.via) return errorEvent(new WxrtcError(ErrorCode.UNKNOWN_PLAYER, message, { id: params.id }));
+      return { type: 'PLAYER_WARNING', id: params.id, detail: { code: ErrorCode.UNKNOWN_PLAYER, message, id: params.id } };
+    }),
+
+    /** A player method for a player that is not there: its `fail` callback with the code, or ERROR without one. */
+    refusePlayerCall: enqueueActions(({ enqueue }, params: { id: string; method: string; options?: WxCallbacks }) => {
+      const errMsg = `${params.method}:fail player ${params.id} is not in the room`;
+      enqueue(() => failCall(params.options, errMsg, ErrorCode.UNKNOWN_PLAYER));
+      if (!hasFailCallback(params.options)) enqueue.emit(errorEvent(new WxrtcError(ErrorCode.UNKNOWN_PLAYER, errMsg, { id: params.id })));
+    }),
+
+    /** start() with no room to push to: the fail callback, or ERROR WRONG_STATE; nothing is started later either. */
+    refuseStart: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'PUSHER') return;
+      const options = event.command.options;
+      const errMsg = 'start:fail not in a room: call enterRoom first, then start() once the page has the url';
+      enqueue(() => failCall(options, errMsg, ErrorCode.WRONG_STATE));
+      if (!hasFailCallback(options)) enqueue.emit(errorEvent(new WxrtcError(ErrorCode.WRONG_STATE, errMsg)));
+    }),
 
     /** trtc-wx emits LOCAL_LEAVE for every exitRoom, in a room or not: an exit with nothing to leave still gets it. */
     answerExit: emit({ type: 'LOCAL_LEAVE' }),
@@ -404,7 +436,11 @@ export const roomMachine = setup({
     validEnter: ({ event }) => event.type === 'ENTER_ROOM' && checkEnterParams(event.params).ok,
     hasPusher: ({ context }) => context.pusher !== null,
     hasPendingEnter: ({ context }) => context.pendingEnter !== null,
+    isStartCommand: ({ event }) => event.type === 'PUSHER' && event.command.type === 'START',
     playerKnown: ({ context, event }) => 'id' in event && typeof event.id === 'string' && streamById(context, event.id) !== undefined,
+    /** A player attribute change for an id that is not here, and that an infinite-anchor room would not pull either. */
+    playerUnknown: ({ context, event }) =>
+      event.type === 'SET_PLAYER_ATTRIBUTES' && !streamById(context, event.id) && planInfiniteAnchorPull(context, event.id).length === 0,
   },
   delays: {
     reconnectTimeout: ({ context }) => context.reconnectTimeoutMs,
@@ -505,6 +541,11 @@ export const roomMachine = setup({
     },
     LIVE_PLAYER_FULLSCREEN_CHANGE: { actions: emit(({ event }) => ({ type: 'VIDEO_FULLSCREEN_UPDATE' as const, id: event.id, detail: event.detail })) },
     PUSHER_BGM_FAILED: { actions: emit(({ event }) => ({ type: 'BGM_PLAY_FAIL' as const, errMsg: event.errMsg })) },
+    // A pusher call the state refused; the page's own `fail` callback, when it gave one, has heard it already.
+    PUSHER_CALL_REFUSED: {
+      guard: ({ event }) => !event.answered,
+      actions: emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message })),
+    },
     PUSHER_FAILED: {
       actions: emit(({ context, event }) => ({
         type: 'STREAM_FAILED' as const,
@@ -515,12 +556,20 @@ export const roomMachine = setup({
         local: true,
       })),
     },
-    SET_PLAYER_ATTRIBUTES: {
-      // Outside a room there are no players; a malformed config is still reported.
-      guard: ({ event }) => checkPlayerAttributes(event.attributes) !== null,
-      actions: emit(({ event }) => errorEvent(checkPlayerAttributes(event.attributes)!)),
-    },
-    PLAYER: { actions: ({ event }) => failCall(event.options, `player ${event.id} is not in the room`) },
+    SET_PLAYER_ATTRIBUTES: [
+      // Outside a room there are no players; a malformed config is still reported first.
+      {
+        guard: ({ event }) => checkPlayerAttributes(event.attributes) !== null,
+        actions: emit(({ event }) => errorEvent(checkPlayerAttributes(event.attributes)!)),
+      },
+      { actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: event.id, via: event.via }) } },
+    ],
+    // Outside a room there is nobody to mute, subscribe or switch: said, never silently dropped.
+    MUTE_REMOTE: { actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: mainIdOf(event), via: 'muteRemote' as const }) } },
+    SUBSCRIBE: { actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: mainIdOf(event), via: 'subscribe' as const }) } },
+    UNSUBSCRIBE: { actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: mainIdOf(event), via: 'unsubscribe' as const }) } },
+    SWITCH_STREAM_TYPE: { actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: event.id }) } },
+    PLAYER: { actions: { type: 'refusePlayerCall', params: ({ event }) => ({ id: event.id, method: event.method, options: event.options }) } },
     SET_VISIBILITY: { actions: assign({ visible: ({ event }) => event.visible }) },
     SET_BUSINESS_ID: [
       {
@@ -544,6 +593,11 @@ export const roomMachine = setup({
         ENTER_ROOM: [
           { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },
           { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
+        ],
+        // start() before enterRoom has no url to push to: answered at once rather than kept for a later room.
+        PUSHER: [
+          { guard: 'isStartCommand', actions: 'refuseStart' },
+          { guard: 'hasPusher', actions: sendTo(({ context }) => context.pusher!, ({ event }) => event.command) },
         ],
         // Not in a room (never entered, or the enter failed): nothing to leave, but trtc-wx answers every
         // exitRoom with LOCAL_LEAVE, and pages stop their timers or navigate back on it.
@@ -654,6 +708,8 @@ export const roomMachine = setup({
                   entry: { type: 'setConnection', params: { state: 'RECONNECTING' } },
                   initial: 'network',
                   on: {
+                    // The websocket driver: the socket resumed. The trtc-room driver: 1002, the restarted push is up
+                    // (after 1021 or 5000 a phone may push again without a new 1018).
                     CONNECTION_RESTORED: 'connected',
                     ENTER_SUCCEEDED: 'connected',
                     REENTER_REQUIRED: { actions: { type: 'toPusher', params: { type: 'RESTART' } } },
@@ -758,6 +814,8 @@ export const roomMachine = setup({
                         guard: ({ event }) => checkPlayerAttributes(event.attributes) !== null,
                         actions: emit(({ event }) => errorEvent(checkPlayerAttributes(event.attributes)!)),
                       },
+                      // muteRemote, subscribe and unsubscribe come here too: an unknown user is answered, not ignored.
+                      { guard: 'playerUnknown', actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: event.id, via: event.via }) } },
                       {
                         actions: [
                           { type: 'applyRemotePlan', params: ({ context, event }) => ({ steps: planInfiniteAnchorPull(context, event.id) }) },
@@ -770,6 +828,7 @@ export const roomMachine = setup({
                       actions: raise(({ event }) => ({
                         type: 'SET_PLAYER_ATTRIBUTES' as const,
                         id: mainIdOf(event),
+                        via: 'muteRemote' as const,
                         attributes: {
                           ...(typeof event.audio === 'boolean' ? { muteAudio: event.audio } : {}),
                           ...(typeof event.video === 'boolean' ? { muteVideo: event.video } : {}),
@@ -780,15 +839,27 @@ export const roomMachine = setup({
                       actions: raise(({ event }) => ({
                         type: 'SET_PLAYER_ATTRIBUTES' as const,
                         id: mainIdOf(event),
+                        via: 'subscribe' as const,
                         attributes: { muteAudio: event.audio === false, muteVideo: event.video === false },
                       })),
                     },
                     UNSUBSCRIBE: {
-                      actions: raise(({ event }) => ({ type: 'SET_PLAYER_ATTRIBUTES' as const, id: mainIdOf(event), attributes: { muteAudio: true, muteVideo: true } })),
+                      actions: raise(({ event }) => ({
+                        type: 'SET_PLAYER_ATTRIBUTES' as const,
+                        id: mainIdOf(event),
+                        via: 'unsubscribe' as const,
+                        attributes: { muteAudio: true, muteVideo: true },
+                      })),
                     },
-                    SWITCH_STREAM_TYPE: { actions: 'toPlayerById' },
+                    SWITCH_STREAM_TYPE: [
+                      { guard: 'playerKnown', actions: 'toPlayerById' },
+                      { actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: event.id }) } },
+                    ],
                     PLAYER: [
-                      { guard: ({ context, event }) => !streamById(context, event.id), actions: ({ event }) => failCall(event.options, `player ${event.id} is not in the room`) },
+                      {
+                        guard: ({ context, event }) => !streamById(context, event.id),
+                        actions: { type: 'refusePlayerCall', params: ({ event }) => ({ id: event.id, method: event.method, options: event.options }) },
+                      },
                       { actions: 'toPlayerById' },
                     ],
                     LIVE_PLAYER_STATUS: {
@@ -864,6 +935,10 @@ export const roomMachine = setup({
         ENTER_ROOM: [
           { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },
           { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
+        ],
+        PUSHER: [
+          { guard: 'isStartCommand', actions: 'refuseStart' },
+          { guard: 'hasPusher', actions: sendTo(({ context }) => context.pusher!, ({ event }) => event.command) },
         ],
         // KICKED_OUT said the room is over; the page's exitRoom still gets its LOCAL_LEAVE, as from trtc-wx.
         EXIT_ROOM: { actions: 'answerExit' },

@@ -53,6 +53,7 @@ function alphabet(snapshot: Snapshot): AnyEventObject[] {
     { type: 'SET_PUSHER_ATTRIBUTES', attributes: { enableMic: false } },
     { type: 'SET_PUSHER_ATTRIBUTES', attributes: { beautyLevel: 42 } },
     { type: 'PUSHER', command: { type: 'START' } },
+    { type: 'PUSHER', command: { type: 'PAUSE' } },
     { type: 'SET_PLAYER_ATTRIBUTES', id: 'bob_main', attributes: { muteVideo: false } },
     { type: 'SET_PLAYER_ATTRIBUTES', id: 'bob_main', attributes: { muteVideo: 'no' } },
     { type: 'SET_PLAYER_ATTRIBUTES', id: 'ghost_main', attributes: { muteAudio: false } },
@@ -116,6 +117,8 @@ function alphabet(snapshot: Snapshot): AnyEventObject[] {
     { type: 'PUSHER_FAILED', code: -1307, reason: 'push failed', willRetry: true },
     { type: 'PUSHER_RETRY' },
     { type: 'PUSHER_BGM_FAILED', errMsg: 'bgm' },
+    { type: 'PUSHER_CALL_REFUSED', method: 'pause', code: 7020, message: 'pause:fail nothing is being pushed yet', answered: false },
+    { type: 'PUSHER_CALL_REFUSED', method: 'pause', code: 7020, message: 'pause:fail nothing is being pushed yet', answered: true },
     { type: 'PLAYER_FAILED', id: 'bob_main', code: -2301, reason: 'pull failed', willRetry: true },
     { type: 'PLAYER_RETRY', id: 'bob_main' },
     // --- the app

@@ -320,3 +320,31 @@ describe('with the real <live-player> context on the headless wx', () => {
     actor.stop();
   });
 });
+
+describe('final refusals (issue 15, item 5): announced once, never retried', () => {
+  const retry = { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 40 };
+  test.each([
+    ['VISIBLE_USER_LIMIT', 8020],
+    ['SILENT_USER_LIMIT', 8021],
+    ['ROOM_FULL', 8022],
+    ['SUBSCRIPTION_LIMIT', 8023],
+    ['PUBLISH_NOT_ALLOWED', 8025],
+    ['USER_SIG_EXPIRED', 8011],
+  ])('a subscribe refused with %s (%p): one PLAYER_FAILED with willRetry false, no restart, gaveUp', (_name, code) => {
+    const h = start({ retry });
+    h.send(unmuteVideo, { type: 'SUBSCRIBE_FAILED', code, reason: 'refused' });
+    h.clock.increment(10_000);
+    expect(h.state()).toBe('{failed:gaveUp}');
+    expect(h.reports).toEqual([{ type: 'PLAYER_FAILED', id: 'bob_main', code, reason: 'refused', willRetry: false }]);
+    expect(h.effects.filter((e) => e === 'restart')).toEqual([]);
+  });
+
+  test.each([[8004], [8024], [8099]])('a transient refusal (%p) keeps the backoff', (code) => {
+    const h = start({ retry });
+    h.send(unmuteVideo, { type: 'SUBSCRIBE_FAILED', code, reason: 'try again' });
+    expect(h.reports).toEqual([{ type: 'PLAYER_FAILED', id: 'bob_main', code, reason: 'try again', willRetry: true }]);
+    h.clock.increment(10);
+    expect(h.effects.filter((e) => e === 'restart')).toHaveLength(1);
+    expect(h.reports.filter((r) => r.type === 'PLAYER_RETRY')).toHaveLength(1);
+  });
+});

@@ -110,7 +110,11 @@ describe('translatePusherStatus: room codes', () => {
     expect(translatePusherStatus(5001, 'closed').events).toEqual([{ type: 'FLOAT_WINDOW_CLOSED' }]);
   });
 
-  test.each([[1001], [1002], [1003], [1007], [-1301], [-1307], [2004], [0]])('media code %p is not room signaling', (code) => {
+  test('1002 (push begun) is CONNECTION_RESTORED: with a room:// url the push is the room connection', () => {
+    expect(translatePusherStatus(1002, 'push begin').events).toEqual([{ type: 'CONNECTION_RESTORED' }]);
+  });
+
+  test.each([[1001], [1003], [1007], [-1301], [-1307], [2004], [0]])('media code %p is not room signaling', (code) => {
     expect(translatePusherStatus(code, 'x')).toEqual({ events: [], dropped: [] });
   });
 });

@@ -17,6 +17,11 @@ export const RoomStatus = {
   LEFT: 1019,
   USER_LIST: 1020,
   NEED_REENTER: 1021,
+  /**
+   * The push is up (1002, PUSH_EVT_PUSH_BEGIN). With a room:// url the push is the room connection: after 1021 or
+   * 5000 a phone may push again without a new 1018 (the SDK kept the room), and 1002 is then the only sign.
+   */
+  PUSH_BEGIN: 1002,
   USERS_JOINED: 1031,
   USERS_LEFT: 1032,
   VIDEO_STATE: 1033,
@@ -155,6 +160,10 @@ export function translatePusherStatus(code: number, message: string): Translatio
     }
     case RoomStatus.NEED_REENTER:
       events.push({ type: 'REENTER_REQUIRED' });
+      break;
+    case RoomStatus.PUSH_BEGIN:
+      // Connected again after 1021 / 5000, 1018 or not; the room ignores it while it is not reconnecting.
+      events.push({ type: 'CONNECTION_RESTORED' });
       break;
     case RoomStatus.APP_HUNG_UP:
       events.push({ type: 'APP_SUSPENDED' });
