@@ -1,6 +1,7 @@
 // The page's-eye invariants a storm checks after every step, whatever the driver: what fired and when, what the
 // player list holds against the reference's announced streams, and which tag contexts were stopped.
 
+import { ErrorCode } from '../../src/errors';
 import { EVENT } from '../../src/events';
 import type { TRTC } from '../../src/trtc';
 import type { HeadlessWx } from '../../src/testing/wx';
@@ -45,6 +46,13 @@ const ALLOWED_WHILE_OUT = new Set<string>([
   EVENT.ERROR, EVENT.LOCAL_NET_STATE_UPDATE, EVENT.LOCAL_AUDIO_VOLUME_UPDATE, EVENT.BGM_PLAY_START, EVENT.BGM_PLAY_PROGRESS,
   EVENT.BGM_PLAY_COMPLETE, EVENT.BGM_PLAY_FAIL, EVENT.VIDEO_FULLSCREEN_UPDATE,
 ]);
+
+/**
+ * A warning that answers the page's own call about a player that is not there (setPlayerAttributes or
+ * switchStreamType after leaving): the page asked, so it hears why nothing happened, in or out of a room.
+ */
+const answersThePage = (code: string, data: { code?: unknown } | undefined): boolean =>
+  code === EVENT.PLAYER_WARNING && data?.code === ErrorCode.UNKNOWN_PLAYER;
 
 const trackKey = (userID: string, streamType: string, kind: 'audio' | 'video') => `${userID}|${streamType}|${kind}`;
 
@@ -105,7 +113,7 @@ export class StormObserver {
         if (!(code === EVENT.CONNECTION_STATE_CHANGED && data?.state === 'DISCONNECTED')) this.violation(`${code} fired after ${this.stepEvents[leftAt]!.code} in the same step`);
         return;
       }
-      if (this.out && !ALLOWED_WHILE_OUT.has(code)) this.violation(`${code} fired after LOCAL_LEAVE/KICKED_OUT before the next enterRoom`);
+      if (this.out && !ALLOWED_WHILE_OUT.has(code) && !answersThePage(code, data)) this.violation(`${code} fired after LOCAL_LEAVE/KICKED_OUT before the next enterRoom`);
       if (code === EVENT.LOCAL_JOIN) {
         if (this.pageInRoom) this.violation('LOCAL_JOIN while already in the room');
         this.pageInRoom = true;
