@@ -4,12 +4,11 @@
 // trtc-room driver Tencent's backend refuses no subscription (a full room refuses the enter: ENTER_FAILED, final).
 
 import { ErrorCode } from '../../src/errors';
-import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { TRTC } from '../../src/trtc';
 import { createPage } from '../../src/testing/page';
 import { installWx } from '../../src/testing/wx';
 import { createRig, type Rig } from '../helpers/facade';
-import { ScriptedSocket } from '../helpers/scripted-socket';
+import { scriptedSignaling } from '../helpers/scripted-socket';
 import { status, validParams } from '../helpers/status';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,16 +16,7 @@ const RETRY = { maxAttempts: 3, baseDelayMs: 2, maxDelayMs: 4 };
 
 async function refusedSubscribe(code: number): Promise<{ failed: Array<Record<string, unknown>>; subscribes: number }> {
   const { uninstall } = installWx();
-  const sockets: ScriptedSocket[] = [];
-  const signaling = createWebSocketSignaling({
-    url: 'ws://signaling.test',
-    connect: () => {
-      const socket = new ScriptedSocket(sockets.length);
-      sockets.push(socket);
-      return socket;
-    },
-    platform: 'ios',
-  });
+  const { signaling, sockets } = scriptedSignaling();
   const trtc = new TRTC(createPage({}), { env: 'test', signaling, retry: RETRY });
   const failed: Array<Record<string, unknown>> = [];
   trtc.on(trtc.EVENT.STREAM_FAILED, (event) => failed.push(event.data as Record<string, unknown>));

@@ -7,12 +7,11 @@
 // room:// url the push is the room connection, so 1002 alone is as good as 1018: the room must not be left.
 
 import { ErrorCode } from '../../src/errors';
-import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { TRTC } from '../../src/trtc';
 import { createPage } from '../../src/testing/page';
 import { installWx } from '../../src/testing/wx';
 import { createRig, type Rig } from '../helpers/facade';
-import { ScriptedSocket } from '../helpers/scripted-socket';
+import { scriptedSignaling } from '../helpers/scripted-socket';
 import { pusherEvent, status, validParams, type PusherStatus } from '../helpers/status';
 
 let rig: Rig | null = null;
@@ -170,18 +169,7 @@ describe('websocket driver: the socket is the connection, not the push', () => {
   test('a 1002 while the socket is down does not end RECONNECTING; the resumed session does', async () => {
     const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
     const { uninstall } = installWx();
-    const sockets: ScriptedSocket[] = [];
-    const signaling = createWebSocketSignaling({
-      url: 'ws://signaling.test',
-      connect: () => {
-        const socket = new ScriptedSocket(sockets.length);
-        sockets.push(socket);
-        return socket;
-      },
-      platform: 'ios',
-      reconnectBaseDelayMs: 1,
-      reconnectMaxDelayMs: 2,
-    });
+    const { signaling, sockets } = scriptedSignaling({ reconnectBaseDelayMs: 1, reconnectMaxDelayMs: 2 });
     const trtc = new TRTC(createPage({}), { env: 'test', signaling });
     const seen: string[] = [];
     trtc.on(trtc.EVENT.CONNECTION_STATE_CHANGED, (e) => seen.push((e.data as { state: string }).state));

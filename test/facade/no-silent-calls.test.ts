@@ -3,12 +3,11 @@
 // trtc-wx's return values stay as they were (playerList, pusherAttributes). Run through both drivers.
 
 import { ErrorCode } from '../../src/errors';
-import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { TRTC } from '../../src/trtc';
 import { EVENT, type TRTCEvent } from '../../src/events';
 import { createPage } from '../../src/testing/page';
 import { installWx, type HeadlessWx } from '../../src/testing/wx';
-import { ScriptedSocket } from '../helpers/scripted-socket';
+import { scriptedSignaling } from '../helpers/scripted-socket';
 import { pusherEvent, status, validParams } from '../helpers/status';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -60,16 +59,7 @@ function trtcRoomDriven(): Driven {
 
 function websocketDriven(): Driven {
   const { wx, uninstall } = installWx();
-  const sockets: ScriptedSocket[] = [];
-  const signaling = createWebSocketSignaling({
-    url: 'ws://signaling.test',
-    connect: () => {
-      const socket = new ScriptedSocket(sockets.length);
-      sockets.push(socket);
-      return socket;
-    },
-    platform: 'ios',
-  });
+  const { signaling, sockets } = scriptedSignaling();
   const trtc = new TRTC(createPage({}), { env: 'test', signaling });
   const events: TRTCEvent<any>[] = [];
   for (const code of Object.values(EVENT)) trtc.on(code, (e) => events.push(e));
@@ -122,16 +112,7 @@ const contextCalls = (driven: Driven, method: string) => driven.wx.callsOf('push
 describe('websocket driver: a start() that waits for its url is answered', () => {
   function enteredNoUrl() {
     const { uninstall } = installWx();
-    const sockets: ScriptedSocket[] = [];
-    const signaling = createWebSocketSignaling({
-      url: 'ws://signaling.test',
-      connect: () => {
-        const socket = new ScriptedSocket(sockets.length);
-        sockets.push(socket);
-        return socket;
-      },
-      platform: 'ios',
-    });
+    const { signaling, sockets } = scriptedSignaling();
     const trtc = new TRTC(createPage({}), { env: 'test', signaling });
     trtc.createPusher({});
     trtc.enterRoom({ ...validParams });

@@ -3,12 +3,11 @@
 // `new TRTC(page)` pulls everything; `pull: 'manual'` keeps the API document's "not pulled until you subscribe".
 
 import { ErrorCode } from '../../src/errors';
-import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { TRTC } from '../../src/trtc';
 import { createPage } from '../../src/testing/page';
 import { installWx } from '../../src/testing/wx';
 import { createRig, type Rig } from '../helpers/facade';
-import { ScriptedSocket } from '../helpers/scripted-socket';
+import { scriptedSignaling } from '../helpers/scripted-socket';
 import { status, validParams } from '../helpers/status';
 
 let rig: Rig;
@@ -59,16 +58,7 @@ describe('the pull default', () => {
 describe('auto-pull with the websocket driver respects the 8-subscription limit', () => {
   test('the 9th stream is announced once as STREAM_FAILED (SUBSCRIPTION_LIMIT, willRetry false) and never asked for again', async () => {
     const { uninstall } = installWx();
-    const sockets: ScriptedSocket[] = [];
-    const signaling = createWebSocketSignaling({
-      url: 'ws://signaling.test',
-      connect: () => {
-        const socket = new ScriptedSocket(sockets.length);
-        sockets.push(socket);
-        return socket;
-      },
-      platform: 'ios',
-    });
+    const { signaling, sockets } = scriptedSignaling();
     const trtc = new TRTC(createPage({}), { env: 'test', signaling, retry: { maxAttempts: 3, baseDelayMs: 2, maxDelayMs: 4 } });
     const failed: Array<Record<string, unknown>> = [];
     trtc.on(trtc.EVENT.STREAM_FAILED, (event) => failed.push(event.data as Record<string, unknown>));

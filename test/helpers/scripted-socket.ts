@@ -1,6 +1,7 @@
 // A socket the test plays the server on: it records every request the websocket driver sends and lets the test
 // open it, answer or refuse requests, push notifications (well-formed or not) and cut it.
 
+import { createWebSocketSignaling, type WebSocketSignalingOptions } from '../../src/services/signaling/websocket';
 import type { SocketLike } from '../../src/wx/socket';
 
 export interface SentRequest {
@@ -88,4 +89,23 @@ export class ScriptedSocket implements SocketLike {
   private push(frame: unknown): void {
     this.raw(JSON.stringify(frame));
   }
+}
+
+/**
+ * The websocket driver on scripted sockets: every socket it opens is pushed to `sockets` (index = how many
+ * opened before), for the test to play the server on. `options` override the defaults (an iOS phone).
+ */
+export function scriptedSignaling(options: Partial<WebSocketSignalingOptions> = {}): { signaling: ReturnType<typeof createWebSocketSignaling>; sockets: ScriptedSocket[] } {
+  const sockets: ScriptedSocket[] = [];
+  const signaling = createWebSocketSignaling({
+    url: 'ws://signaling.test',
+    connect: () => {
+      const socket = new ScriptedSocket(sockets.length);
+      sockets.push(socket);
+      return socket;
+    },
+    platform: 'ios',
+    ...options,
+  });
+  return { signaling, sockets };
 }

@@ -2,12 +2,11 @@
 
 import { assign, createActor, setup, SimulatedClock, type AnyEventObject, type SnapshotFrom } from 'xstate';
 import { roomMachine } from '../../src/machines/room.machine';
-import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import type { RoomEmitted } from '../../src/machines/room-events';
 import { ErrorCode } from '../../src/errors';
 import { installWx } from '../../src/testing/wx';
 import { logger } from '../../src/log';
-import { ScriptedSocket, type SentRequest } from '../helpers/scripted-socket';
+import { scriptedSignaling, type SentRequest } from '../helpers/scripted-socket';
 import { CoverageRecorder, formatFigures, planPaths, type PlannedPath } from '../helpers/model-coverage';
 import { printFigures } from '../helpers/figures';
 
@@ -108,20 +107,7 @@ async function until(condition: () => boolean, timeoutMs = 1_000): Promise<boole
 }
 
 async function drive(path: PlannedPath<ModelSnapshot>, recorder: CoverageRecorder): Promise<number> {
-  const sockets: ScriptedSocket[] = [];
-  const signaling = createWebSocketSignaling({
-    url: 'ws://signaling.test',
-    connect: () => {
-      const socket = new ScriptedSocket(sockets.length);
-      sockets.push(socket);
-      return socket;
-    },
-    platform: 'ios',
-    requestTimeoutMs: 60_000,
-    reconnectBaseDelayMs: 1,
-    reconnectMaxDelayMs: 2,
-    connectAttempts: CONNECT_ATTEMPTS,
-  });
+  const { signaling, sockets } = scriptedSignaling({ requestTimeoutMs: 60_000, reconnectBaseDelayMs: 1, reconnectMaxDelayMs: 2, connectAttempts: CONNECT_ATTEMPTS });
   const clock = new SimulatedClock();
   const room = createActor(roomMachine.provide({ actors: { signaling } }), { input: { reconnectTimeoutMs: RECONNECT_TIMEOUT_MS, exitTimeoutMs: EXIT_TIMEOUT_MS }, clock });
   const emitted: RoomEmitted[] = [];

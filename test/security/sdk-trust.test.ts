@@ -8,13 +8,13 @@ import { createActor } from 'xstate';
 import { ErrorCode } from '../../src/errors';
 import { logger } from '../../src/log';
 import { buildRoomUrl } from '../../src/services/signaling/trtc-room';
-import { createWebSocketSignaling, type WebSocketSignalingOptions } from '../../src/services/signaling/websocket';
+import { type WebSocketSignalingOptions } from '../../src/services/signaling/websocket';
 import { checkEnterParams } from '../../src/machines/enter-params';
 import { roomMachine } from '../../src/machines/room.machine';
 import type { RoomEmitted } from '../../src/machines/room-events';
 import { installWx } from '../../src/testing/wx';
 import { createRig, type Rig } from '../helpers/facade';
-import { ScriptedSocket } from '../helpers/scripted-socket';
+import { scriptedSignaling } from '../helpers/scripted-socket';
 import { status, validParams } from '../helpers/status';
 
 /** The parameters of a room url, split by hand (URLSearchParams would hide a raw '+' or a stray '%'). */
@@ -118,19 +118,7 @@ const ALICE = { sdkAppID: 1400000001, userID: 'alice', userSig: 'sig', roomID: 7
 /** A room on the websocket driver whose every socket the test scripts: the test is the server. */
 function hostileServer(options: Partial<WebSocketSignalingOptions> = {}) {
   const installed = installWx();
-  const sockets: ScriptedSocket[] = [];
-  const signaling = createWebSocketSignaling({
-    url: 'ws://hostile.test',
-    connect: () => {
-      const socket = new ScriptedSocket(sockets.length);
-      sockets.push(socket);
-      return socket;
-    },
-    platform: 'ios',
-    reconnectBaseDelayMs: 1,
-    reconnectMaxDelayMs: 2,
-    ...options,
-  });
+  const { signaling, sockets } = scriptedSignaling({ url: 'ws://hostile.test', reconnectBaseDelayMs: 1, reconnectMaxDelayMs: 2, ...options });
   const room = createActor(roomMachine.provide({ actors: { signaling } }), { input: {} });
   const events: RoomEmitted[] = [];
   room.on('*', (e) => events.push(e));

@@ -3,10 +3,9 @@
 import { createActor } from 'xstate';
 import { roomMachine } from '../../src/machines/room.machine';
 import type { RoomEmitted } from '../../src/machines/room-events';
-import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { installWx } from '../../src/testing/wx';
 import { logger } from '../../src/log';
-import { ScriptedSocket } from '../helpers/scripted-socket';
+import { scriptedSignaling } from '../helpers/scripted-socket';
 import { runTrtcRoomStorm, type TrtcRoomStep } from './trtc-room-storm';
 import { runWebSocketStorm, type WebSocketStep } from './websocket-storm';
 
@@ -19,16 +18,7 @@ afterAll(() => installed.uninstall());
 
 /** A room actor (not started) on the websocket driver, whose sockets the test scripts frame by frame. */
 function roomOnScriptedSockets() {
-  const sockets: ScriptedSocket[] = [];
-  const signaling = createWebSocketSignaling({
-    url: 'ws://regression.test',
-    connect: () => {
-      const socket = new ScriptedSocket(sockets.length);
-      sockets.push(socket);
-      return socket;
-    },
-    platform: 'ios',
-  });
+  const { signaling, sockets } = scriptedSignaling({ url: 'ws://regression.test' });
   return { room: createActor(roomMachine.provide({ actors: { signaling } }), { input: {} }), sockets };
 }
 
