@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { encodeRequest, parseServerFrame, type JoinRequest } from '../src/services/signaling/protocol';
+import { encodeRequest, parseServerFrame, type JoinRequest } from '../src/core/protocol';
 import { startRedis, type RedisServer } from '../test/scale/helpers/redis';
 import { ROOT } from './lib/sdk';
 

@@ -1,8 +1,8 @@
 // `npm start` until a dev server exists: a trtc-wx style page runs a 1v2 call on the headless mini-program
 // runtime, with <live-pusher>'s reports scripted, and prints every room state change and public event.
 
-import { EVENT, type TRTCEvent } from '../src/events';
-import type { PlayerAttributes, PusherAttributes } from '../src/machines/attributes';
+import { EVENT, type TRTCEvent } from '../src/view/events';
+import type { PlayerAttributes, PusherAttributes } from '../src/core/attributes';
 import { createPage, type PageInstance } from '../src/testing/page';
 import { installWx } from '../src/testing/wx';
 import { TRTC, type ComponentEventLike } from '../src/trtc';

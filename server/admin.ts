@@ -15,8 +15,8 @@
 // 404 ROUTE_NOT_FOUND (no such route), 400 BAD_REQUEST.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ErrorCode } from '../src/errors';
-import { isWellFormedString } from '../src/services/signaling/protocol';
+import { ErrorCode } from '../src/core/errors';
+import { isWellFormedString } from '../src/core/protocol';
 import type { MediaPlane } from './media-plane';
 import type { RoomService } from './rooms';
 import { parseRoomKey, type RoomStore } from './store/room-store';

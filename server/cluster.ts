@@ -9,7 +9,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { KickReasonWire, NotificationBody, PlatformWire } from '../src/services/signaling/protocol';
+import type { KickReasonWire, NotificationBody, PlatformWire } from '../src/core/protocol';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import type { MediaCoordination, MediaPlane, MediaPlaneFactory, MediaPlaneListener } from './media-plane';

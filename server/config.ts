@@ -2,7 +2,7 @@
 // variables, overridden by command-line flags. Nothing else in server/ reads process.env or argv.
 
 import { parseArgs } from 'node:util';
-import { HEARTBEAT_INTERVAL_MS, LIMITS, RESUME_GRACE_MS } from '../src/services/signaling/protocol';
+import { HEARTBEAT_INTERVAL_MS, LIMITS, RESUME_GRACE_MS } from '../src/core/protocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 

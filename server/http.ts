@@ -6,8 +6,8 @@
 // keyed; the plane checks them). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ErrorCode } from '../src/errors';
-import { PROTOCOL_VERSION } from '../src/services/signaling/protocol';
+import { ErrorCode } from '../src/core/errors';
+import { PROTOCOL_VERSION } from '../src/core/protocol';
 import { ADMIN_KEY_HEADER, handleAdmin, httpError, keyMatches, type AdminContext, type HttpResult } from './admin';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';

@@ -4,7 +4,7 @@
 // redisUrl it is one process of several sharing rooms through Redis (cluster.ts); without, it is alone.
 
 import type { AddressInfo } from 'node:net';
-import { PROTOCOL_VERSION } from '../src/services/signaling/protocol';
+import { PROTOCOL_VERSION } from '../src/core/protocol';
 import type { RoomCluster } from './cluster';
 import { ConfigError, resolveConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { createHttpServer, REPORTS_PATH } from './http';

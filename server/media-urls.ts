@@ -12,7 +12,7 @@
 // that session still lives and still holds the stream (media/authorize.ts): a signature alone outlives a kick.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { StreamTypeWire } from '../src/services/signaling/protocol';
+import type { StreamTypeWire } from '../src/core/protocol';
 
 export type MediaUrlKind = 'push' | 'pull';
 

@@ -3,7 +3,7 @@
 // the userSig of the user it is about (the SDK sends it once it has entered a room; it is checked, never
 // stored), so a web page elsewhere cannot write reports, and reading them needs the admin key (http.ts).
 
-import { isWellFormedString } from '../src/services/signaling/protocol';
+import { isWellFormedString } from '../src/core/protocol';
 
 export interface ReportBatch {
   receivedAt: number;

@@ -7,7 +7,7 @@
 // that session?"), notifications go out through Redis (one order for every process, each tagged with the
 // version of its change), and sessions can be resumed, kicked and expired from any process.
 
-import { ErrorCode, WxrtcError } from '../src/errors';
+import { ErrorCode, WxrtcError } from '../src/core/errors';
 import type {
   JoinRequest,
   JoinResult,
@@ -18,7 +18,7 @@ import type {
   ResultByType,
   StreamTypeWire,
   RequestBody,
-} from '../src/services/signaling/protocol';
+} from '../src/core/protocol';
 import { MAX_TIMER_MS, type ServerConfig } from './config';
 import { KeyedSerialQueue } from './lock';
 import type { Logger } from './log';

@@ -12,7 +12,7 @@ import {
   type NotificationBody,
   type PlatformWire,
   type StreamTypeWire,
-} from '../src/services/signaling/protocol';
+} from '../src/core/protocol';
 import type { MintedUrl } from './media-urls';
 import type { RoomIdentity } from './store/room-store';
 

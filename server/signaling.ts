@@ -5,8 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { ErrorCode } from '../src/errors';
-import { MAX_FRAME_BYTES, encodeError, encodeResponse, parseRequest, type Request } from '../src/services/signaling/protocol';
+import { ErrorCode } from '../src/core/errors';
+import { MAX_FRAME_BYTES, encodeError, encodeResponse, parseRequest, type Request } from '../src/core/protocol';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
 import type { Reply, RoomService } from './rooms';

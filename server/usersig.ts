@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { deflateSync, inflateSync } from 'node:zlib';
 // The file itself, not the package: its package.json repeats the "main" key, which jest 30's resolver rejects.
 import { Api } from 'tls-sig-api-v2/TLSSigAPIv2.js';
-import { ErrorCode } from '../src/errors';
+import { ErrorCode } from '../src/core/errors';
 import { ConfigError, configFromEnv, resolveConfig } from './config';
 
 export interface UserSigParams {

@@ -7,12 +7,12 @@
  */
 
 export { TRTC, TRTC as default, type TRTCOptions, type TRTCInspectOption, type ComponentEventLike } from './trtc';
-export { EVENT, type EventCode, type EventHandler, type TRTCEvent } from './events';
-export { ErrorCode, WxrtcError, errorCodeName, type ErrorEventData, type WxrtcErrorCode } from './errors';
-export { LogLevel } from './log';
+export { EVENT, type EventCode, type EventHandler, type TRTCEvent } from './view/events';
+export { ErrorCode, WxrtcError, errorCodeName, type ErrorEventData, type WxrtcErrorCode } from './core/errors';
+export { LogLevel } from './core/log';
 export { PusherInstance, PlayerInstance } from './instances';
-export { userListOf, playerListOf, type RemoteUserEntry } from './event-data';
-export { bindPage, computePatch, type PageBinding, type PageBindingOptions, type SetDataHost, type JsonValue } from './wx/page-binding';
+export { userListOf, playerListOf, type RemoteUserEntry } from './view/event-data';
+export { bindPage, computePatch, type PageBinding, type PageBindingOptions, type SetDataHost, type JsonValue } from './view/page-binding';
 
 // The statechart API: createActor(roomMachine.provide(...), { input: { page } }).send({ type: 'ENTER_ROOM', params })
 export { createActor } from 'xstate';
@@ -30,9 +30,9 @@ export {
   type PusherAttributes,
   type PlayerAttributes,
   type StreamType,
-} from './machines/attributes';
-export { checkEnterParams, type EnterDefaults, type EnterRoomParams, type RoomParams, type Scene, type Role } from './machines/enter-params';
-export { DEFAULT_RETRY_POLICY, FINAL_REFUSAL_CODES, isFinalRefusal, type RetryPolicy } from './machines/retry';
+} from './core/attributes';
+export { checkEnterParams, type EnterDefaults, type EnterRoomParams, type RoomParams, type Scene, type Role } from './core/enter-params';
+export { DEFAULT_RETRY_POLICY, FINAL_REFUSAL_CODES, isFinalRefusal, type RetryPolicy } from './core/retry';
 
 // Signaling drivers and services.
 export { createWebSocketSignaling, type WebSocketSignalingOptions } from './services/signaling/websocket';

@@ -2,8 +2,8 @@
 // method becomes an event for the room (which forwards it to the pusher or player actor); attributes
 // are read from the actors' snapshots. Parameters are WeChat's own, passed through untouched.
 
-import { ErrorCode, WxrtcError } from './errors';
-import type { PlayerAttributes, PusherAttributes } from './machines/attributes';
+import { ErrorCode, WxrtcError } from './core/errors';
+import type { PlayerAttributes, PusherAttributes } from './core/attributes';
 import type { RoomCommand, RoomEvent } from './machines/room.machine';
 import type { PusherContextMethod } from './wx/live-pusher';
 import type { PlayerContextMethod } from './wx/live-player';

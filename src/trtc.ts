@@ -3,21 +3,21 @@
 // actors' snapshots. A page written for trtc-wx works unchanged; the statechart is `trtc.actor`.
 
 import { createActor, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
-import { Emitter } from './emitter';
-import { EVENT, type EventHandler } from './events';
-import { copyOf, eventDataOf, playerListOf, reportOf } from './event-data';
+import { Emitter } from './view/emitter';
+import { EVENT, type EventHandler } from './view/events';
+import { copyOf, eventDataOf, playerListOf, reportOf } from './view/event-data';
 import { PlayerInstance, PusherInstance } from './instances';
-import { logger } from './log';
-import { ErrorCode } from './errors';
-import { playerIdOf, type PlayerAttributes, type PusherAttributes, type StreamType } from './machines/attributes';
-import type { EnterRoomParams } from './machines/enter-params';
+import { logger } from './core/log';
+import { ErrorCode } from './core/errors';
+import { playerIdOf, type PlayerAttributes, type PusherAttributes, type StreamType } from './core/attributes';
+import type { EnterRoomParams } from './core/enter-params';
 import { roomMachine, type RoomActorRef, type RoomEvent, type RoomInput } from './machines/room.machine';
-import { EventDelivery } from './delivery';
-import type { RetryPolicy } from './machines/retry';
+import { EventDelivery } from './view/delivery';
+import type { RetryPolicy } from './core/retry';
 import { Reporter, type ReporterOptions } from './services/reporter';
-import { roomKeyOf } from './machines/enter-params';
+import { roomKeyOf } from './core/enter-params';
 import type { PageHost } from './wx/host';
-import { bindPage, isSetDataHost, type PageBinding, type PageBindingOptions } from './wx/page-binding';
+import { bindPage, isSetDataHost, type PageBinding, type PageBindingOptions } from './view/page-binding';
 
 /**
  * Options of `new TRTC(page, options)`: trtc-wx's (`env`, `TUIScene`) and wxrtc's (driver, retries, reporting,

@@ -4,7 +4,7 @@
 // ffmpeg the same pages run on simulated media: the signaling, the charts and the inspector are all real.
 
 import type { DevServer } from '../index';
-import { EVENT } from '../../src/events';
+import { EVENT } from '../../src/view/events';
 import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { trtcWxHandlers } from '../../src/testing/bindings';
 import { createPage, type PageInstance } from '../../src/testing/page';

@@ -1,7 +1,7 @@
 // RoomStore in process memory: the dev server's default. Each method runs to completion without awaiting,
 // which is what makes its limit checks atomic here; a shared store must get the same from transactions.
 
-import type { RoomSnapshot, SceneWire, StreamTypeWire } from '../../src/services/signaling/protocol';
+import type { RoomSnapshot, SceneWire, StreamTypeWire } from '../../src/core/protocol';
 import type { RoomLimits } from '../config';
 import {
   LIMIT_MESSAGES,

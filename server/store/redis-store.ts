@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
-import { PROTOCOL_VERSION, type RoomSnapshot, type SceneWire, type StreamTypeWire } from '../../src/services/signaling/protocol';
+import { PROTOCOL_VERSION, type RoomSnapshot, type SceneWire, type StreamTypeWire } from '../../src/core/protocol';
 import { redactedRedisUrl, type RoomLimits } from '../config';
 import { SCRIPTS, type ScriptName } from './redis-lua';
 import {

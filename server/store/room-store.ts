@@ -3,8 +3,8 @@
 // servers can never both admit the 9th visible user. Everything is async for that reason.
 // Records returned are copies: mutating them never changes the store.
 
-import { ErrorCode } from '../../src/errors';
-import type { PlatformWire, RoleWire, RoomSnapshot, SceneWire, StreamTypeWire } from '../../src/services/signaling/protocol';
+import { ErrorCode } from '../../src/core/errors';
+import type { PlatformWire, RoleWire, RoomSnapshot, SceneWire, StreamTypeWire } from '../../src/core/protocol';
 import type { RoomLimits } from '../config';
 
 /**

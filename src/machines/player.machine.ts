@@ -5,8 +5,8 @@
 import { assign, sendParent, setup } from 'xstate';
 import { callPlayerContext, markPlayerActive, releasePlayerContext, type PlayerContextMethod } from '../wx/live-player';
 import type { PageHost, WxCallbacks } from '../wx/host';
-import { initialPlayerAttributes, type NetStatus, type PlayerAttributes, type StreamType } from './attributes';
-import { DEFAULT_RETRY_POLICY, isFinalRefusal, retryDelayMs, type RetryPolicy } from './retry';
+import { initialPlayerAttributes, type NetStatus, type PlayerAttributes, type StreamType } from '../core/attributes';
+import { DEFAULT_RETRY_POLICY, isFinalRefusal, retryDelayMs, type RetryPolicy } from '../core/retry';
 
 /** <live-player> status codes the machine acts on. */
 export const PlayerStatus = {

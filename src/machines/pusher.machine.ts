@@ -3,11 +3,11 @@
 // the stream (is anything going up), background music, and the camera preview.
 
 import { and, assign, sendParent, sendTo, setup } from 'xstate';
-import { ErrorCode } from '../errors';
+import { ErrorCode } from '../core/errors';
 import { livePusherContext, type PusherContextEvent, type PusherContextMethod } from '../wx/live-pusher';
 import { failCall, hasFailCallback, succeedCall, type PageHost, type WxCallbacks } from '../wx/host';
-import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from './attributes';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry';
+import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from '../core/attributes';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../core/retry';
 
 /** <live-pusher> status codes the machine acts on (the room handles the signaling ones). */
 export const PusherStatus = {

@@ -4,8 +4,8 @@
 // hand-written SDKs go wrong: duplicates announce once, a stream before its user is not lost, a user
 // leaving takes its streams with it, and removal events come in trtc-wx's order.
 
-import type { StreamType } from './attributes';
-import { playerIdOf } from './attributes';
+import type { StreamType } from '../core/attributes';
+import { playerIdOf } from '../core/attributes';
 import type { PlayerRef, RemoteStream } from './room-events';
 import { MAX_REMOTE_USERS } from '../services/signaling/server-trust';
 

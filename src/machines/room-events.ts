@@ -4,7 +4,7 @@
 
 import type { ActorRefFrom } from 'xstate';
 import type { playerMachine } from './player.machine';
-import type { StreamType } from './attributes';
+import type { StreamType } from '../core/attributes';
 import type { KickReason } from '../services/signaling/types';
 
 /** A spawned player actor. */

@@ -5,19 +5,19 @@
 // from src/services or src/wx, so tests and the headless runtime swap them with provide().
 
 import { assign, emit, enqueueActions, raise, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
-import { ErrorCode, WxrtcError } from '../errors';
+import { ErrorCode, WxrtcError } from '../core/errors';
 import { roomUrlValue, trtcRoomSignaling } from '../services/signaling/trtc-room';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from '../services/signaling/types';
 import { appLifecycle, type AppLifecycleEvent } from '../wx/app-lifecycle';
 import { failCall, hasFailCallback, type PageHost, type WxCallbacks } from '../wx/host';
 import { playerContextsKeeper, type PlayerContextMethod } from '../wx/live-player';
-import { checkPlayerAttributes, checkPusherAttributes, parsePlayerId, playerIdOf, type StreamType } from './attributes';
-import { checkEnterParams, pusherAttributesIn, publicRoomFields, type RoomParams } from './enter-params';
+import { checkPlayerAttributes, checkPusherAttributes, parsePlayerId, playerIdOf, type StreamType } from '../core/attributes';
+import { checkEnterParams, pusherAttributesIn, publicRoomFields, type RoomParams } from '../core/enter-params';
 import { playerMachine, type PlayerEvent, type PlayerReport } from './player.machine';
 import { pusherMachine, type PusherEvent, type PusherReport } from './pusher.machine';
 import { planRemoteUrl, planStreamUpdate, planUserList, planUsersJoined, planUsersLeft, wantedTracks, type Step } from './remote-streams';
 import type { ConnectionState, PlayerRef, RemoteStream, RoomEmitted, RoomView } from './room-events';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry';
 import { forgetChildren } from './forget-children';
 
 export type PusherRef = ActorRefFrom<typeof pusherMachine>;

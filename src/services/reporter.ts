@@ -4,7 +4,7 @@
 // grow memory or slow the call.
 
 import { postJson } from '../wx/request';
-import { logger } from '../log';
+import { logger } from '../core/log';
 
 /** The `report` option of `new TRTC(page, { report })`: where and how often client events are posted. */
 export interface ReporterOptions {

@@ -1,6 +1,6 @@
 // A protocol client for Node: one socket to the dev server, typed requests that resolve with their
 // answer, and a notification listener. The headless runtime's TRTC emulation and the demo's scripted
-// participants use it; it speaks exactly src/services/signaling/protocol.ts.
+// participants use it; it speaks exactly src/core/protocol.ts.
 
 import WebSocket from 'ws';
 import {
@@ -11,7 +11,7 @@ import {
   type RequestBody,
   type ResultByType,
   type WireError,
-} from '../services/signaling/protocol';
+} from '../core/protocol';
 
 /** A request the dev server refused, with its code. */
 export class RoomRequestError extends Error {

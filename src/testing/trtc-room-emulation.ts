@@ -3,8 +3,8 @@
 // -3301) in the exact message formats trtc-wx parses. Here the "cloud" is the dev server, reached with its
 // own protocol, so trtc-room pages — Tencent's trtc-wx.js among them — run end to end without a phone.
 
-import { ErrorCode } from '../errors';
-import type { Notification, StreamInfo, StreamTypeWire } from '../services/signaling/protocol';
+import { ErrorCode } from '../core/errors';
+import type { Notification, StreamInfo, StreamTypeWire } from '../core/protocol';
 import { RoomClient, RoomRequestError } from './room-client';
 import type { StatusReport } from './media';
 

@@ -19,7 +19,7 @@ export interface WxCallbacks {
 
 /**
  * Tell a page's callbacks a call could not be made (the player is gone, the method is missing, the state does not
- * allow it). `errCode` is a code from src/errors.ts, next to WeChat's own `errMsg`. Returns whether the page gave a
+ * allow it). `errCode` is a code from src/core/errors.ts, next to WeChat's own `errMsg`. Returns whether the page gave a
  * `fail` callback, i.e. whether it has been answered; without one the caller must answer another way (an ERROR).
  */
 export function failCall(options: WxCallbacks | undefined, errMsg: string, errCode?: number): boolean {

@@ -5,7 +5,7 @@
 // which players were asked for media, so everything still playing can be stopped when the room goes.
 
 import { fromCallback, type EventObject } from 'xstate';
-import { logger } from '../log';
+import { logger } from '../core/log';
 import { hasWx, type PageHost, type WxCallbacks } from './host';
 
 export type PlayerContextMethod =

@@ -3,7 +3,7 @@
 // actor stops (room left, TRTC destroyed) so nothing is left pushing.
 
 import { fromCallback } from 'xstate';
-import { logger } from '../log';
+import { logger } from '../core/log';
 import { hasWx, type PageHost, type WxCallbacks } from './host';
 
 /** Methods of LivePusherContext the SDK forwards. */

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { installWx, type HeadlessWx } from '../../src/testing/wx';
 import { createPage, type PageInstance } from '../../src/testing/page';
 import { TRTC } from '../../src/trtc';
-import { EVENT } from '../../src/events';
+import { EVENT } from '../../src/view/events';
 import { playerEvent, pusherEvent, status, validParams, type PusherStatus } from '../helpers/status';
 
 const USERS = ['bob', 'carol', 'dave', 'erin', 'frank'];

@@ -2,12 +2,12 @@
 // it writes, one setData per tick, nothing when nothing changed, list growth, shrink and middle removal.
 
 import fc from 'fast-check';
-import { computePatch, jsonCopy, type JsonValue } from '../../src/wx/page-binding';
+import { computePatch, jsonCopy, type JsonValue } from '../../src/view/page-binding';
 import { applySetData } from '../../src/testing/set-data';
 import { createRig, type Rig } from '../helpers/facade';
 import { playerEvent, status } from '../helpers/status';
-import { ErrorCode } from '../../src/errors';
-import { logger } from '../../src/log';
+import { ErrorCode } from '../../src/core/errors';
+import { logger } from '../../src/core/log';
 import { TRTC } from '../../src/trtc';
 import { installWx } from '../../src/testing/wx';
 

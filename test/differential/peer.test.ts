@@ -5,7 +5,7 @@
 // is left out here and the difference has its own test in test/facade (a stream before its user is compared
 // below, as a difference).
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { installWx } from '../../src/testing/wx';
 import { createPage } from '../../src/testing/page';
 import { TRTC } from '../../src/trtc';

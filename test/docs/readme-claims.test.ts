@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 
 const root = join(__dirname, '..', '..');
 const readmes = ['README.md', 'README.zh-CN.md'].map((file) => [file, readFileSync(join(root, file), 'utf8')] as const);

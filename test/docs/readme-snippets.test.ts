@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevServer, type DevServer } from '../../server';
-import { logger } from '../../src/log';
+import { logger } from '../../src/core/log';
 import { createPage, type PageInstance } from '../../src/testing/page';
 import { loadPageDefinition } from '../../src/testing/page-definition';
 import { HeadlessRuntime, type MountedPage } from '../../src/testing/runtime';

@@ -7,7 +7,7 @@ import { createWebSocketSignaling } from '../../src/services/signaling/websocket
 import type { SocketLike } from '../../src/wx/socket';
 import type { RoomEmitted } from '../../src/machines/room-events';
 import { installWx } from '../../src/testing/wx';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 
 interface SentRequest {
   id: number;

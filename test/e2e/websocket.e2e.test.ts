@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startDevServer, verifyWebhookSignature, type DevServer } from '../../server';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { HeadlessRuntime } from '../../src/testing/runtime';
 import { Participant } from '../helpers/participant';

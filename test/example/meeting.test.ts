@@ -3,7 +3,7 @@
 // and one leaving empties its cell everywhere. The page's data is kept by trtc.bindPage().
 
 import { startDevServer, type DevServer } from '../../server';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { HeadlessRuntime } from '../../src/testing/runtime';
 import { ExamplePage, bindingsFromWxml, eventually, readWxml } from './harness';
 

@@ -1,6 +1,6 @@
 // Connection and publishing failures through the facade: 1021 re-enter, 5000 + app show, reconnect deadline, -1307 retries.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { createRig, waitFor, type Rig } from '../helpers/facade';
 import { status, validParams } from '../helpers/status';
 

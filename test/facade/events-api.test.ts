@@ -1,9 +1,9 @@
 // on/off semantics, throwing handlers, garbage into the handler methods, setBusinessId and setUserVisibility.
 
 import { TRTC } from '../../src/trtc';
-import { EVENT, type TRTCEvent } from '../../src/events';
-import { ErrorCode } from '../../src/errors';
-import { logger } from '../../src/log';
+import { EVENT, type TRTCEvent } from '../../src/view/events';
+import { ErrorCode } from '../../src/core/errors';
+import { logger } from '../../src/core/log';
 import { createRig, type Rig } from '../helpers/facade';
 import { status, validParams } from '../helpers/status';
 

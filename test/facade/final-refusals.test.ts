@@ -3,7 +3,7 @@
 // transient refusal keeps the backoff. The websocket driver is where the server answers subscribes; with the
 // trtc-room driver Tencent's backend refuses no subscription (a full room refuses the enter: ENTER_FAILED, final).
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { TRTC } from '../../src/trtc';
 import { createPage } from '../../src/testing/page';
 import { installWx } from '../../src/testing/wx';

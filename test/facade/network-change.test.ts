@@ -6,7 +6,7 @@
 // After 1021 or 5000 the pusher is restarted; the phone may then push again with or without a new 1018. With a
 // room:// url the push is the room connection, so 1002 alone is as good as 1018: the room must not be left.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { TRTC } from '../../src/trtc';
 import { createPage } from '../../src/testing/page';
 import { installWx } from '../../src/testing/wx';

@@ -2,9 +2,9 @@
 // hears `{ errMsg, errCode }` there (WeChat's shape plus our code); without one an ERROR event carries the code.
 // trtc-wx's return values stay as they were (playerList, pusherAttributes). Run through both drivers.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { TRTC } from '../../src/trtc';
-import { EVENT, type TRTCEvent } from '../../src/events';
+import { EVENT, type TRTCEvent } from '../../src/view/events';
 import { createPage } from '../../src/testing/page';
 import { installWx, type HeadlessWx } from '../../src/testing/wx';
 import { scriptedSignaling } from '../helpers/scripted-socket';

@@ -2,7 +2,7 @@
 // changeLog: "调整拉流默认值为默认拉取音视频"), and trtc-cloud-wx's startRemoteView never unmutes audio, so
 // `new TRTC(page)` pulls everything; `pull: 'manual'` keeps the API document's "not pulled until you subscribe".
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { TRTC } from '../../src/trtc';
 import { createPage } from '../../src/testing/page';
 import { installWx } from '../../src/testing/wx';

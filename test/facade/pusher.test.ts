@@ -1,6 +1,6 @@
 // The local pusher through the facade: pusherInstance methods reaching <live-pusher>, attributes, BGM and local events.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { createRig, settle, type Rig } from '../helpers/facade';
 import { status, validParams } from '../helpers/status';
 

@@ -2,8 +2,8 @@
 // These pin the manual pull mode (the API document's table: players muted until the page unmutes them);
 // the default, trtc-wx 1.1.15's auto-pull, is tested in pull-default.test.ts.
 
-import { ErrorCode } from '../../src/errors';
-import { DEFAULT_PLAYER_ATTRIBUTES } from '../../src/machines/attributes';
+import { ErrorCode } from '../../src/core/errors';
+import { DEFAULT_PLAYER_ATTRIBUTES } from '../../src/core/attributes';
 import { createRig, type Rig } from '../helpers/facade';
 import { playerEvent, status } from '../helpers/status';
 

@@ -1,6 +1,6 @@
 // The facade's room lifecycle: enterRoom / exitRoom / kicks, bad input, wrong states, and what is stopped on the way out.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { createRig, type Rig } from '../helpers/facade';
 import { status, validParams } from '../helpers/status';
 

@@ -1,8 +1,8 @@
 // An ERROR with no listener must not be silent. README and trtc-wx pages often register none: a refused
 // enterRoom then gave url "", a start() that did nothing, and not one log line even at log level 0.
 
-import { ErrorCode } from '../../src/errors';
-import { logger } from '../../src/log';
+import { ErrorCode } from '../../src/core/errors';
+import { logger } from '../../src/core/log';
 import { createPage } from '../../src/testing/page';
 import { installWx } from '../../src/testing/wx';
 import { TRTC } from '../../src/trtc';

@@ -4,7 +4,7 @@
 import { installWx, type HeadlessWx, type HeadlessWxOptions } from '../../src/testing/wx';
 import { createPage, type PageInstance } from '../../src/testing/page';
 import { TRTC, type TRTCOptions } from '../../src/trtc';
-import { EVENT, type TRTCEvent } from '../../src/events';
+import { EVENT, type TRTCEvent } from '../../src/view/events';
 import { playerEvent, pusherEvent, validParams, type PusherStatus } from './status';
 
 export interface Rig {

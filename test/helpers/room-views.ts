@@ -1,7 +1,7 @@
 // A raw client's view of its room (snapshot + notifications) against the server's (admin API, as snapshotFor
 // computes it), seq gap counting, and bounded-concurrency helpers for thousands of clients.
 
-import type { Notification, RoomSnapshot, StreamInfo } from '../../src/services/signaling/protocol';
+import type { Notification, RoomSnapshot, StreamInfo } from '../../src/core/protocol';
 import type { TestClient } from '../server/helpers/client';
 
 export interface View {

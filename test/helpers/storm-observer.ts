@@ -1,8 +1,8 @@
 // The page's-eye invariants a storm checks after every step, whatever the driver: what fired and when, what the
 // player list holds against the reference's announced streams, and which tag contexts were stopped.
 
-import { ErrorCode } from '../../src/errors';
-import { EVENT } from '../../src/events';
+import { ErrorCode } from '../../src/core/errors';
+import { EVENT } from '../../src/view/events';
 import type { TRTC } from '../../src/trtc';
 import type { HeadlessWx } from '../../src/testing/wx';
 

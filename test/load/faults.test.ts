@@ -2,10 +2,10 @@
 
 import { startDevServer, verifyWebhookSignature, type DevServer } from '../../server';
 import type { RoomEvent } from '../../server/rooms';
-import { encodeRequest, type Notification, type RequestBody, type RoomSnapshot } from '../../src/services/signaling/protocol';
+import { encodeRequest, type Notification, type RequestBody, type RoomSnapshot } from '../../src/core/protocol';
 import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { HeadlessRuntime } from '../../src/testing/runtime';
-import { logger } from '../../src/log';
+import { logger } from '../../src/core/log';
 import { startHarness } from '../server/helpers/server';
 import type { TestClient } from '../server/helpers/client';
 import { eventually } from '../server/helpers/wait';

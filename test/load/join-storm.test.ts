@@ -1,7 +1,7 @@
 // Load on a real dev server over loopback: 2000 silent + 8 visible clients in one live room, then 200 rooms of 4, joined with bounded concurrency; every client must end with exactly the server's view of its room and no notification lost, and the room limits must hold at the edge.
 
-import { ErrorCode } from '../../src/errors';
-import type { JoinResult } from '../../src/services/signaling/protocol';
+import { ErrorCode } from '../../src/core/errors';
+import type { JoinResult } from '../../src/core/protocol';
 import { startHarness, type Harness } from '../server/helpers/server';
 import type { TestClient } from '../server/helpers/client';
 import { adminRoom, inBatches, seqGaps, serverViewFor, syncAll, viewFrom } from '../helpers/room-views';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../server/index';
 import { rtmpMediaPlane, type RtmpMediaPlane, type RtmpMediaPlaneOptions, type RtmpPlaneEvent } from '../../server/media/index';
-import type { RetryPolicy } from '../../src/machines/retry';
+import type { RetryPolicy } from '../../src/core/retry';
 import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { ffmpegAvailable, RtmpMedia, type RtmpMediaOptions } from '../../src/testing/rtmp-media';
 import { HeadlessRuntime } from '../../src/testing/runtime';

@@ -2,7 +2,7 @@
 // publishes/subscribes again, and the answer's url often arrives after the retried attempt has already failed;
 // the retry budget must still run out (a fresh url in `failed` once reset the budget, and retries never ended).
 
-import type { RetryPolicy } from '../../src/machines/retry';
+import type { RetryPolicy } from '../../src/core/retry';
 import { describeMedia, playerState, pusherState, startMediaRig, until, type MediaRig } from './helpers';
 
 const RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 400 };

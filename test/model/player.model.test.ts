@@ -2,8 +2,8 @@
 
 import { createActor, SimulatedClock, type AnyEventObject, type SnapshotFrom } from 'xstate';
 import { playerMachine, PlayerStatus, type PlayerInput } from '../../src/machines/player.machine';
-import { checkPlayerAttributes } from '../../src/machines/attributes';
-import type { RetryPolicy } from '../../src/machines/retry';
+import { checkPlayerAttributes } from '../../src/core/attributes';
+import type { RetryPolicy } from '../../src/core/retry';
 import { CoverageRecorder, coverFromInputs, formatFigures, inventoryOf, type PlannedPath } from '../helpers/model-coverage';
 import { printFigures } from '../helpers/figures';
 

@@ -2,8 +2,8 @@
 
 import { createActor, fromCallback, SimulatedClock, type AnyEventObject, type InputFrom, type SnapshotFrom } from 'xstate';
 import { pusherMachine, PusherStatus, type PusherInput } from '../../src/machines/pusher.machine';
-import { checkPusherAttributes } from '../../src/machines/attributes';
-import type { RetryPolicy } from '../../src/machines/retry';
+import { checkPusherAttributes } from '../../src/core/attributes';
+import type { RetryPolicy } from '../../src/core/retry';
 import type { livePusherContext, PusherContextCommand, PusherContextEvent } from '../../src/wx/live-pusher';
 import { CoverageRecorder, coverFromInputs, formatFigures, inventoryOf, type PlannedPath } from '../helpers/model-coverage';
 import { printFigures } from '../helpers/figures';

@@ -3,14 +3,14 @@
 import { createActor, fromCallback, SimulatedClock, type AnyEventObject, type EventObject, type SnapshotFrom } from 'xstate';
 import { roomMachine, type RoomInput } from '../../src/machines/room.machine';
 import type { RoomEmitted } from '../../src/machines/room-events';
-import { checkPlayerAttributes, checkPusherAttributes } from '../../src/machines/attributes';
-import type { RetryPolicy } from '../../src/machines/retry';
+import { checkPlayerAttributes, checkPusherAttributes } from '../../src/core/attributes';
+import type { RetryPolicy } from '../../src/core/retry';
 import type { SignalingCommand, SignalingEvent } from '../../src/services/signaling/types';
 import type { TrtcRoomInput } from '../../src/services/signaling/trtc-room';
 import type { AppLifecycleEvent } from '../../src/wx/app-lifecycle';
 import { installWx } from '../../src/testing/wx';
 import { createPage } from '../../src/testing/page';
-import { logger } from '../../src/log';
+import { logger } from '../../src/core/log';
 import { CoverageRecorder, formatFigures, planPaths, type PlannedPath } from '../helpers/model-coverage';
 import { printFigures } from '../helpers/figures';
 

@@ -3,9 +3,9 @@
 import { assign, createActor, setup, SimulatedClock, type AnyEventObject, type SnapshotFrom } from 'xstate';
 import { roomMachine } from '../../src/machines/room.machine';
 import type { RoomEmitted } from '../../src/machines/room-events';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { installWx } from '../../src/testing/wx';
-import { logger } from '../../src/log';
+import { logger } from '../../src/core/log';
 import { scriptedSignaling, type SentRequest } from '../helpers/scripted-socket';
 import { CoverageRecorder, formatFigures, planPaths, type PlannedPath } from '../helpers/model-coverage';
 import { printFigures } from '../helpers/figures';

@@ -2,7 +2,7 @@
 // whatever order their round trips finish, and the log must still tell every listener one consistent story.
 // These cases replay, deterministically, the races the multi-process suites can only hit by chance.
 
-import type { NotificationBody } from '../../src/services/signaling/protocol';
+import type { NotificationBody } from '../../src/core/protocol';
 import { defaultConfig } from '../../server/config';
 import { roomIdentity, type MemberRecord } from '../../server/store/room-store';
 import { RedisRoomStore } from '../../server/store/redis-store';

@@ -5,7 +5,7 @@
 // processes: the Lua scripts admit exactly as many as the limit, whichever process each join reached. And
 // Redis cutting every pub/sub connection: what was published meanwhile is read back from the room's log.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { HeadlessRuntime } from '../../src/testing/runtime';
 import { Participant } from '../helpers/participant';

@@ -2,12 +2,12 @@
 // processes see each other join, publish, mute and leave, in one order; kicks, admin calls, webhooks and media
 // restarts work from any process; SDK participants behind a load balancer meet in one room.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { startReceiver, type Receiver } from '../server/helpers/receiver';
 import type { TestClient } from '../server/helpers/client';
 import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import { HeadlessRuntime } from '../../src/testing/runtime';
-import type { Notification } from '../../src/services/signaling/protocol';
+import type { Notification } from '../../src/core/protocol';
 import { Participant } from '../helpers/participant';
 import { startBalancer, type Balancer } from './helpers/balancer';
 import { startCluster, type Cluster } from './helpers/cluster';

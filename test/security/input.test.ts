@@ -4,9 +4,9 @@
 // the admin API could not address. Bounded in count and time.
 
 import { request as httpRequest } from 'node:http';
-import { ErrorCode } from '../../src/errors';
-import { checkEnterParams } from '../../src/machines/enter-params';
-import { PROTOCOL_VERSION, isWellFormedString, type JoinRequest } from '../../src/services/signaling/protocol';
+import { ErrorCode } from '../../src/core/errors';
+import { checkEnterParams } from '../../src/core/enter-params';
+import { PROTOCOL_VERSION, isWellFormedString, type JoinRequest } from '../../src/core/protocol';
 import { genUserSig } from '../../server/usersig';
 import { startHarness, type Harness } from '../server/helpers/server';
 import { startReceiver, type Receiver } from '../server/helpers/receiver';

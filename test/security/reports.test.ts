@@ -3,7 +3,7 @@
 // them unsigned, forged, for another user, another app or expired. Each is refused and nothing is stored;
 // the SDK's reporter, signing with its userSig, still gets through.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { Reporter } from '../../src/services/reporter';
 import { genUserSig } from '../../server/usersig';
 import { startHarness, type Harness } from '../server/helpers/server';

@@ -5,11 +5,11 @@
 
 import fc from 'fast-check';
 import { createActor } from 'xstate';
-import { ErrorCode } from '../../src/errors';
-import { logger } from '../../src/log';
+import { ErrorCode } from '../../src/core/errors';
+import { logger } from '../../src/core/log';
 import { buildRoomUrl } from '../../src/services/signaling/trtc-room';
 import { type WebSocketSignalingOptions } from '../../src/services/signaling/websocket';
-import { checkEnterParams } from '../../src/machines/enter-params';
+import { checkEnterParams } from '../../src/core/enter-params';
 import { roomMachine } from '../../src/machines/room.machine';
 import type { RoomEmitted } from '../../src/machines/room-events';
 import { installWx } from '../../src/testing/wx';

@@ -2,8 +2,8 @@
 
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
-import { ErrorCode } from '../../src/errors';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type Response } from '../../src/services/signaling/protocol';
+import { ErrorCode } from '../../src/core/errors';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type Response } from '../../src/core/protocol';
 import { decodeUserSig, genUserSig } from '../../server/usersig';
 import { CLOSE_POLICY, CLOSE_TOO_BIG, NO_REQUEST_ID } from '../../server/signaling';
 import { CLOSE_KICKED } from '../../server/rooms';

@@ -3,7 +3,7 @@
 
 import { deflateSync } from 'node:zlib';
 import { Api } from 'tls-sig-api-v2/TLSSigAPIv2.js';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { DEV_DEFAULTS } from '../../server/config';
 import { decodeUserSig, genUserSig, usersigCli, verifyUserSig } from '../../server/usersig';
 import { startHarness, type Harness } from './helpers/server';

@@ -1,7 +1,7 @@
 // Rooms are isolated: numeric room 1234 and string room "1234" are different rooms, and nothing of one room
 // (users, streams, subscriptions) can be reached from another.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { startHarness, type Harness } from './helpers/server';
 
 let h: Harness;

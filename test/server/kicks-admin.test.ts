@@ -1,7 +1,7 @@
 // Kicks: the same userID entering the same room again (reason 'kick'), the admin API removing a user
 // ('banned') or dismissing a room ('room-disband'), and the admin key guarding all of it.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { CLOSE_KICKED } from '../../server/rooms';
 import { startHarness, type Harness } from './helpers/server';
 

@@ -4,7 +4,7 @@
 // path traversal, odd Accept headers, huge urls, markup in what the page shows.
 
 import { request } from 'node:http';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { prefersHtml } from '../../server/landing';
 import { startHarness, type Harness } from './helpers/server';
 

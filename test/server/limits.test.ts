@@ -1,7 +1,7 @@
 // Room limits through the mini-program: 8 visible and 2000 silent users per room, 8 subscriptions per user
 // with a warning from the 6th on Android, scene limits (ROOM_FULL), and moving between visible and silent.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import type { TestClient } from './helpers/client';
 import { startHarness, type Harness } from './helpers/server';
 

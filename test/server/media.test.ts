@@ -1,7 +1,7 @@
 // Signed RTMP urls (mint, verify, tamper, expiry, generations) and the MediaPlane seam: with a plane that
 // confirms pushes, a stream is announced only once the media server says it started.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import type { MediaPlane, MediaPlaneListener } from '../../server/media-plane';
 import { MediaUrls, parseStreamName, streamNameOf } from '../../server/media-urls';
 import { startHarness, type Harness } from './helpers/server';

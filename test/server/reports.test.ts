@@ -1,7 +1,7 @@
 // Client event reports: the SDK's Reporter posts batches to /v1/reports, signed with the user's userSig; the
 // server checks, bounds and keeps them, and lists them back to whoever holds the admin key.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { Reporter } from '../../src/services/reporter';
 import { startHarness, type Harness } from './helpers/server';
 

@@ -2,7 +2,7 @@
 // new urls after a media restart), expiry after it (others see user-left 'timeout'), the heartbeat watchdog,
 // and the cases a resume must refuse.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { CLOSE_SUPERSEDED } from '../../server/rooms';
 import type { TestClient } from './helpers/client';
 import { startHarness, type Harness } from './helpers/server';

@@ -2,8 +2,8 @@
 // with their codes on a socket that stays usable; oversized frames and floods close only the offender.
 
 import WebSocket from 'ws';
-import { ErrorCode } from '../../src/errors';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../src/services/signaling/protocol';
+import { ErrorCode } from '../../src/core/errors';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../src/core/protocol';
 import { CLOSE_POLICY, CLOSE_TOO_BIG, NO_REQUEST_ID } from '../../server/signaling';
 import { startHarness, type Harness } from './helpers/server';
 

@@ -1,7 +1,7 @@
 // Join, publish, subscribe, mute, unpublish and leave between several raw clients: who hears what, in which
 // order, and what a joiner's snapshot holds.
 
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { startHarness, type Harness } from './helpers/server';
 
 let h: Harness;

@@ -4,7 +4,7 @@ import { createActor } from 'xstate';
 import { roomMachine } from '../../src/machines/room.machine';
 import type { RoomEmitted } from '../../src/machines/room-events';
 import { installWx } from '../../src/testing/wx';
-import { logger } from '../../src/log';
+import { logger } from '../../src/core/log';
 import { scriptedSignaling } from '../helpers/scripted-socket';
 import { runTrtcRoomStorm, type TrtcRoomStep } from './trtc-room-storm';
 import { runWebSocketStorm, type WebSocketStep } from './websocket-storm';

@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { installWx } from '../../src/testing/wx';
-import { logger } from '../../src/log';
+import { logger } from '../../src/core/log';
 import { stormScale, stormSeed } from '../helpers/storm-steps';
 import { printFigures } from '../helpers/figures';
 import { runTrtcRoomStorm, trtcRoomStep, type StormTotals } from './trtc-room-storm';

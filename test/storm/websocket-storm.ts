@@ -6,7 +6,7 @@ import { TRTC } from '../../src/trtc';
 import { createWebSocketSignaling } from '../../src/services/signaling/websocket';
 import type { HeadlessWx } from '../../src/testing/wx';
 import { createPage } from '../../src/testing/page';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { ScriptedSocket, type SentRequest } from '../helpers/scripted-socket';
 import { StormObserver, type AnnouncedStream } from '../helpers/storm-observer';
 import { REMOTE_USERS, facadeStep, runFacadeStep, type FacadeStep } from '../helpers/storm-steps';

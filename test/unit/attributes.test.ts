@@ -8,8 +8,8 @@ import {
   initialPlayerAttributes,
   parsePlayerId,
   playerIdOf,
-} from '../../src/machines/attributes';
-import { ErrorCode } from '../../src/errors';
+} from '../../src/core/attributes';
+import { ErrorCode } from '../../src/core/errors';
 
 describe('pusher defaults', () => {
   test('equal the seed table of pusherAttributes', () => {

@@ -1,7 +1,7 @@
 // checkEnterParams: every enterRoom field is validated with its own catalogue code, and valid input is normalized.
 
-import { checkEnterParams, pusherAttributesIn, type ParamsCheck } from '../../src/machines/enter-params';
-import { ErrorCode } from '../../src/errors';
+import { checkEnterParams, pusherAttributesIn, type ParamsCheck } from '../../src/core/enter-params';
+import { ErrorCode } from '../../src/core/errors';
 import { validParams } from '../helpers/status';
 
 function codeOf(check: ParamsCheck): number | null {

@@ -2,7 +2,7 @@
 
 import { createActor, SimulatedClock } from 'xstate';
 import { playerMachine, type PlayerEvent, type PlayerInput } from '../../src/machines/player.machine';
-import type { RetryPolicy } from '../../src/machines/retry';
+import type { RetryPolicy } from '../../src/core/retry';
 import { installWx } from '../../src/testing/wx';
 
 interface Harness {

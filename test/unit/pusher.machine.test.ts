@@ -3,7 +3,7 @@
 import { createActor, fromCallback, SimulatedClock, type InputFrom } from 'xstate';
 import { pusherMachine, type PusherEvent } from '../../src/machines/pusher.machine';
 import type { livePusherContext, PusherContextCommand, PusherContextEvent } from '../../src/wx/live-pusher';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../../src/machines/retry';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../../src/core/retry';
 import { installWx } from '../../src/testing/wx';
 
 interface Harness {

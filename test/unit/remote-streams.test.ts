@@ -2,7 +2,7 @@
 
 import { createActor } from 'xstate';
 import { playerMachine } from '../../src/machines/player.machine';
-import { playerIdOf, type StreamType } from '../../src/machines/attributes';
+import { playerIdOf, type StreamType } from '../../src/core/attributes';
 import {
   planRemoteUrl,
   planStreamUpdate,

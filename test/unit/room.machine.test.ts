@@ -4,7 +4,7 @@ import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import { roomMachine, type RoomEvent, type RoomInput } from '../../src/machines/room.machine';
 import type { RoomEmitted } from '../../src/machines/room-events';
 import type { SignalingCommand, SignalingEvent, SignalingInput } from '../../src/services/signaling/types';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { installWx } from '../../src/testing/wx';
 import { createPage } from '../../src/testing/page';
 import { status, validParams, type PusherStatus } from '../helpers/status';

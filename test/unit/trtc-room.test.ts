@@ -2,11 +2,11 @@
 
 import { createActor, createMachine } from 'xstate';
 import { buildRoomUrl, componentOf, kickReasonOf, translatePusherStatus, trtcRoomSignaling } from '../../src/services/signaling/trtc-room';
-import { checkEnterParams, type RoomParams } from '../../src/machines/enter-params';
+import { checkEnterParams, type RoomParams } from '../../src/core/enter-params';
 import type { SignalingEvent } from '../../src/services/signaling/types';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { status, validParams } from '../helpers/status';
-import { logger, LogLevel } from '../../src/log';
+import { logger, LogLevel } from '../../src/core/log';
 import { installWx } from '../../src/testing/wx';
 
 const logged: Array<{ level: string; text: string }> = [];

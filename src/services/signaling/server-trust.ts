@@ -3,7 +3,7 @@
 // on them, so one bad frame cannot point a <live-pusher> elsewhere, flood pings or silence the session.
 // Pure checks only; the driver decides what a refusal means.
 
-import { ErrorCode } from '../../errors';
+import { ErrorCode } from '../../core/errors';
 import {
   HEARTBEAT_INTERVAL_MS,
   LIMITS,
@@ -14,7 +14,7 @@ import {
   type RoomSnapshot,
   type StreamInfo,
   type WireError,
-} from './protocol';
+} from '../../core/protocol';
 
 /**
  * A frame from the server longer than this is dropped unread: a join answer for a full room or a resume replaying

@@ -4,10 +4,10 @@
 // Message formats and parameter names follow trtc-wx 1.1.15, the peer pages are written against.
 
 import { fromCallback } from 'xstate';
-import { ErrorCode } from '../../errors';
-import { logger } from '../../log';
-import type { RoomParams } from '../../machines/enter-params';
-import type { StreamType } from '../../machines/attributes';
+import { ErrorCode } from '../../core/errors';
+import { logger } from '../../core/log';
+import type { RoomParams } from '../../core/enter-params';
+import type { StreamType } from '../../core/attributes';
 import { currentTuiScene } from '../../wx/tui-scene';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from './types';
 

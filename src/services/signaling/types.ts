@@ -3,8 +3,8 @@
 // trtc-room (Tencent's cloud, signaling carried by <live-pusher>) and websocket (our own server) both
 // speak it, so the same machines serve both.
 
-import type { RoomParams } from '../../machines/enter-params';
-import type { StreamType } from '../../machines/attributes';
+import type { RoomParams } from '../../core/enter-params';
+import type { StreamType } from '../../core/attributes';
 
 /** Why the server took us out of the room (TRTC's names). */
 export type KickReason = 'kick' | 'banned' | 'room-disband';

@@ -5,9 +5,9 @@
 // re-subscribing so the room gets fresh urls (UPDATE_URL) rather than stale ones.
 
 import { fromCallback } from 'xstate';
-import { ErrorCode } from '../../errors';
-import { logger } from '../../log';
-import { parsePlayerId, type StreamType } from '../../machines/attributes';
+import { ErrorCode } from '../../core/errors';
+import { logger } from '../../core/log';
+import { parsePlayerId, type StreamType } from '../../core/attributes';
 import { connectWxSocket, type SocketFactory, type SocketLike } from '../../wx/socket';
 import { currentPlatform, type Platform } from '../../wx/system';
 import {
@@ -23,7 +23,7 @@ import {
   type RoomSnapshot,
   type StreamInfo,
   type WireError,
-} from './protocol';
+} from '../../core/protocol';
 import {
   MAX_REMOTE_USERS,
   MAX_SERVER_FRAME_CHARS,

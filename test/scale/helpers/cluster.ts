@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { DevServerOptions } from '../../../server/index';
 import { DEV_DEFAULTS } from '../../../server/config';
 import { genUserSig } from '../../../server/usersig';
-import type { JoinRequest, JoinResult } from '../../../src/services/signaling/protocol';
+import type { JoinRequest, JoinResult } from '../../../src/core/protocol';
 import { TestClient } from '../../server/helpers/client';
 import { startRedis, type RedisServer } from './redis';
 

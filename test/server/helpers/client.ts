@@ -12,7 +12,7 @@ import {
   type Response,
   type ResultByType,
   type WireError,
-} from '../../../src/services/signaling/protocol';
+} from '../../../src/core/protocol';
 
 export const WAIT_MS = 3_000;
 

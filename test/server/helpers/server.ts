@@ -2,7 +2,7 @@
 // quiet logs, and everything a suite opened closed again in one call.
 
 import { startDevServer, type DevServer, type DevServerOptions } from '../../../server/index';
-import type { JoinRequest, JoinResult } from '../../../src/services/signaling/protocol';
+import type { JoinRequest, JoinResult } from '../../../src/core/protocol';
 import { TestClient } from './client';
 
 export type RoomRef = { roomID: number } | { strRoomID: string };

@@ -66,7 +66,7 @@ export const ErrorCode = {
   /** The signaling server did not answer a request in time. */
   SIGNALING_TIMEOUT: 7052,
 
-  // Codes the dev server answers with (src/services/signaling/protocol.ts), surfaced unchanged.
+  // Codes the dev server answers with (src/core/protocol.ts), surfaced unchanged.
   /** The request was not valid JSON or not a known message. */
   BAD_REQUEST: 8000,
   /** The protocol version is not supported. */

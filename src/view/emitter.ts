@@ -2,7 +2,7 @@
 // off(code, handler) removes one registration, off(code) all of a code, off() everything. A handler that
 // throws is logged and the others still run: a page's bug must not leave the SDK half-updated.
 
-import { logger } from './log';
+import { logger } from '../core/log';
 import type { EventCode, EventHandler, TRTCEvent } from './events';
 
 interface Registration {

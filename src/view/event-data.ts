@@ -2,8 +2,8 @@
 // `{ player, userList, playerList }`, `{ pusher }` ... userList and playerList are built on first read
 // from the room as it was when the event happened, so an event nobody reads costs no list copies.
 
-import type { PlayerAttributes, PusherAttributes } from './machines/attributes';
-import type { RemoteStream, RoomEmitted, RoomView } from './machines/room-events';
+import type { PlayerAttributes, PusherAttributes } from '../core/attributes';
+import type { RemoteStream, RoomEmitted, RoomView } from '../machines/room-events';
 
 /** One remote user as trtc-wx lists it: which of its tracks are published. */
 export interface RemoteUserEntry {

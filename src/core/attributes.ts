@@ -3,7 +3,7 @@
 // values. Validation rejects a known key with the wrong type; unknown keys pass through so a page can bind
 // attributes newer than this SDK.
 
-import { ErrorCode, WxrtcError } from '../errors';
+import { ErrorCode, WxrtcError } from './errors';
 
 export type NetStatus = Readonly<Record<string, unknown>>;
 

@@ -4,7 +4,7 @@
 // per-session sequence number `seq`, so a client that resumes can tell what it has already seen.
 // Nothing here touches a socket: it is types, constants and pure checks.
 
-import { ErrorCode } from '../../errors';
+import { ErrorCode } from './errors';
 
 export const PROTOCOL_VERSION = 1;
 /** Frames above this size are refused (FRAME_TOO_LARGE) and the socket closed. */

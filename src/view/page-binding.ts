@@ -1,7 +1,7 @@
 // The opt-in page binding (TRTC#bindPage): keeps a page's `pusher` and `playerList` equal to what the whole-list
 // pattern would give, paying with path patches, one setData per tick, and never a value the page already has.
 
-import { logger } from '../log';
+import { logger } from '../core/log';
 import type { RoomActorRef } from '../machines/room.machine';
 import type { RemoteStream } from '../machines/room-events';
 

@@ -5,8 +5,8 @@
 // those a page call caused, just before that call returns (nested calls nest, as with a synchronous
 // emitter); those from elsewhere (the signaling driver, timers), on the next microtask.
 
-import type { RoomActorRef, RoomEvent } from './machines/room.machine';
-import type { RoomEmitted } from './machines/room-events';
+import type { RoomActorRef, RoomEvent } from '../machines/room.machine';
+import type { RoomEmitted } from '../machines/room-events';
 
 export class EventDelivery {
   /** One buffer per page call in progress; a nested call (from a handler) gets its own. */

@@ -1,7 +1,7 @@
 // Backoff for failed streams: a few attempts, doubling delays, a ceiling, never an endless loop; and which
 // refusals are final, never retried at all.
 
-import { ErrorCode } from '../errors';
+import { ErrorCode } from './errors';
 
 /** How failed streams are retried: a bounded number of attempts with doubling delays. */
 export interface RetryPolicy {

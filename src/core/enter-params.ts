@@ -2,9 +2,9 @@
 // Pages often pass ids read from a page query (strings), so numeric strings are accepted and normalized,
 // as trtc-wx accepts them. Anything else malformed is refused with a catalogue code before any state changes.
 
-import { ErrorCode, WxrtcError } from '../errors';
+import { ErrorCode, WxrtcError } from './errors';
 import { checkPusherAttributes } from './attributes';
-import { isWellFormedString } from '../services/signaling/protocol';
+import { isWellFormedString } from './protocol';
 
 /** `rtc` for calls (up to 300 users), `live` for broadcasting to an audience (trtc-wx's older names too). */
 export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall' | 'voicechatroom';
