@@ -34,10 +34,11 @@ const HELP = `npm run bench -- [--runs N] [--only group,group...] [--no-build]
                  meeting  2. a 10-minute 8-person meeting: setData traffic and CPU
                  bundle   3. minified and gzipped size of dist/trtc-wx.js
                  memory   4. heap per player and per room (fresh processes)
-                 server   5. the dev server with 2008 clients (and 2 processes + Redis)
+                 server   5. the dev server with 2008 clients, against a bare ws server (and 2 processes + Redis)
                  media    6. media fan-out through nginx-rtmp
                  users    7. where users are: cold start, 1v1 and 4-person calls (normal and --jitless),
-                            exitRoom at 8 / 50 / 299 players (a full room); a fresh process per sample
+                            steady state (minutes 20-30) of 1v1 / 4p / 8p calls, exitRoom at 8 / 50 / 299
+                            players (a full room); a fresh process per sample
   --no-build   measure dist/trtc-wx.js as it is (no node build.mjs first)
   BENCH_OURS_FILE=<file>  measure another build of ours instead of dist/trtc-wx.js`;
 
@@ -221,27 +222,41 @@ async function memoryRows(): Promise<{ rows: Row[]; notes: string[] }> {
 }
 
 async function serverRows(): Promise<Row[]> {
-  step('server: 2008 clients (8 visible + 2000 silent) join one room over loopback');
-  let results: ServerResult[];
+  const runs = Math.min(RUNS, 3);
+  step(`server: 2008 clients (8 visible + 2000 silent) join one room over loopback, against a bare ws server, ${runs} pairs`);
+  const results: ServerResult[] = [];
+  const bare: ServerResult[] = [];
   try {
-    results = [];
-    for (let i = 0; i < Math.min(RUNS, 3); i++) {
-      results.push(await serverBench());
-      round(`run ${i + 1} of ${Math.min(RUNS, 3)} done`);
+    // Paired and alternating: the dev server goes first in even pairs, the bare baseline in odd ones.
+    for (let i = 0; i < runs; i++) {
+      const order = i % 2 === 0 ? [results, bare] : [bare, results];
+      for (const into of order) into.push(await serverBench(into === bare ? { processes: 1, bare: true } : { processes: 1 }));
+      round(`pair ${i + 1} of ${runs} done`);
     }
   } catch (error) {
     progress(`server benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
     const pending = (metric: string, unit: string, target = ''): Row => ({ metric, unit, ours: null, theirs: null, target, met: 'pending', note: 'server' });
     return [pending('5. server: join p99 (2008 clients)', 'ms', '<= 50 ms'), pending('   server: heap per session', 'B')];
   }
-  const s = (pick: (r: ServerResult) => number): Sample => summarize(results.map(pick));
+  const s = (pick: (r: ServerResult) => number, of: readonly ServerResult[] = results): Sample => summarize(of.map(pick));
   const p99 = s((r) => r.p99Ms);
+  const bareP99 = s((r) => r.p99Ms, bare);
+  const vsBare = { baseline: 'bare ws' };
   const rows: Row[] = figures([
-    { metric: '5. server: join p50, 2008 clients, 16 in flight', unit: 'ms', ours: s((r) => r.p50Ms), theirs: null, target: '', met: null },
+    { metric: '5. server: join p50, 2008 clients, 16 in flight', unit: 'ms', ours: s((r) => r.p50Ms), theirs: s((r) => r.p50Ms, bare), target: '', met: null, ...vsBare },
     { metric: '   server: join p99', unit: 'ms', ours: p99, theirs: null, target: '<= 50 ms', met: p99.median <= 50 },
-    { metric: '   server: joins per second', unit: '/s', ours: s((r) => r.joinsPerSecond), theirs: null, target: '', met: null },
-    { metric: '   server: heap per joined session', unit: 'B', ours: s((r) => r.heapPerSessionBytes ?? 0), theirs: null, target: '', met: null },
-    { metric: '   server: one publish reaches the other 2007', unit: 'ms', ours: s((r) => r.fanOutMs), theirs: null, target: '', met: null },
+    { metric: '   server: join p99 against a bare ws server', unit: 'ms', ours: p99, theirs: bareP99, target: '<= 1.5x', met: p99.median / bareP99.median <= 1.5, ...vsBare },
+    { metric: '   server: joins per second', unit: '/s', ours: s((r) => r.joinsPerSecond), theirs: s((r) => r.joinsPerSecond, bare), target: '', met: null, ...vsBare },
+    {
+      metric: '   server: heap per joined session',
+      unit: 'B',
+      ours: s((r) => r.heapPerSessionBytes ?? 0),
+      theirs: s((r) => r.heapPerSessionBytes ?? 0, bare),
+      target: '',
+      met: null,
+      ...vsBare,
+    },
+    { metric: '   server: one publish reaches the other 2007', unit: 'ms', ours: s((r) => r.fanOutMs ?? 0), theirs: null, target: '', met: null },
   ]);
   // The same room on two processes sharing it through Redis (docs/scale-out.md), when redis-server is here.
   if (!REDIS_SERVER) {
@@ -266,7 +281,7 @@ async function serverRows(): Promise<Row[]> {
     { metric: '   2 processes + Redis: join p50', unit: 'ms', ours: r((x) => x.p50Ms), theirs: null, target: '', met: null },
     { metric: '   2 processes + Redis: join p99', unit: 'ms', ours: r((x) => x.p99Ms), theirs: null, target: '', met: null },
     { metric: '   2 processes + Redis: joins per second', unit: '/s', ours: r((x) => x.joinsPerSecond), theirs: null, target: '', met: null },
-    { metric: '   2 processes + Redis: one publish reaches 2007', unit: 'ms', ours: r((x) => x.fanOutMs), theirs: null, target: '', met: null },
+    { metric: '   2 processes + Redis: one publish reaches 2007', unit: 'ms', ours: r((x) => x.fanOutMs ?? 0), theirs: null, target: '', met: null },
     ]),
   ];
 }

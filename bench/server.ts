@@ -19,11 +19,15 @@ export interface ServerResult {
   joinsPerSecond: number;
   /** Of the one process; null with several (their heaps also hold the Redis client's buffers). */
   heapPerSessionBytes: number | null;
-  fanOutMs: number;
+  /** null for the bare `ws` baseline, which has no rooms to fan out in. */
+  fanOutMs: number | null;
 }
 
-/** One dev server process, or `processes` of them sharing the room through a fresh redis-server. */
-export type ServerMode = { processes: 1 } | { processes: number; redis: true };
+/**
+ * One dev server process, `processes` of them sharing the room through a fresh redis-server, or the bare `ws`
+ * baseline (bench/bare-ws-probe.ts) answering the same clients.
+ */
+export type ServerMode = { processes: 1 } | { processes: number; redis: true } | { processes: 1; bare: true };
 
 interface Ready {
   wsUrl: string;
@@ -69,7 +73,8 @@ function joinOnce(ws: WebSocket, body: JoinRequest): Promise<number> {
 export async function serverBench(mode: ServerMode = { processes: 1 }): Promise<ServerResult> {
   const total = VISIBLE + SILENT;
   const redis: RedisServer | null = 'redis' in mode ? await startRedis() : null;
-  const probes = Array.from({ length: mode.processes }, () => startProbe(total, redis?.url));
+  const script = 'bare' in mode ? 'bench/bare-ws-probe.ts' : 'bench/server-probe.ts';
+  const probes = Array.from({ length: mode.processes }, () => startProbe(script, total, redis?.url));
   const sockets: WebSocket[] = [];
   try {
     const ready = await Promise.all(probes.map((probe) => probe.next() as Promise<Ready>));
@@ -102,7 +107,7 @@ export async function serverBench(mode: ServerMode = { processes: 1 }): Promise<
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
     const elapsed = performance.now() - started;
     const after = await heapOf();
-    const fanOutMs = await fanOut(sockets);
+    const fanOutMs = 'bare' in mode ? null : await fanOut(sockets);
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
       clients: total,
@@ -153,8 +158,8 @@ interface Probe {
   close(): Promise<void>;
 }
 
-function startProbe(users: number, redisUrl: string | undefined): Probe {
-  const child = fork(join(ROOT, 'bench/server-probe.ts'), [String(users), ...(redisUrl ? [redisUrl] : [])], {
+function startProbe(script: string, users: number, redisUrl: string | undefined): Probe {
+  const child = fork(join(ROOT, script), [String(users), ...(redisUrl ? [redisUrl] : [])], {
     execArgv: ['--expose-gc', '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

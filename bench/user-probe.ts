@@ -3,6 +3,7 @@
 // loader and nothing is JIT-warm). Prints one JSON line.
 //   cold <sdk>                  require -> LOCAL_JOIN: wall, CPU, heap after (needs --expose-gc)
 //   call <sdk> <people> <secs>  a call of that many people (the local user included): CPU per event
+//   steady <sdk> <people> <from> <to>  a call of <to> minutes: CPU per event over minutes <from>..<to> only
 //   exit <sdk> <players> <rooms> exitRoom in rooms of that many remote players: wall per call
 // Both SDKs run the same page: trtc-wx's documented pattern (whole lists from what calls return and events
 // carry), the page a drop-in replacement gets unchanged.
@@ -95,6 +96,34 @@ async function call(name: SdkName, people: number, seconds: number): Promise<Rec
   return { cpuPerEventUs: (cpuMs * 1000) / script.length, events: script.length, cpuMs };
 }
 
+/**
+ * Minutes `fromMin`..`toMin` of a call: what a phone pays once the call has settled (players built, lists
+ * on the page, the engine warm). The first `fromMin` minutes run unmeasured.
+ */
+async function steady(name: SdkName, people: number, fromMin: number, toMin: number): Promise<Record<string, number>> {
+  installWx();
+  const script = callScript(people, toMin * 60);
+  const from = script.findIndex((event) => event.at >= fromMin * 60_000);
+  const Sdk = loadSdk(name);
+  const { sdk, page } = openPage(Sdk);
+  enter(sdk, page, 'documented', ROOM_PARAMS);
+  let start = 0;
+  for (let i = 0; i < script.length; i++) {
+    if (i === from) {
+      await settle();
+      start = cpuNow();
+    }
+    deliver(sdk, script[i]!);
+    await tick();
+  }
+  await settle();
+  const cpuMs = cpuNow() - start;
+  const measured = script.length - from;
+  const list = page.data.playerList as Array<{ hasAudio?: boolean }>;
+  if (list.length !== people - 1 || !list.every((p) => p.hasAudio === true)) throw new Error(`steady: ${list.length} of ${people - 1} players on the page`);
+  return { cpuPerEventUs: (cpuMs * 1000) / measured, events: measured, cpuMs };
+}
+
 async function exit(name: SdkName, players: number, rooms: number): Promise<Record<string, number>> {
   const { wx } = installWx();
   const Sdk = loadSdk(name);
@@ -132,10 +161,11 @@ async function exit(name: SdkName, players: number, rooms: number): Promise<Reco
 }
 
 async function main(): Promise<Record<string, number>> {
-  const [probe, name, a, b] = process.argv.slice(2) as [string, SdkName, string | undefined, string | undefined];
+  const [probe, name, a, b, c] = process.argv.slice(2) as [string, SdkName, string | undefined, string | undefined, string | undefined];
   if (probe === 'cold') return cold(name);
   if (probe === 'call') return call(name, Number(a ?? 2), Number(b ?? 60));
   if (probe === 'exit') return exit(name, Number(a ?? 50), Number(b ?? 5));
+  if (probe === 'steady') return steady(name, Number(a ?? 2), Number(b ?? 20), Number(c ?? 30));
   throw new Error(`unknown probe ${probe}`);
 }
 

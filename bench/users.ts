@@ -20,14 +20,17 @@ export interface Reporter {
 }
 
 /** The issue's targets (issue 17), each a ratio to trtc-wx. */
-const TARGET = { coldStart: 2.5, heap: 2.5, perEvent: 1.0, exit50: 2.0 };
+const TARGET = { coldStart: 2.5, heap: 2.5, perEvent: 1.0, steady1v1: 1.0, exit50: 2.0 };
+/** The steady-state window: minutes 20-30 of a call, after everything a call builds has been built. */
+const STEADY_FROM_MIN = 20;
+const STEADY_TO_MIN = 30;
 /** A call's length in simulated seconds. */
 const CALL_SECONDS = 60;
 /** Rooms per process for exitRoom: one exit of a small room is a fraction of a millisecond. */
 const EXIT_ROOMS: Record<number, number> = { 8: 20, 50: 8, [MAX_REMOTE_USERS]: 2 };
 
 /** The steps this group reports (run.ts counts them for its progress lines). */
-export const USERS_STEPS = 8;
+export const USERS_STEPS = 11;
 
 async function bundleProbe(dir: string): Promise<string> {
   const outfile = join(dir, 'user-probe.cjs');
@@ -114,6 +117,25 @@ export async function usersRows(runs: number, report: Reporter): Promise<{ rows:
           ]),
         );
       }
+    }
+
+    for (const people of [2, 4, 8]) {
+      const name = people === 2 ? '1v1' : `${people}p`;
+      report.step(`steady state, ${name}: minutes ${STEADY_FROM_MIN}-${STEADY_TO_MIN} of a call, a fresh process per sample, ${runs} pairs`);
+      const samples = pairs(runs, report, (sdk) => probeIn(probeFile, [], ['steady', sdk, String(people), String(STEADY_FROM_MIN), String(STEADY_TO_MIN)]));
+      const perEvent = { ours: pick(samples.ours, 'cpuPerEventUs'), theirs: pick(samples.theirs, 'cpuPerEventUs') };
+      const targeted = people === 2;
+      rows.push(
+        ...report.figures([
+          {
+            metric: `   steady state ${name}, minutes ${STEADY_FROM_MIN}-${STEADY_TO_MIN}, ${samples.ours[0]!.events} events: CPU per event`,
+            unit: 'µs',
+            ...perEvent,
+            target: targeted ? `<= ${TARGET.steady1v1}x` : '',
+            met: targeted ? within(perEvent.ours, perEvent.theirs, TARGET.steady1v1) : null,
+          },
+        ]),
+      );
     }
 
     const exits: Array<{ players: number; ours: Sample; theirs: Sample }> = [];

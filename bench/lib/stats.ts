@@ -27,6 +27,8 @@ export interface Row {
   /** true/false when the row has a target, null when informational, 'pending' when not measured yet. */
   met: boolean | null | 'pending';
   note?: string;
+  /** What `theirs` is when it is not trtc-wx (the server rows compare against a bare `ws` server). */
+  baseline?: string;
 }
 
 const valueOf = (s: Sample | number | null): number | null => (s === null ? null : typeof s === 'number' ? s : s.median);
@@ -57,7 +59,7 @@ export function renderFigures(rows: readonly Row[]): string[] {
   return rows.map((row) => {
     if (row.met === 'pending') return `${row.metric.trim()}: pending`;
     const r = ratio(row);
-    const theirs = row.theirs === null ? '' : `, trtc-wx ${cell(row.theirs, row.unit)} ${row.unit}`;
+    const theirs = row.theirs === null ? '' : `, ${row.baseline ?? 'trtc-wx'} ${cell(row.theirs, row.unit)} ${row.unit}`;
     const versus = r === null ? '' : `, ${r.toFixed(r < 0.1 ? 3 : 2)}x`;
     const target = row.target ? ` (target ${row.target}: ${row.met ? 'yes' : 'NO'})` : '';
     return `${row.metric.trim()}: ours ${cell(row.ours, row.unit)} ${row.unit}${theirs}${versus}${target}`;
@@ -72,7 +74,7 @@ export function renderTable(rows: readonly Row[]): string {
       row.metric,
       row.unit,
       row.met === 'pending' ? 'pending' : cell(row.ours, row.unit),
-      row.met === 'pending' ? 'pending' : cell(row.theirs, row.unit),
+      row.met === 'pending' ? 'pending' : row.baseline && row.theirs !== null ? `${cell(row.theirs, row.unit)} (${row.baseline})` : cell(row.theirs, row.unit),
       r === null ? '-' : `${r.toFixed(r < 0.1 ? 3 : 2)}x`,
       row.target || '-',
       row.met === 'pending' ? 'pending' : row.met === null ? '(info)' : row.met ? 'yes' : 'NO',

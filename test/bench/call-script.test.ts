@@ -29,3 +29,14 @@ test('a 4-person call reports for each of the 3 others; one person talks at a ti
   }
   expect(Math.max(...loud.values())).toBe(1);
 });
+
+test('every event says when in the call it is reported, in order, so the steady-state probe can take minutes 20-30', () => {
+  const script = callScript(2, 30 * 60);
+  const times = script.map((e) => e.at);
+  expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
+  const from = script.findIndex((e) => e.at >= 20 * 60_000);
+  // Minutes 20-30 of a 1v1 call, both ends included: 2001 volume ticks and 301 net ticks, each reported by
+  // the pusher and the one player.
+  expect(script.length - from).toBe(2 * 2001 + 2 * 301);
+  expect(script.slice(from).every((e) => e.kind !== 'status')).toBe(true);
+});
