@@ -162,6 +162,12 @@ export type ServerFrame = Response | Notification;
 
 // --- pure helpers used by both ends -------------------------------------------------------------------------
 
+/**
+ * One key per stream of a room, for maps on either end: NUL cannot occur in a userID (isUserID), so no two
+ * (userID, streamType) pairs share a key.
+ */
+export const streamKey = (userID: string, streamType: StreamTypeWire): string => `${userID}\u0000${streamType}`;
+
 export function encodeRequest(id: number, body: RequestBody): string {
   return JSON.stringify({ v: PROTOCOL_VERSION, id, ...body });
 }
