@@ -31,7 +31,12 @@ export type StreamTypeWire = 'main' | 'aux';
 export type SceneWire = 'rtc' | 'live';
 export type RoleWire = 'anchor' | 'audience';
 export type PlatformWire = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'unknown';
-export type KickReasonWire = 'kick' | 'banned' | 'room-disband';
+/**
+ * The one list of kick reasons (TRTC's names), for the wire, the drivers and the emulation: each with the number
+ * the trtc-room's 1019 message carries as "reason[n]" (0 there is the user's own exit, no kick).
+ */
+export const KICK_REASON_CODES = Object.freeze({ banned: 1, 'room-disband': 2, kick: 3 } as const);
+export type KickReasonWire = keyof typeof KICK_REASON_CODES;
 
 /** Published tracks of a stream; `true` = the track is sent. */
 export interface PublishState {
@@ -370,7 +375,7 @@ export function parseNotification(value: unknown): Notification | null {
   return f as unknown as Notification;
 }
 
-const KICK_REASONS: ReadonlySet<unknown> = new Set<KickReasonWire>(['kick', 'banned', 'room-disband']);
+const KICK_REASONS: ReadonlySet<unknown> = new Set(Object.keys(KICK_REASON_CODES));
 const LEAVE_REASONS: ReadonlySet<unknown> = new Set(['leave', 'timeout', 'kicked', 'invisible']);
 
 /**
