@@ -16,7 +16,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../src/core/errors';
-import { isWellFormedString } from '../src/core/protocol';
+import { USER_ID_RULE, isUserID } from '../src/core/protocol';
 import type { MediaPlane } from './media-plane';
 import type { RoomService } from './rooms';
 import { parseRoomKey, type RoomStore } from './store/room-store';
@@ -91,7 +91,7 @@ export async function handleAdmin(
   }
   if (third === 'users' && userID !== undefined && fifth === 'remove') {
     if (method !== 'POST') return methodNotAllowed(method);
-    if (!isWellFormedString(userID, 32)) return httpError(400, ErrorCode.BAD_REQUEST, 'userID must be 1..32 characters of well-formed text, percent-encoded as one segment');
+    if (!isUserID(userID)) return httpError(400, ErrorCode.BAD_REQUEST, `userID must be ${USER_ID_RULE}, percent-encoded as one segment`);
     const removed = await ctx.rooms.removeUser(room.key, userID);
     return removed ? { status: 200, body: { removed: true, roomKey: room.key, userID } } : httpError(404, ErrorCode.NOT_FOUND, `no user ${userID} in room ${room.key}`);
   }

@@ -3,7 +3,7 @@
 // the userSig of the user it is about (the SDK sends it once it has entered a room; it is checked, never
 // stored), so a web page elsewhere cannot write reports, and reading them needs the admin key (http.ts).
 
-import { isWellFormedString } from '../src/core/protocol';
+import { isUserID, isWellFormedString } from '../src/core/protocol';
 
 export interface ReportBatch {
   receivedAt: number;
@@ -25,7 +25,7 @@ export function validateReportBatch(body: unknown, receivedAt = Date.now()): Bat
   const sdkAppID = b.sdkAppID ?? null;
   if (sdkAppID !== null && (!Number.isSafeInteger(sdkAppID) || (sdkAppID as number) <= 0)) return { ok: false, message: 'sdkAppID must be a positive integer or null' };
   const userID = b.userID ?? null;
-  if (userID !== null && !isWellFormedString(userID, 32)) return { ok: false, message: 'userID must be 1..32 characters or null' };
+  if (userID !== null && !isUserID(userID)) return { ok: false, message: 'userID must be a userID enterRoom accepts, or null' };
   const roomID = b.roomID ?? null;
   if (roomID !== null && (typeof roomID !== 'string' || (roomID !== '' && !isWellFormedString(roomID, 66)))) return { ok: false, message: 'roomID must be a string of up to 66 characters or null' };
   const userSig = b.userSig ?? null;

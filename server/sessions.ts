@@ -42,7 +42,8 @@ export interface MediaStateReport {
   at: number;
 }
 
-export const pullKey = (userID: string, streamType: StreamTypeWire): string => `${userID}\u0000${streamType}`;
+/** A session's pulls are keyed like every stream map (src/core/protocol.ts). */
+export { streamKey as pullKey } from '../src/core/protocol';
 
 export class Session {
   readonly id: string;

@@ -7,6 +7,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 // The file itself, not the package: its package.json repeats the "main" key, which jest 30's resolver rejects.
 import { Api } from 'tls-sig-api-v2/TLSSigAPIv2.js';
 import { ErrorCode } from '../src/core/errors';
+import { USER_ID_RULE, isUserID } from '../src/core/protocol';
 import { ConfigError, configFromEnv, resolveConfig } from './config';
 
 export interface UserSigParams {
@@ -133,8 +134,8 @@ export function usersigCli(argv: readonly string[], env: NodeJS.ProcessEnv): Cli
   }
   if (values.help) return { exitCode: 0, stdout: `${USAGE}\n`, stderr: '' };
   const userID = values.user;
-  if (typeof userID !== 'string' || userID.length === 0 || userID.length > 32) {
-    return { exitCode: 2, stdout: '', stderr: `--user is required (1..32 characters)\n${USAGE}\n` };
+  if (!isUserID(userID)) {
+    return { exitCode: 2, stdout: '', stderr: `--user is required (${USER_ID_RULE})\n${USAGE}\n` };
   }
   let config;
   try {

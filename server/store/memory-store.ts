@@ -1,7 +1,7 @@
 // RoomStore in process memory: the dev server's default. Each method runs to completion without awaiting,
 // which is what makes its limit checks atomic here; a shared store must get the same from transactions.
 
-import type { RoomSnapshot, SceneWire, StreamTypeWire } from '../../src/core/protocol';
+import { streamKey, type RoomSnapshot, type SceneWire, type StreamTypeWire } from '../../src/core/protocol';
 import type { RoomLimits } from '../config';
 import {
   LIMIT_MESSAGES,
@@ -30,7 +30,6 @@ interface Room {
   subscriptions: Map<string, Map<string, SubscriptionRecord>>;
 }
 
-const streamKey = (userID: string, streamType: StreamTypeWire): string => `${userID}\u0000${streamType}`;
 const copyMember = (m: MemberRecord): MemberRecord => ({ ...m, muted: { ...m.muted } });
 const copyInfo = (i: RoomInfo): RoomInfo => ({ ...i, businessIds: [...i.businessIds] });
 

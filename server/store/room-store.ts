@@ -4,7 +4,7 @@
 // Records returned are copies: mutating them never changes the store.
 
 import { ErrorCode } from '../../src/core/errors';
-import type { PlatformWire, RoleWire, RoomSnapshot, SceneWire, StreamTypeWire } from '../../src/core/protocol';
+import { isRoomID, isStrRoomID, type PlatformWire, type RoleWire, type RoomSnapshot, type SceneWire, type StreamTypeWire } from '../../src/core/protocol';
 import type { RoomLimits } from '../config';
 
 /**
@@ -27,9 +27,10 @@ export function roomIdentity(room: { roomID?: number; strRoomID?: string }): Roo
 }
 
 export function parseRoomKey(key: string): RoomIdentity | null {
-  if (key.startsWith('s:') && key.length > 2 && key.length <= 66) return { key, roomID: null, strRoomID: key.slice(2) };
+  // The same rules as a join's roomID / strRoomID: a key names only a room a client could have joined.
+  if (key.startsWith('s:') && isStrRoomID(key.slice(2))) return { key, roomID: null, strRoomID: key.slice(2) };
   const numeric = /^n:([1-9]\d{0,9})$/.exec(key);
-  if (numeric && Number(numeric[1]) <= 4294967294) return { key, roomID: Number(numeric[1]), strRoomID: null };
+  if (numeric && isRoomID(Number(numeric[1]))) return { key, roomID: Number(numeric[1]), strRoomID: null };
   return null;
 }
 

@@ -4,7 +4,7 @@
 
 import { ErrorCode, WxrtcError } from './errors';
 import { checkPusherAttributes } from './attributes';
-import { isWellFormedString } from './protocol';
+import { MAX_ROOM_ID, STR_ROOM_ID_RULE, USER_ID_RULE, isStrRoomID, isUserID, isWellFormedString } from './protocol';
 
 /** `rtc` for calls (up to 300 users), `live` for broadcasting to an audience (trtc-wx's older names too). */
 export type Scene = 'rtc' | 'live' | 'videocall' | 'audiocall' | 'voicechatroom';
@@ -73,12 +73,9 @@ export const ROOM_PARAM_KEYS: ReadonlySet<string> = new Set([
   'enableinfiniteanchor', 'autoPublish', 'autoSubscribe',
 ]);
 
-const MAX_ROOM_ID = 4294967294;
 // userID and strRoomID travel inside the room:// url as trtc-wx writes them (buildRoomUrl encodes only what
-// could break the url), so characters with a meaning in a url query are refused rather than sent encoded.
-const USER_ID_PATTERN = /^[A-Za-z0-9_\-@.]+$/;
-// TRTC's documented strRoomID alphabet, minus the url delimiters & = ? # and space.
-const STR_ROOM_ID_PATTERN = /^[A-Za-z0-9!$%()+\-:;<.>@[\]^_{}|~,]+$/;
+// could break the url), so the server's rules (isUserID, isStrRoomID in protocol.ts) refuse characters with a
+// meaning in a url query rather than have them sent encoded.
 // userDefineRecordId as the API document says: at most 64 bytes of a-z A-Z 0-9 _ -. TRTC documents streamId
 // (the CDN stream id) with the same alphabet and length.
 const RECORD_ID_PATTERN = /^[A-Za-z0-9_-]{0,64}$/;
@@ -88,15 +85,6 @@ const SCENES: readonly Scene[] = ['rtc', 'live', 'videocall', 'audiocall', 'voic
 const ROLES: readonly Role[] = ['anchor', 'audience'];
 /** TRTCRoleType as trtc-cloud-wx passes it (TRTCRoleAnchor 20, TRTCRoleAudience 21); trtc-wx takes either form. */
 const NUMERIC_ROLES: Readonly<Record<number, Role>> = { 20: 'anchor', 21: 'audience' };
-
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  }
-  return bytes;
-}
 
 function toPositiveInteger(value: unknown): number | null {
   if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : null;
@@ -152,10 +140,8 @@ export function checkEnterParams(input: unknown, defaults: EnterDefaults = {}): 
   if (typeof p.userID !== 'string' || p.userID.length === 0) {
     return fail(ErrorCode.INVALID_USER_ID, 'userID is required: a non-empty string');
   }
-  // The server's own check first (one validator for both ends), then trtc-wx's narrower alphabet.
-  if (!isWellFormedString(p.userID, 32) || utf8Length(p.userID) > 32 || !USER_ID_PATTERN.test(p.userID)) {
-    return fail(ErrorCode.INVALID_USER_ID, 'userID must be at most 32 bytes of a-z A-Z 0-9 _ - @ .');
-  }
+  // The server's own check (one validator for both ends).
+  if (!isUserID(p.userID)) return fail(ErrorCode.INVALID_USER_ID, `userID must be ${USER_ID_RULE}`);
   if (typeof p.userSig !== 'string' || p.userSig.trim().length === 0 || !isWellFormedString(p.userSig, 4096)) {
     return fail(ErrorCode.INVALID_USER_SIG, 'userSig is required: the signature your server issued');
   }
@@ -165,9 +151,7 @@ export function checkEnterParams(input: unknown, defaults: EnterDefaults = {}): 
   const hasStr = p.strRoomID !== undefined && p.strRoomID !== null && p.strRoomID !== '';
   if (hasStr) {
     // As in trtc-wx, a string room id takes precedence over a numeric one.
-    if (!isWellFormedString(p.strRoomID, 64) || utf8Length(p.strRoomID) > 64 || !STR_ROOM_ID_PATTERN.test(p.strRoomID)) {
-      return fail(ErrorCode.INVALID_STR_ROOM_ID, 'strRoomID must be at most 64 bytes of a-z A-Z 0-9 and !$%()+-:;<.>@[]^_{}|~,');
-    }
+    if (!isStrRoomID(p.strRoomID)) return fail(ErrorCode.INVALID_STR_ROOM_ID, `strRoomID must be ${STR_ROOM_ID_RULE}`);
     strRoomID = p.strRoomID;
   } else {
     if (p.roomID === undefined || p.roomID === null || p.roomID === '') {

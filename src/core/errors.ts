@@ -4,8 +4,9 @@
 // unchanged in ERROR events; the 7xxx range below is ours and never collides with them.
 
 /**
- * The catalogue of wxrtc's own error codes: 7xxx raised by the SDK, 8xxx answered by the dev server. ERROR events
- * carry them as `data.code`.
+ * The catalogue of wxrtc's own error codes: 7xxx raised by the SDK, 8xxx answered by the dev server (and
+ * PUBLISH_NOT_ALLOWED raised by the SDK as well). ERROR events carry them as `data.code`, `fail` callbacks as
+ * `errCode`, rejected promises as the WxrtcError's `code`.
  */
 export const ErrorCode = {
   /** enterRoom params is not an object. */
@@ -53,12 +54,10 @@ export const ErrorCode = {
   URL_REFUSED: 7032,
   /** Warning, not a failure: the server announced more remote users than a room holds (300); the rest are ignored. */
   REMOTE_USER_LIMIT: 7033,
-  /** Publishing the local stream failed (refused url, media server down, push disconnected). */
+  /** Publishing the local stream failed and the server gave no code of its own (STREAM_FAILED, `local: true`). */
   PUBLISH_FAILED: 7040,
-  /** Playing a remote stream failed (refused url, stream gone, pull disconnected). */
-  SUBSCRIBE_FAILED: 7041,
-  /** Retries of a failed stream ran out. */
-  STREAM_RETRIES_EXHAUSTED: 7042,
+  // 7041 and 7042 are retired, never to be reused: a remote stream's STREAM_FAILED carries the player's own code
+  // (-2301, 8024 ...), and `willRetry: false` is what says its retries ran out.
   /** The connection to the room did not come back within the reconnect deadline; the room was left. */
   RECONNECT_TIMEOUT: 7050,
   /** The signaling connection failed or closed and could not be resumed. */
@@ -66,7 +65,8 @@ export const ErrorCode = {
   /** The signaling server did not answer a request in time. */
   SIGNALING_TIMEOUT: 7052,
 
-  // Codes the dev server answers with (src/core/protocol.ts), surfaced unchanged.
+  // Codes the dev server answers with (src/core/protocol.ts), surfaced unchanged. The SDK raises one of them
+  // itself, PUBLISH_NOT_ALLOWED, where it can tell without asking.
   /** The request was not valid JSON or not a known message. */
   BAD_REQUEST: 8000,
   /** The protocol version is not supported. */
@@ -95,7 +95,10 @@ export const ErrorCode = {
   SUBSCRIPTION_WARNING: 8026,
   /** The stream does not exist in this room. */
   STREAM_NOT_FOUND: 8024,
-  /** Invisible users and audience cannot publish. */
+  /**
+   * Invisible users and audience cannot publish. The server answers it to a publish; the SDK raises it too, as an
+   * ERROR, for `publish()` while `setUserVisibility(false)`, without asking the server.
+   */
   PUBLISH_NOT_ALLOWED: 8025,
   /** The resume token is unknown or its grace period is over. */
   RESUME_REJECTED: 8030,

@@ -31,7 +31,12 @@ export type StreamTypeWire = 'main' | 'aux';
 export type SceneWire = 'rtc' | 'live';
 export type RoleWire = 'anchor' | 'audience';
 export type PlatformWire = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'unknown';
-export type KickReasonWire = 'kick' | 'banned' | 'room-disband';
+/**
+ * The one list of kick reasons (TRTC's names), for the wire, the drivers and the emulation: each with the number
+ * the trtc-room's 1019 message carries as "reason[n]" (0 there is the user's own exit, no kick).
+ */
+export const KICK_REASON_CODES = Object.freeze({ banned: 1, 'room-disband': 2, kick: 3 } as const);
+export type KickReasonWire = keyof typeof KICK_REASON_CODES;
 
 /** Published tracks of a stream; `true` = the track is sent. */
 export interface PublishState {
@@ -162,6 +167,12 @@ export type ServerFrame = Response | Notification;
 
 // --- pure helpers used by both ends -------------------------------------------------------------------------
 
+/**
+ * One key per stream of a room, for maps on either end: NUL cannot occur in a userID (isUserID), so no two
+ * (userID, streamType) pairs share a key.
+ */
+export const streamKey = (userID: string, streamType: StreamTypeWire): string => `${userID}\u0000${streamType}`;
+
 export function encodeRequest(id: number, body: RequestBody): string {
   return JSON.stringify({ v: PROTOCOL_VERSION, id, ...body });
 }
@@ -207,6 +218,36 @@ export function isWellFormedString(value: unknown, max: number): value is string
 }
 
 const isNonEmptyString = (v: unknown, max = 128): v is string => isWellFormedString(v, max);
+
+// --- the id fields both ends check, with one rule each ------------------------------------------------------
+// The SDK refuses a bad id before anything is sent (INVALID_USER_ID, INVALID_STR_ROOM_ID, INVALID_ARGUMENT) and
+// the server refuses the same id in a frame (BAD_REQUEST): one function per field, so the two cannot drift.
+// The alphabets are ASCII, so a length in characters is a length in UTF-8 bytes (what TRTC documents, what a
+// userSig signs, what Redis keys and RTMP paths hold) and no lone surrogate can get through.
+
+/** Tencent's userID: at most 32 bytes of a-z A-Z 0-9 _ - and, as trtc-wx and IM accept, @ and . */
+const USER_ID_PATTERN = /^[A-Za-z0-9_\-@.]{1,32}$/;
+/**
+ * TRTC's documented strRoomID alphabet (64 bytes), minus the url delimiters & = ? # and space: it travels in
+ * the room:// url as trtc-wx writes it, and in the server's room key.
+ */
+const STR_ROOM_ID_PATTERN = /^[A-Za-z0-9!$%()+\-:;<.>@[\]^_{}|~,]{1,64}$/;
+/** The business id server callbacks carry: an identifier, never text with meaning in a url or a log line. */
+const BUSINESS_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,128}$/;
+/** The largest numeric room id TRTC accepts (2^32 - 2). */
+export const MAX_ROOM_ID = 4294967294;
+
+/** What {@link isUserID} accepts, for refusal messages on both ends. */
+export const USER_ID_RULE = 'at most 32 bytes of a-z A-Z 0-9 _ - @ .';
+/** What {@link isStrRoomID} accepts. */
+export const STR_ROOM_ID_RULE = 'at most 64 bytes of a-z A-Z 0-9 and !$%()+-:;<.>@[]^_{}|~,';
+/** What {@link isBusinessId} accepts. */
+export const BUSINESS_ID_RULE = '1..128 characters of a-z A-Z 0-9 _ - . :';
+
+export const isUserID = (value: unknown): value is string => typeof value === 'string' && USER_ID_PATTERN.test(value);
+export const isStrRoomID = (value: unknown): value is string => typeof value === 'string' && STR_ROOM_ID_PATTERN.test(value);
+export const isBusinessId = (value: unknown): value is string => typeof value === 'string' && BUSINESS_ID_PATTERN.test(value);
+export const isRoomID = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ROOM_ID;
 
 const PLATFORMS: ReadonlySet<unknown> = new Set<PlatformWire>(['ios', 'android', 'devtools', 'windows', 'mac', 'unknown']);
 /** Codes the pusher and player report (trtc-wx status and error codes, negative ones included). */
@@ -259,17 +300,15 @@ export function parseRequest(text: string): ParsedRequest {
   switch (f.type as RequestType) {
     case 'join':
       if (!Number.isSafeInteger(f.sdkAppID) || (f.sdkAppID as number) <= 0) return fail(ErrorCode.BAD_REQUEST, 'join.sdkAppID must be a positive integer');
-      if (!isNonEmptyString(f.userID, 32)) return fail(ErrorCode.BAD_REQUEST, 'join.userID must be 1..32 characters');
+      if (!isUserID(f.userID)) return fail(ErrorCode.BAD_REQUEST, `join.userID must be ${USER_ID_RULE}`);
       if (!isNonEmptyString(f.userSig, 4096)) return fail(ErrorCode.BAD_REQUEST, 'join.userSig is required');
       if ((f.roomID === undefined) === (f.strRoomID === undefined)) return fail(ErrorCode.BAD_REQUEST, 'join needs exactly one of roomID and strRoomID');
-      if (f.roomID !== undefined && (!Number.isSafeInteger(f.roomID) || (f.roomID as number) < 1 || (f.roomID as number) > 4294967294)) {
-        return fail(ErrorCode.BAD_REQUEST, 'join.roomID must be an integer in 1..4294967294');
-      }
-      if (f.strRoomID !== undefined && !isNonEmptyString(f.strRoomID, 64)) return fail(ErrorCode.BAD_REQUEST, 'join.strRoomID must be 1..64 characters');
+      if (f.roomID !== undefined && !isRoomID(f.roomID)) return fail(ErrorCode.BAD_REQUEST, `join.roomID must be an integer in 1..${MAX_ROOM_ID}`);
+      if (f.strRoomID !== undefined && !isStrRoomID(f.strRoomID)) return fail(ErrorCode.BAD_REQUEST, `join.strRoomID must be ${STR_ROOM_ID_RULE}`);
       if (f.scene !== 'rtc' && f.scene !== 'live') return fail(ErrorCode.BAD_REQUEST, "join.scene must be 'rtc' or 'live'");
       if (f.role !== 'anchor' && f.role !== 'audience') return fail(ErrorCode.BAD_REQUEST, "join.role must be 'anchor' or 'audience'");
       if (!isBool(f.visible)) return fail(ErrorCode.BAD_REQUEST, 'join.visible must be a boolean');
-      if (f.businessId !== undefined && !isNonEmptyString(f.businessId)) return fail(ErrorCode.BAD_REQUEST, 'join.businessId must be 1..128 characters');
+      if (f.businessId !== undefined && !isBusinessId(f.businessId)) return fail(ErrorCode.BAD_REQUEST, `join.businessId must be ${BUSINESS_ID_RULE}`);
       if (f.platform !== undefined && !PLATFORMS.has(f.platform)) return fail(ErrorCode.BAD_REQUEST, `join.platform must be one of ${[...PLATFORMS].join(', ')}`);
       if (f.mute !== undefined && !isMuteState(f.mute)) return fail(ErrorCode.BAD_REQUEST, 'join.mute must be { audio: boolean, video: boolean }');
       break;
@@ -285,18 +324,18 @@ export function parseRequest(text: string): ParsedRequest {
       if (!isBool(f.audio) || !isBool(f.video)) return fail(ErrorCode.BAD_REQUEST, 'mute.audio and mute.video must be booleans');
       break;
     case 'subscribe':
-      if (!isNonEmptyString(f.userID, 32) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'subscribe needs userID and streamType');
+      if (!isUserID(f.userID) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'subscribe needs userID and streamType');
       if (!isBool(f.audio) || !isBool(f.video)) return fail(ErrorCode.BAD_REQUEST, 'subscribe.audio and subscribe.video must be booleans');
       break;
     case 'unsubscribe':
-      if (!isNonEmptyString(f.userID, 32) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'unsubscribe needs userID and streamType');
+      if (!isUserID(f.userID) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'unsubscribe needs userID and streamType');
       break;
     case 'set-visibility':
       if (!isBool(f.visible)) return fail(ErrorCode.BAD_REQUEST, 'set-visibility.visible must be a boolean');
       break;
     case 'media-state':
       if (f.kind !== 'push' && f.kind !== 'play') return fail(ErrorCode.BAD_REQUEST, "media-state.kind must be 'push' or 'play'");
-      if (!isNonEmptyString(f.userID, 32) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'media-state needs userID and streamType');
+      if (!isUserID(f.userID) || !isStreamType(f.streamType)) return fail(ErrorCode.BAD_REQUEST, 'media-state needs userID and streamType');
       if (f.state !== 'started' && f.state !== 'stopped' && f.state !== 'failed') return fail(ErrorCode.BAD_REQUEST, 'media-state.state is invalid');
       if (!isMediaCode(f.code)) return fail(ErrorCode.BAD_REQUEST, 'media-state.code must be an integer (a pusher or player code)');
       break;
@@ -336,7 +375,7 @@ export function parseNotification(value: unknown): Notification | null {
   return f as unknown as Notification;
 }
 
-const KICK_REASONS: ReadonlySet<unknown> = new Set<KickReasonWire>(['kick', 'banned', 'room-disband']);
+const KICK_REASONS: ReadonlySet<unknown> = new Set(Object.keys(KICK_REASON_CODES));
 const LEAVE_REASONS: ReadonlySet<unknown> = new Set(['leave', 'timeout', 'kicked', 'invisible']);
 
 /**
@@ -344,7 +383,7 @@ const LEAVE_REASONS: ReadonlySet<unknown> = new Set(['leave', 'timeout', 'kicked
  * further checks, so a frame that lies (an old or broken server, a proxy) is dropped here, not half-applied.
  */
 function isWellFormedNotification(f: Record<string, unknown>): boolean {
-  const user = isNonEmptyString(f.userID, 32);
+  const user = isUserID(f.userID);
   const stream = user && isStreamType(f.streamType);
   switch (f.type as NotificationType) {
     case 'user-joined':

@@ -13,6 +13,7 @@ import { failCall, hasFailCallback, type PageHost, type WxCallbacks } from '../w
 import { playerContextsKeeper, type PlayerContextMethod } from '../wx/live-player';
 import { checkPlayerAttributes, checkPusherAttributes, parsePlayerId, playerIdOf, type StreamType } from '../core/attributes';
 import { checkEnterParams, pusherAttributesIn, publicRoomFields, type RoomParams } from '../core/enter-params';
+import { BUSINESS_ID_RULE, isBusinessId } from '../core/protocol';
 import { playerMachine, type PlayerEvent, type PlayerReport } from './player.machine';
 import { pusherMachine, type PusherEvent, type PusherReport } from './pusher.machine';
 import { planRemoteUrl, planStreamUpdate, planUserList, planUsersJoined, planUsersLeft, wantedTracks, type Step } from './remote-streams';
@@ -114,7 +115,6 @@ export type RoomEvent = RoomCommand | ComponentEvent | SignalingEvent | PusherRe
 const PLAYER_WARNING_CODES = new Set([6002, 6003, 6004, 6005]);
 /** binderror of <live-pusher>: background music failed to load. */
 const PUSHER_ERROR_BGM_LOAD = 10003;
-const BUSINESS_ID_PATTERN = /^[A-Za-z0-9_\-.:]{1,128}$/;
 
 const viewOf = (context: RoomContext): RoomView => ({ users: context.users, streams: context.streams });
 const streamById = (context: RoomContext, id: string): RemoteStream | undefined => context.streams.find((s) => s.id === id);
@@ -573,8 +573,8 @@ export const roomMachine = setup({
     SET_VISIBILITY: { actions: assign({ visible: ({ event }) => event.visible }) },
     SET_BUSINESS_ID: [
       {
-        guard: ({ event }) => typeof event.businessId !== 'string' || !BUSINESS_ID_PATTERN.test(event.businessId),
-        actions: { type: 'emitError', params: { code: ErrorCode.INVALID_ARGUMENT, message: 'businessId must be 1..128 characters of a-z A-Z 0-9 _ - . :' } },
+        guard: ({ event }) => !isBusinessId(event.businessId),
+        actions: { type: 'emitError', params: { code: ErrorCode.INVALID_ARGUMENT, message: `businessId must be ${BUSINESS_ID_RULE}` } },
       },
       { actions: assign({ businessId: ({ event }) => event.businessId as string }) },
     ],

@@ -4,7 +4,7 @@
 // own protocol, so trtc-room pages — Tencent's trtc-wx.js among them — run end to end without a phone.
 
 import { ErrorCode } from '../core/errors';
-import type { Notification, StreamInfo, StreamTypeWire } from '../core/protocol';
+import { KICK_REASON_CODES, type Notification, type StreamInfo, type StreamTypeWire } from '../core/protocol';
 import { RoomClient, RoomRequestError } from './room-client';
 import type { StatusReport } from './media';
 
@@ -38,7 +38,6 @@ export function parseRoomUrl(url: string): RoomUrlParams | null {
 }
 
 const playUrl = (userID: string, streamType: string) => `room://cloud.tencent.com/rtc?userid=${userID}&streamtype=${streamType}`;
-const KICK_REASON_CODE = { banned: 1, 'room-disband': 2, kick: 3 } as const;
 
 /**
  * What WeChat's TRTC implementation does for a room:// <live-pusher>, against the dev server: enter, publish,
@@ -151,7 +150,7 @@ export class TrtcRoomEmulation {
         break;
       case 'kicked':
         this.leaving = true;
-        this.report(1019, `exit room, reason[${KICK_REASON_CODE[n.reason]}]`);
+        this.report(1019, `exit room, reason[${KICK_REASON_CODES[n.reason]}]`);
         this.client?.close();
         break;
       default:

@@ -9,7 +9,7 @@ const root = join(__dirname, '..', '..');
 const readmes = ['README.md', 'README.zh-CN.md'].map((file) => [file, readFileSync(join(root, file), 'utf8')] as const);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
 
-/** `| 7040 / 7041 | PUBLISH_FAILED / SUBSCRIBE_FAILED |` and `| 8000–8004 | A, B, C, D, E |` rows, expanded to code -> name. */
+/** `| 7051 / 7052 | SIGNALING_UNAVAILABLE / SIGNALING_TIMEOUT |` and `| 8000–8004 | A, B, C, D, E |` rows, expanded to code -> name. */
 function errorTable(markdown: string): Map<number, string> {
   const table = new Map<number, string>();
   for (const row of markdown.matchAll(/^\| (\d{4}(?: \/ \d{4}|–\d{4})?) \| ([A-Z_]+(?:(?:, | \/ |、)[A-Z_]+)*) \|/gm)) {

@@ -75,15 +75,15 @@ test('the admin API needs the key', async () => {
 });
 
 test('admin remove kicks the user as banned and tells the others', async () => {
-  const room = { strRoomID: 'team/daily 1' };
+  const room = { strRoomID: 'team|daily%1' };
   const { client: erin } = await h.join('erin', room);
   await erin.ok({ type: 'publish', streamType: 'main' });
   const { client: frank } = await h.join('frank', room);
-  const key = encodeURIComponent('s:team/daily 1');
+  const key = encodeURIComponent('s:team|daily%1');
 
   const response = await h.admin('POST', `/admin/rooms/${key}/users/erin/remove`);
   expect(response.status).toBe(200);
-  expect(response.body).toEqual({ removed: true, roomKey: 's:team/daily 1', userID: 'erin' });
+  expect(response.body).toEqual({ removed: true, roomKey: 's:team|daily%1', userID: 'erin' });
   expect(await erin.waitFor('kicked')).toMatchObject({ reason: 'banned' });
   expect((await erin.closed).code).toBe(CLOSE_KICKED);
   await frank.waitFor('stream-removed', (n) => n.userID === 'erin');

@@ -8,6 +8,7 @@ import { ErrorCode } from '../../core/errors';
 import { logger } from '../../core/log';
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
+import { KICK_REASON_CODES } from '../../core/protocol';
 import { currentTuiScene } from '../../wx/tui-scene';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from './types';
 
@@ -97,10 +98,8 @@ export function kickReasonOf(message: string): KickReason | 'self' {
   const match = /reason\[(\d+)\]/.exec(message);
   const reason = match ? Number(match[1]) : -1;
   if (reason === 0) return 'self';
-  if (reason === 1) return 'banned';
-  if (reason === 2) return 'room-disband';
   // 3, or a message without a reason: the server replaced this session (the same userID entered again).
-  return 'kick';
+  return (Object.keys(KICK_REASON_CODES) as KickReason[]).find((name) => KICK_REASON_CODES[name] === reason) ?? 'kick';
 }
 
 export type Translation = { events: SignalingEvent[]; dropped: string[] };

@@ -5,9 +5,10 @@
 
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
+import type { KickReasonWire } from '../../core/protocol';
 
 /** Why the server took us out of the room (TRTC's names). */
-export type KickReason = 'kick' | 'banned' | 'room-disband';
+export type KickReason = KickReasonWire;
 
 /** What the room asks of its driver. Audio/video flags in MUTE_LOCAL mean "disabled" (the volc semantics). */
 export type SignalingCommand =

@@ -16,6 +16,7 @@ import {
   REQUEST_TIMEOUT_MS,
   encodeRequest,
   parseServerFrame,
+  streamKey,
   type JoinRequest,
   type Notification,
   type RequestBody,
@@ -70,7 +71,6 @@ const MAX_EARLY_NOTIFICATIONS = 1024;
 type Pending = { resolve: (result: unknown) => void; reject: (error: WireError) => void; timer: ReturnType<typeof setTimeout> };
 type Subscription = { userID: string; streamType: StreamType; audio: boolean; video: boolean; url: string | null };
 
-const streamKey = (userID: string, streamType: string): string => `${userID}\u0000${streamType}`;
 
 /** The seq of a notification frame that failed validation, or 0 when even that cannot be read. */
 function seqOf(text: string): number {
