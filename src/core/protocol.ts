@@ -30,7 +30,8 @@ export const LIMITS = Object.freeze({
 export type StreamTypeWire = 'main' | 'aux';
 export type SceneWire = 'rtc' | 'live';
 export type RoleWire = 'anchor' | 'audience';
-export type PlatformWire = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'unknown';
+/** 'web': a browser (wxrtc/web); its media urls are WebSocket bridges, not rtmp:// (docs/web-media.md). */
+export type PlatformWire = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'web' | 'unknown';
 export type KickReasonWire = 'kick' | 'banned' | 'room-disband';
 
 /** Published tracks of a stream; `true` = the track is sent. */
@@ -208,7 +209,7 @@ export function isWellFormedString(value: unknown, max: number): value is string
 
 const isNonEmptyString = (v: unknown, max = 128): v is string => isWellFormedString(v, max);
 
-const PLATFORMS: ReadonlySet<unknown> = new Set<PlatformWire>(['ios', 'android', 'devtools', 'windows', 'mac', 'unknown']);
+const PLATFORMS: ReadonlySet<unknown> = new Set<PlatformWire>(['ios', 'android', 'devtools', 'windows', 'mac', 'web', 'unknown']);
 /** Codes the pusher and player report (trtc-wx status and error codes, negative ones included). */
 const isMediaCode = (v: unknown): v is number => Number.isSafeInteger(v) && Math.abs(v as number) <= 2 ** 31 - 1;
 /** Exactly { audio: boolean, video: boolean }: nothing else rides along into the store and the admin view. */
