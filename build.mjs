@@ -23,6 +23,13 @@ const INSPECT_ONLY_INPUTS = [/^src\/inspect\//, /^node_modules\/@statelyai\//, /
 const isInspectBundle = (output) => /(^|\/)inspect(-node)?\.js$/.test(output);
 
 /**
+ * The browser entry ('wxrtc/web') and mpegts.js, which it bundles, belong to its own outputs only: a mini-program
+ * has no DOM, MediaSource or MediaRecorder, and must not carry a video player it cannot run.
+ */
+const WEB_ONLY_INPUTS = [/^src\/web\//, /^node_modules\/mpegts\.js\//, /^node_modules\/es6-promise\//, /^node_modules\/webworkify-webpack\//];
+const isWebBundle = (output) => /(^|\/)(web|wxrtc-web)\.js$/.test(output);
+
+/**
  * @statelyai/inspect's index also carries its browser-window, cloud (partysocket, superjson) and Node
  * WebSocket (isomorphic-ws -> ws) adapters; the inspect entry only calls createInspector, so those imports
  * are stubbed: no bundle reaches `ws`, and a mini-program does not carry code it cannot run.
@@ -96,6 +103,18 @@ async function buildNpm() {
   return [esm, cjs];
 }
 
+/**
+ * 'wxrtc/web' for bundlers (dist/esm/web.js: ESM, xstate external as for the other npm entries, mpegts.js
+ * inside), and dist/wxrtc-web.js for a plain <script> tag: everything inside, the API on `window.wxrtcWeb`.
+ * mpegts.js is a devDependency on purpose: WeChat's "build npm" packs `dependencies` into the mini-program.
+ */
+async function buildWeb() {
+  const web = { ...common, platform: 'browser', target: 'es2020', sourcemap: true };
+  const esm = await build({ ...web, entryPoints: { web: 'src/web/index.ts' }, outdir: 'dist/esm', format: 'esm', external: ['xstate'] });
+  const script = await build({ ...web, entryPoints: ['src/web/index.ts'], outfile: 'dist/wxrtc-web.js', format: 'iife', globalName: 'wxrtcWeb', minify: true });
+  return [esm, script];
+}
+
 async function buildDropIn() {
   // A CommonJS entry so that module.exports is the class itself: WeChat compiles `import TRTC from
   // './trtc-wx.js'` to babel's interop default, which yields module.exports when it has no __esModule.
@@ -128,9 +147,9 @@ async function buildMiniprogram() {
   });
 }
 
-/** Declarations: the SDK with the mini-program typings, the Node-side testing entry with @types/node. */
+/** Declarations: the SDK with the mini-program typings, the Node-side testing entry with @types/node, the web entry with the DOM. */
 function buildTypes() {
-  for (const project of ['tsconfig.build.json', 'tsconfig.build.testing.json']) {
+  for (const project of ['tsconfig.build.json', 'tsconfig.build.testing.json', 'tsconfig.build.web.json']) {
     const result = spawnSync(at('node_modules/.bin/tsc'), ['-p', project], { cwd: root, stdio: 'inherit' });
     if (result.status !== 0) throw new Error(`tsc -p ${project} failed (exit ${result.status})`);
   }
@@ -183,6 +202,9 @@ function forbiddenInputsIn(bundles) {
   const offences = [];
   for (const [output, inputs] of Object.entries(bundles)) {
     for (const input of inputs) if (FORBIDDEN_INPUTS.some((pattern) => pattern.test(input))) offences.push(`${output} <- ${input}`);
+    if (!isWebBundle(output)) {
+      for (const input of inputs) if (WEB_ONLY_INPUTS.some((pattern) => pattern.test(input))) offences.push(`${output} <- ${input} (browser code outside 'wxrtc/web')`);
+    }
     if (isInspectBundle(output)) continue;
     for (const input of inputs) if (INSPECT_ONLY_INPUTS.some((pattern) => pattern.test(input))) offences.push(`${output} <- ${input} (inspector code outside 'wxrtc/inspect')`);
   }
@@ -235,7 +257,7 @@ async function main() {
   rmSync(at('miniprogram_dist'), { recursive: true, force: true });
   mkdirSync(at('dist'), { recursive: true });
 
-  const results = [...(await buildNpm()), await buildDropIn(), await buildMiniprogram()];
+  const results = [...(await buildNpm()), await buildDropIn(), await buildMiniprogram(), ...(await buildWeb())];
   const bundles = sdkBundleInputs(results);
   // Kept for test/build.test.ts, which checks the same property without rebuilding.
   writeFileSync(at('dist/bundle-inputs.json'), JSON.stringify(bundles, null, 2) + '\n');
@@ -245,7 +267,7 @@ async function main() {
   buildTypes();
   buildEsmTypes();
   smokeTest();
-  printSizes([await sizeRow('dist/trtc-wx.js'), await sizeRow('miniprogram_dist/index.js'), await sizeRow('miniprogram_dist/inspect.js')]);
+  printSizes([await sizeRow('dist/trtc-wx.js'), await sizeRow('miniprogram_dist/index.js'), await sizeRow('miniprogram_dist/inspect.js'), await sizeRow('dist/wxrtc-web.js')]);
   const outputs = results.flatMap((r) => Object.keys(r.metafile.outputs)).filter((o) => !o.endsWith('.map'));
   console.log(`built ${outputs.map((o) => relative('.', o)).join(', ')} and dist/types in ${Date.now() - started} ms`);
 }

@@ -36,6 +36,10 @@ test('every artifact is written', () => {
     'dist/types/testing/index.d.ts',
     'dist/trtc-wx.js',
     'miniprogram_dist/index.js',
+    'dist/esm/web.js',
+    'dist/wxrtc-web.js',
+    'dist/types/web/index.d.ts',
+    'dist/types-esm/web/index.d.ts',
   ]) {
     expect(existsSync(at(file))).toBe(true);
   }
@@ -88,12 +92,14 @@ test('miniprogram_dist is minified and holds no source maps (build npm copies th
 });
 
 const isInspectBundle = (bundle: string) => /(^|\/)inspect(-node)?\.js$/.test(bundle);
+const isWebBundle = (bundle: string) => /(^|\/)(web|wxrtc-web)\.js$/.test(bundle);
+const isSdkBundle = (bundle: string) => !isInspectBundle(bundle) && !isWebBundle(bundle);
 
 test('no test-only or server-only input reached an SDK bundle', () => {
   const bundles = JSON.parse(readFileSync(at('dist/bundle-inputs.json'), 'utf8')) as Record<string, string[]>;
-  expect(Object.keys(bundles).filter((b) => !isInspectBundle(b)).sort()).toEqual(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js']);
+  expect(Object.keys(bundles).filter(isSdkBundle).sort()).toEqual(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js']);
   for (const [bundle, inputs] of Object.entries(bundles)) {
-    if (!isInspectBundle(bundle)) expect(inputs).toContain('src/trtc.ts');
+    if (isSdkBundle(bundle)) expect(inputs).toContain('src/trtc.ts');
     const offending = inputs.filter((input) => /^(src\/testing|server|test|scripts|bench|example)\//.test(input) || input.startsWith('node_modules/ws/'));
     expect({ bundle, offending }).toEqual({ bundle, offending: [] });
   }
@@ -117,4 +123,30 @@ test("the inspector is opt-in: only 'wxrtc/inspect' bundles hold it or @statelya
   // The mini-program's inspect entry runs on wx.connectSocket: neither `ws` nor a require of anything.
   expect(readFileSync(at('miniprogram_dist/inspect.js'), 'utf8')).not.toMatch(/require\(["']/);
   for (const file of ['dist/cjs/inspect.js', 'miniprogram_dist/inspect.js']) expect(typeof require(at(file)).createInspector).toBe('function');
+});
+
+test("the browser entry stays in its own bundles: no mini-program or SDK bundle holds src/web or mpegts.js", () => {
+  const bundles = JSON.parse(readFileSync(at('dist/bundle-inputs.json'), 'utf8')) as Record<string, string[]>;
+  expect(Object.keys(bundles).filter(isWebBundle).sort()).toEqual(['dist/esm/web.js', 'dist/wxrtc-web.js']);
+  for (const [bundle, inputs] of Object.entries(bundles)) {
+    const web = inputs.filter((input) => input.startsWith('src/web/') || input.startsWith('node_modules/mpegts.js/'));
+    if (isWebBundle(bundle)) {
+      // The same room statechart as the mini-program SDK, and mpegts.js inside (it is a devDependency).
+      expect(web).toEqual(expect.arrayContaining(['src/web/index.ts', 'src/web/player.ts']));
+      expect(web.some((input) => input.startsWith('node_modules/mpegts.js/'))).toBe(true);
+      expect(inputs).toContain('src/machines/room.machine.ts');
+      expect(inputs).not.toContain('src/trtc.ts');
+    } else {
+      expect({ bundle, web }).toEqual({ bundle, web: [] });
+    }
+  }
+  // For bundlers xstate stays external, as in the other npm entries; the <script> file carries everything.
+  expect(bundles['dist/esm/web.js']!.some((input) => input.startsWith('node_modules/xstate/'))).toBe(false);
+  expect(bundles['dist/wxrtc-web.js']!.some((input) => input.startsWith('node_modules/xstate/'))).toBe(true);
+  // One IIFE that sets window.wxrtcWeb: no import or export statement for a <script> tag to choke on.
+  const script = readFileSync(at('dist/wxrtc-web.js'), 'utf8');
+  expect({ iife: /^(["']use strict["'];)?var wxrtcWeb=\(\(\)=>/.test(script), esm: /^\s*(import|export)\s/m.test(script) }).toEqual({ iife: true, esm: false });
+  for (const file of ['dist/trtc-wx.js', 'miniprogram_dist/index.js', 'miniprogram_dist/inspect.js']) {
+    expect({ file, mpegts: /mpegts|MediaRecorder/.test(readFileSync(at(file), 'utf8')) }).toEqual({ file, mpegts: false });
+  }
 });

@@ -30,7 +30,8 @@ export const LIMITS = Object.freeze({
 export type StreamTypeWire = 'main' | 'aux';
 export type SceneWire = 'rtc' | 'live';
 export type RoleWire = 'anchor' | 'audience';
-export type PlatformWire = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'unknown';
+/** 'web': a browser (wxrtc/web); its media urls are WebSocket bridges, not rtmp:// (docs/web-media.md). */
+export type PlatformWire = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'web' | 'unknown';
 /**
  * The one list of kick reasons (TRTC's names), for the wire, the drivers and the emulation: each with the number
  * the trtc-room's 1019 message carries as "reason[n]" (0 there is the user's own exit, no kick).
@@ -249,7 +250,7 @@ export const isStrRoomID = (value: unknown): value is string => typeof value ===
 export const isBusinessId = (value: unknown): value is string => typeof value === 'string' && BUSINESS_ID_PATTERN.test(value);
 export const isRoomID = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ROOM_ID;
 
-const PLATFORMS: ReadonlySet<unknown> = new Set<PlatformWire>(['ios', 'android', 'devtools', 'windows', 'mac', 'unknown']);
+const PLATFORMS: ReadonlySet<unknown> = new Set<PlatformWire>(['ios', 'android', 'devtools', 'windows', 'mac', 'web', 'unknown']);
 /** Codes the pusher and player report (trtc-wx status and error codes, negative ones included). */
 const isMediaCode = (v: unknown): v is number => Number.isSafeInteger(v) && Math.abs(v as number) <= 2 ** 31 - 1;
 /** Exactly { audio: boolean, video: boolean }: nothing else rides along into the store and the admin view. */

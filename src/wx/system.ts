@@ -2,7 +2,8 @@
 
 import { hasWx } from './host';
 
-export type Platform = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'unknown';
+/** 'web' is never read from wx: the browser entry (wxrtc/web) says it at join. */
+export type Platform = 'ios' | 'android' | 'devtools' | 'windows' | 'mac' | 'web' | 'unknown';
 
 export function currentPlatform(): Platform {
   if (!hasWx() || typeof wx.getSystemInfoSync !== 'function') return 'unknown';

@@ -67,6 +67,17 @@ export function onLoad(page: object): TRTC {
 }
 `;
 
+// A web app: the DOM, no @types, a bundler's resolution; 'wxrtc/web' is ESM only (for bundlers and browsers).
+const WEB_USER = `import { createWebRoom, EVENT, type WebRoomOptions } from 'wxrtc/web';
+
+const options: WebRoomOptions = { serverUrl: 'ws://127.0.0.1:8787/v1/signaling', sdkAppId: 1400000001, userId: 'web', userSig: 'sig', roomId: 1, video: document.body };
+const room = createWebRoom(options);
+room.on(EVENT.STREAM_ADDED, ({ data }) => console.log(data));
+export const joined: Promise<void> = room.enter();
+export const actorId: string = room.getActor().id;
+`;
+let webProject = '';
+
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'wxrtc-consumer-'));
   const tarball = packTarball(scratch);
@@ -88,6 +99,13 @@ beforeAll(() => {
     'page.ts': MINIPROGRAM_USER,
   });
   npmInstall(mpProject, [tarball]);
+  webProject = project('web-user', {
+    'package.json': JSON.stringify({ name: 'web-user', private: true, type: 'module' }),
+    'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'esnext', moduleResolution: 'bundler', target: 'es2020', lib: ['es2022', 'dom'], types: [], strict: true, noEmit: true } }),
+    'tsconfig.nodenext.json': JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'esnext', lib: ['es2022', 'dom'], types: [], strict: true, noEmit: true } }),
+    'app.ts': WEB_USER,
+  });
+  npmInstall(webProject, [tarball]);
 }, 300_000);
 
 afterAll(() => {
@@ -120,6 +138,15 @@ test('a Node project compiles an ESM and a CommonJS file importing all four entr
 test('a mini-program project with no @types compiles wxrtc and wxrtc/inspect, nodenext and bundler resolution', () => {
   expect(compile(mpProject)).toBe('');
   expect(compile(mpProject, 'tsconfig.bundler.json')).toBe('');
+});
+
+test("a web project compiles 'wxrtc/web' with the DOM and no @types, bundler and nodenext resolution; the <script> file ships too", () => {
+  expect(compile(webProject)).toBe('');
+  expect(compile(webProject, 'tsconfig.nodenext.json')).toBe('');
+  const installed = join(webProject, 'node_modules', 'wxrtc');
+  expect(readFileSync(join(installed, 'dist', 'wxrtc-web.js'), 'utf8')).toMatch(/^"use strict";var wxrtcWeb=/);
+  // mpegts.js is inside the web bundles, not a dependency npm (or WeChat's "build npm") would install.
+  expect(() => readFileSync(join(webProject, 'node_modules', 'mpegts.js', 'package.json'))).toThrow();
 });
 
 test('the check catches a broken declaration: a default import that is not the class fails to compile', () => {
