@@ -109,7 +109,8 @@ async function buildNpm() {
  * mpegts.js is a devDependency on purpose: WeChat's "build npm" packs `dependencies` into the mini-program.
  */
 async function buildWeb() {
-  const web = { ...common, platform: 'browser', target: 'es2020', sourcemap: true };
+  // No source maps: mpegts.js's alone are 3 MB, more than every other file of the package together.
+  const web = { ...common, platform: 'browser', target: 'es2020', sourcemap: false };
   const esm = await build({ ...web, entryPoints: { web: 'src/web/index.ts' }, outdir: 'dist/esm', format: 'esm', external: ['xstate'] });
   const script = await build({ ...web, entryPoints: ['src/web/index.ts'], outfile: 'dist/wxrtc-web.js', format: 'iife', globalName: 'wxrtcWeb', minify: true });
   return [esm, script];
