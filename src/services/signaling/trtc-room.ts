@@ -9,7 +9,7 @@ import { logger } from '../../core/log';
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
 import { currentTuiScene } from '../../wx/tui-scene';
-import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from './types';
+import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic } from './types';
 
 /** Status codes of <live-pusher> that carry room signaling (TRTC's PUSH_EVT_ROOM_*). */
 export const RoomStatus = {
@@ -268,4 +268,4 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
         break;
     }
   });
-});
+}) satisfies SignalingLogic;

@@ -37,7 +37,7 @@ import {
   urlSchemesOf,
   wireErrorOf,
 } from './server-trust';
-import type { SignalingCommand, SignalingEvent, SignalingInput } from './types';
+import type { SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic } from './types';
 
 /** Options of {@link createWebSocketSignaling}: the server's url and the reconnect and timeout tuning. */
 export interface WebSocketSignalingOptions {
@@ -743,5 +743,5 @@ export function createWebSocketSignaling(options: WebSocketSignalingOptions) {
     receive((command) => session.handle(command));
     session.start();
     return () => session.stop();
-  });
+  }) satisfies SignalingLogic;
 }
