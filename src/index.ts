@@ -38,4 +38,4 @@ export { DEFAULT_RETRY_POLICY, FINAL_REFUSAL_CODES, isFinalRefusal, type RetryPo
 export { createWebSocketSignaling, type WebSocketSignalingOptions } from './services/signaling/websocket';
 export { Reporter, type ReporterOptions, type ReportedEvent, type ReporterIdentity } from './services/reporter';
 export { trtcRoomSignaling, buildRoomUrl, translatePusherStatus, RoomStatus } from './services/signaling/trtc-room';
-export type { SignalingCommand, SignalingEvent, SignalingInput, KickReason, DriverName } from './services/signaling/types';
+export type { SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic, KickReason, DriverName } from './services/signaling/types';

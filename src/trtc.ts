@@ -2,7 +2,7 @@
 // emitted events become EVENT handlers, and what the page binds (pusher, playerList) is read from the
 // actors' snapshots. A page written for trtc-wx works unchanged; the statechart is `trtc.actor`.
 
-import { createActor, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import { Emitter } from './view/emitter';
 import { EVENT, type EventHandler } from './view/events';
 import { copyOf, eventDataOf, playerListOf, reportOf } from './view/event-data';
@@ -14,6 +14,7 @@ import type { EnterRoomParams } from './core/enter-params';
 import { roomMachine, type RoomActorRef, type RoomEvent, type RoomInput } from './machines/room.machine';
 import { EventDelivery } from './view/delivery';
 import type { RetryPolicy } from './core/retry';
+import type { SignalingLogic } from './services/signaling/types';
 import { Reporter, type ReporterOptions } from './services/reporter';
 import { roomKeyOf } from './core/enter-params';
 import type { PageHost } from './wx/host';
@@ -34,7 +35,7 @@ export interface TRTCOptions {
    * The signaling driver: Tencent Cloud's trtc-room (default) or our own server,
    * `createWebSocketSignaling({ url })` from 'wxrtc'.
    */
-  signaling?: AnyActorLogic;
+  signaling?: SignalingLogic;
   /**
    * How remote streams are pulled. 'auto' (default, as trtc-wx 1.1.6+): every announced stream is played
    * with audio and video, players start `muteAudio: false, muteVideo: false`. 'manual' (the API document's

@@ -2,6 +2,7 @@
 // refusals are final, never retried at all.
 
 import { ErrorCode } from './errors';
+import { backoffDelayMs, backoffPolicy, type ReconnectPolicy } from './reconnect-policy';
 
 /** How failed streams are retried: a bounded number of attempts with doubling delays. */
 export interface RetryPolicy {
@@ -18,8 +19,17 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({ maxAt
 
 /** The wait before retry number `failures` (1 = after the first failure): base, 2x base, 4x base ... capped. */
 export function retryDelayMs(policy: RetryPolicy, failures: number): number {
-  const exponent = Math.max(0, failures - 1);
-  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
+  return backoffDelayMs(policy.baseDelayMs, policy.maxDelayMs, failures);
+}
+
+/** A stream's retry settings as the {@link ReconnectPolicy} the pusher and player charts ask. */
+export function streamRetryPolicy(policy: RetryPolicy): ReconnectPolicy {
+  return backoffPolicy({ baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs, maxRetries: policy.maxAttempts });
+}
+
+/** Whether a stream that has failed `failures` times (this one included) is tried again under `policy`. */
+export function streamRetries(policy: RetryPolicy, failures: number): boolean {
+  return streamRetryPolicy(policy).nextRetryDelayInMs({ retryCount: failures }) !== null;
 }
 
 /**

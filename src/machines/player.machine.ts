@@ -6,7 +6,7 @@ import { assign, sendParent, setup } from 'xstate';
 import { callPlayerContext, markPlayerActive, releasePlayerContext, type PlayerContextMethod } from '../wx/live-player';
 import type { PageHost, WxCallbacks } from '../wx/host';
 import { initialPlayerAttributes, type NetStatus, type PlayerAttributes, type StreamType } from '../core/attributes';
-import { DEFAULT_RETRY_POLICY, isFinalRefusal, retryDelayMs, type RetryPolicy } from '../core/retry';
+import { DEFAULT_RETRY_POLICY, isFinalRefusal, retryDelayMs, streamRetries, type RetryPolicy } from '../core/retry';
 
 /** <live-player> status codes the machine acts on. */
 export const PlayerStatus = {
@@ -81,7 +81,7 @@ function failureReport(context: PlayerContext, event: PlayerEvent): PlayerReport
   const code = event.type === 'LIVE_PLAYER_STATUS' || event.type === 'SUBSCRIBE_FAILED' ? event.code : PlayerStatus.DISCONNECTED;
   const reason = event.type === 'SUBSCRIBE_FAILED' ? event.reason : event.type === 'LIVE_PLAYER_STATUS' ? event.message : 'pull failed';
   // `failures` already counts this failure: maxAttempts retries follow the first failure.
-  return { type: 'PLAYER_FAILED', id: context.attributes.id, code, reason, willRetry: context.retryable && context.failures <= context.retry.maxAttempts };
+  return { type: 'PLAYER_FAILED', id: context.attributes.id, code, reason, willRetry: context.retryable && streamRetries(context.retry, context.failures) };
 }
 
 const isStatus = (event: PlayerEvent, ...codes: number[]): boolean =>
@@ -112,7 +112,7 @@ export const playerMachine = setup({
   guards: {
     wantsMedia: ({ context }) => wantsMedia(context),
     wantsNoMedia: ({ context }) => !wantsMedia(context),
-    canRetry: ({ context }) => context.retryable && context.failures <= context.retry.maxAttempts,
+    canRetry: ({ context }) => context.retryable && streamRetries(context.retry, context.failures),
     audible: ({ context }) => context.attributes.hasAudio && !context.attributes.muteAudio,
     inaudible: ({ context }) => !(context.attributes.hasAudio && !context.attributes.muteAudio),
     visible: ({ context }) => context.attributes.hasVideo && !context.attributes.muteVideo,

@@ -7,7 +7,7 @@ import { ErrorCode } from '../core/errors';
 import { livePusherContext, type PusherContextEvent, type PusherContextMethod } from '../wx/live-pusher';
 import { failCall, hasFailCallback, succeedCall, type PageHost, type WxCallbacks } from '../wx/host';
 import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from '../core/attributes';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../core/retry';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, streamRetries, type RetryPolicy } from '../core/retry';
 
 /** <live-pusher> status codes the machine acts on (the room handles the signaling ones). */
 export const PusherStatus = {
@@ -119,7 +119,7 @@ function failureReport(context: PusherContext, event: PusherEvent): PusherReport
     code: event.type === 'LIVE_PUSHER_STATUS' ? event.code : PusherStatus.DISCONNECTED,
     reason: event.type === 'LIVE_PUSHER_STATUS' ? event.message : 'push failed',
     // `failures` already counts this failure: maxAttempts retries follow the first failure.
-    willRetry: context.failures <= context.retry.maxAttempts,
+    willRetry: streamRetries(context.retry, context.failures),
   };
 }
 
@@ -173,7 +173,7 @@ export const pusherMachine = setup({
     clearsUrl: ({ event }) => event.type === 'SET_URL' && event.url === '',
     changesUrl: ({ context, event }) => event.type === 'SET_URL' && event.url !== '' && event.url !== context.attributes.url,
     autopush: ({ context }) => context.attributes.autopush,
-    canRetry: ({ context }) => context.failures <= context.retry.maxAttempts,
+    canRetry: ({ context }) => streamRetries(context.retry, context.failures),
     isPushBegin: ({ event }) => isStatus(event, PusherStatus.PUSH_BEGIN),
     isDisconnected: ({ event }) => isStatus(event, PusherStatus.DISCONNECTED),
     isHungUp: ({ event }) => isStatus(event, PusherStatus.APP_HUNG_UP),

@@ -19,6 +19,7 @@ import { pusherMachine, type PusherEvent, type PusherReport } from './pusher.mac
 import { planRemoteUrl, planStreamUpdate, planUserList, planUsersJoined, planUsersLeft, wantedTracks, type Step } from './remote-streams';
 import type { ConnectionState, PlayerRef, RemoteStream, RoomEmitted, RoomView } from './room-events';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry';
+import { deadlinePolicy } from '../core/reconnect-policy';
 import { forgetChildren } from './forget-children';
 
 export type PusherRef = ActorRefFrom<typeof pusherMachine>;
@@ -443,7 +444,7 @@ export const roomMachine = setup({
       event.type === 'SET_PLAYER_ATTRIBUTES' && !streamById(context, event.id) && planInfiniteAnchorPull(context, event.id).length === 0,
   },
   delays: {
-    reconnectTimeout: ({ context }) => context.reconnectTimeoutMs,
+    reconnectTimeout: ({ context }) => deadlinePolicy(context.reconnectTimeoutMs).deadlineMs,
     exitTimeout: ({ context }) => context.exitTimeoutMs,
   },
 }).createMachine({

@@ -10,7 +10,7 @@ import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
 import { KICK_REASON_CODES } from '../../core/protocol';
 import { currentTuiScene } from '../../wx/tui-scene';
-import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from './types';
+import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic } from './types';
 
 /** Status codes of <live-pusher> that carry room signaling (TRTC's PUSH_EVT_ROOM_*). */
 export const RoomStatus = {
@@ -267,4 +267,4 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
         break;
     }
   });
-});
+}) satisfies SignalingLogic;

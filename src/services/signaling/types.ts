@@ -3,6 +3,7 @@
 // trtc-room (Tencent's cloud, signaling carried by <live-pusher>) and websocket (our own server) both
 // speak it, so the same machines serve both.
 
+import type { ActorLogic, ActorSystem } from 'xstate';
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
 import type { KickReasonWire } from '../../core/protocol';
@@ -85,3 +86,12 @@ export interface SignalingInput {
 
 /** The signaling drivers: Tencent Cloud's trtc-room and wxrtc's websocket. */
 export type DriverName = 'trtc-room' | 'websocket';
+
+/**
+ * What a driver is, for the room and for `new TRTC(page, { signaling })`: an actor logic the room invokes with a
+ * SignalingInput, sends SignalingCommands to, and hears SignalingEvents from (sent to its parent). The input is the
+ * typed part: a logic that needs more than SignalingInput is refused. The snapshot and the event type stay open
+ * because XState's ActorLogic is invariant in both: a callback driver has no snapshot, the websocket session is a
+ * statechart whose events include its socket's, and both must fit the one option.
+ */
+export type SignalingLogic = ActorLogic<any, any, SignalingInput, ActorSystem<any>, any>;

@@ -7,6 +7,7 @@
 import { fromCallback } from 'xstate';
 import { ErrorCode } from '../../core/errors';
 import { logger } from '../../core/log';
+import { backoffPolicy, type ReconnectPolicy } from '../../core/reconnect-policy';
 import { parsePlayerId, type StreamType } from '../../core/attributes';
 import { connectWxSocket, type SocketFactory, type SocketLike } from '../../wx/socket';
 import { currentPlatform, type Platform } from '../../wx/system';
@@ -37,7 +38,7 @@ import {
   urlSchemesOf,
   wireErrorOf,
 } from './server-trust';
-import type { SignalingCommand, SignalingEvent, SignalingInput } from './types';
+import type { SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic } from './types';
 
 /** Options of {@link createWebSocketSignaling}: the server's url and the reconnect and timeout tuning. */
 export interface WebSocketSignalingOptions {
@@ -62,6 +63,18 @@ export interface WebSocketSignalingOptions {
    * applied and becomes STREAM_FAILED with URL_REFUSED.
    */
   urlSchemes?: readonly string[];
+}
+
+/** When to open the socket again: before the room is entered (a few attempts), and after a drop (until the room's deadline). */
+export interface SignalingReconnectPolicies {
+  enter: ReconnectPolicy;
+  reconnect: ReconnectPolicy;
+}
+
+export function signalingReconnectPolicies(options: { reconnectBaseDelayMs: number; reconnectMaxDelayMs: number; connectAttempts: number }): SignalingReconnectPolicies {
+  const backoff = { baseDelayMs: options.reconnectBaseDelayMs, maxDelayMs: options.reconnectMaxDelayMs };
+  // connectAttempts counts the first try too: the attempts after it are the retries.
+  return { enter: backoffPolicy({ ...backoff, maxRetries: options.connectAttempts - 1 }), reconnect: backoffPolicy(backoff) };
 }
 
 type Phase = 'connecting' | 'joining' | 'joined' | 'reconnecting' | 'leaving' | 'closed';
@@ -117,12 +130,14 @@ class SignalingSession {
   private readonly urlSchemes: ReadonlySet<string>;
   /** REMOTE_USER_LIMIT is said once per session, not once per user over the limit. */
   private userLimitWarned = false;
+  private readonly policies: SignalingReconnectPolicies;
 
   constructor(
     private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform' | 'urlSchemes'>> & { platform: Platform; urlSchemes?: readonly string[] },
     private readonly input: SignalingInput,
     private readonly sendBack: (event: SignalingEvent) => void,
   ) {
+    this.policies = signalingReconnectPolicies(options);
     this.mute = { ...input.localMute };
     this.visible = input.visible;
     this.urlSchemes = urlSchemesOf(options.urlSchemes);
@@ -221,25 +236,25 @@ class SignalingSession {
     }
     if (this.phase === 'connecting' || this.phase === 'joining') {
       // Never got in: a few attempts, then entering fails.
-      if (++this.attempts >= this.options.connectAttempts) {
+      const delay = this.policies.enter.nextRetryDelayInMs({ retryCount: ++this.attempts });
+      if (delay === null) {
         this.phase = 'closed';
         this.sendBack({ type: 'ENTER_FAILED', code: ErrorCode.SIGNALING_UNAVAILABLE, message: `cannot reach the signaling server at ${this.options.url}` });
         return;
       }
       this.phase = 'connecting';
-      this.scheduleReconnect();
+      this.scheduleReconnect(delay);
       return;
     }
     if (this.phase === 'joined') {
       this.phase = 'reconnecting';
       this.sendBack({ type: 'CONNECTION_LOST', reason: 'signaling connection lost' });
     }
-    this.attempts += 1;
-    this.scheduleReconnect();
+    // The reconnect policy never gives up by count: the room's deadline decides when the connection is lost for good.
+    this.scheduleReconnect(this.policies.reconnect.nextRetryDelayInMs({ retryCount: ++this.attempts }) ?? 0);
   }
 
-  private scheduleReconnect(): void {
-    const delay = Math.min(this.options.reconnectMaxDelayMs, this.options.reconnectBaseDelayMs * 2 ** Math.max(0, this.attempts - 1));
+  private scheduleReconnect(delay: number): void {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.phase !== 'closed' && this.phase !== 'leaving') this.open();
@@ -728,5 +743,5 @@ export function createWebSocketSignaling(options: WebSocketSignalingOptions) {
     receive((command) => session.handle(command));
     session.start();
     return () => session.stop();
-  });
+  }) satisfies SignalingLogic;
 }
