@@ -4,7 +4,7 @@
 // the bridges (and their ffmpeg) end with the session and are re-minted by a media restart.
 
 import { WebMediaClose } from '../../src/core/web-media';
-import { describeMedia, isGone, startMediaRig, until, type MediaRig } from './helpers';
+import { describeMedia, ffmpegChildren, isGone, startMediaRig, until, type MediaRig } from './helpers';
 import { closeSocket, joinAsWeb, makeWebm, openMediaSocket, probeFlv, scratchDir, sendPaced } from './web-helpers';
 
 const b64u = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
@@ -20,6 +20,8 @@ describeMedia('the web media bridge', () => {
   afterEach(async () => {
     await rig?.close();
     rig = null;
+    // No bridge (nor component) leaves an ffmpeg behind once its server is closed.
+    expect(ffmpegChildren()).toEqual([]);
   });
   afterAll(() => scratch.cleanup());
 
@@ -72,5 +74,69 @@ describeMedia('the web media bridge', () => {
     expect(firstBytesMs).toBeLessThan(8_000);
     await closeSocket(play);
     await web.client.close();
+  });
+  /** A browser that publishes to the room and plays the mini-program: both bridges up, with their ffmpeg. */
+  async function browserInCall(r: MediaRig) {
+    const web = await joinAsWeb(r.server, 'browser');
+    await web.client.waitFor('stream-added', (n) => n.userID === 'mini', 10_000);
+    const publish = openMediaSocket(await web.publish());
+    const sending = sendPaced(publish, webm, 8);
+    const play = openMediaSocket(await web.subscribe('mini'));
+    await until(() => play.bytes() > 0 && r.server.webMedia.list().filter((b) => b.pid !== null).length === 2, 'both bridges did not come up', 10_000);
+    const pids = r.server.webMedia.list().map((b) => b.pid!);
+    return { web, publish, play, sending, pids };
+  }
+
+  for (const ending of ['leave', 'kick'] as const) {
+    test(`the session's end (${ending}) closes both bridge sockets and ends their ffmpeg`, async () => {
+      rig = await startMediaRig();
+      const mini = rig.join('mini');
+      const call = await browserInCall(rig);
+      await mini.waitFor('STREAM_ADDED', (d) => d.userID === 'browser', 10_000);
+      const endedAt = Date.now();
+      if (ending === 'leave') await call.web.client.ok({ type: 'leave' });
+      else expect(await rig.server.rooms.removeUser('n:5150', 'browser')).toBe(true);
+      const [published, played] = await Promise.all([call.publish.closed, call.play.closed]);
+      expect(published).toEqual({ code: WebMediaClose.SESSION_ENDED, reason: 'session-ended' });
+      expect(played).toEqual({ code: WebMediaClose.SESSION_ENDED, reason: 'session-ended' });
+      await until(() => call.pids.every(isGone), 'a bridge ffmpeg outlived its session', 3_000);
+      expect(Date.now() - endedAt).toBeLessThan(3_000);
+      expect(rig.server.webMedia.list()).toEqual([]);
+      // The mini-program hears the browser's stream go, as for any publisher who leaves.
+      await mini.waitFor('STREAM_REMOVED', (d) => d.userID === 'browser', 5_000);
+      await call.sending;
+      await call.web.client.close();
+    });
+  }
+
+  test('a media restart re-mints ws:// urls for the browser and rtmp:// ones for the mini-program; the new publish url works', async () => {
+    rig = await startMediaRig();
+    const mini = rig.join('mini');
+    const call = await browserInCall(rig);
+    await mini.waitFor('STREAM_ADDED', (d) => d.userID === 'browser', 10_000);
+    const updatesBefore = mini.of('UPDATE_URL').length;
+    await rig.server.media.restart();
+
+    const pushUpdate = await call.web.client.waitFor('url-updated', (n) => n.kind === 'publish', 5_000);
+    const playUpdate = await call.web.client.waitFor('url-updated', (n) => n.kind === 'subscribe' && n.userID === 'mini', 5_000);
+    expect(pushUpdate.url).toMatch(new RegExp(`^ws://127\.0\.0\.1:${rig.server.port}/v1/media/web/publish/.*\?gen=2&`));
+    expect(playUpdate.url).toMatch(new RegExp(`^ws://127\.0\.0\.1:${rig.server.port}/v1/media/web/play/.*\?gen=2&`));
+    await mini.waitUntil(() => mini.of('UPDATE_URL').length >= updatesBefore + 2, 'the mini-program got no new urls', 5_000);
+    for (const update of mini.of('UPDATE_URL').slice(updatesBefore)) expect(update.data.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/.*\?gen=2&/);
+
+    // The restart cut the old bridges' RTMP connections: their sockets end, their ffmpeg with them.
+    expect((await call.publish.closed).code).toBe(WebMediaClose.MEDIA_FAILED);
+    expect((await call.play.closed).code).toBe(WebMediaClose.MEDIA_FAILED);
+    await until(() => call.pids.every(isGone), 'an old bridge ffmpeg outlived the restart', 3_000);
+    await call.sending;
+
+    // The browser publishes again on its new url; the mini-program plays it again.
+    const pullsBefore = new Set(rig.media.pulls());
+    const again = openMediaSocket(pushUpdate.url);
+    const sending = sendPaced(again, webm, 8);
+    await until(() => rig!.media.pulls().find((s) => !pullsBefore.has(s) && s.url.includes(`.${b64u('browser')}.`) && s.frames >= 15), 'the mini-program did not play the browser again', 12_000);
+    await closeSocket(again);
+    await sending;
+    await call.web.client.close();
   });
 });
