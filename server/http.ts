@@ -2,10 +2,12 @@
 // The dev server's HTTP side: one node:http server carrying the signaling websocket (upgrade on
 // /v1/signaling), client reports (/v1/reports), the admin API (/admin/...), a status document at / (a landing
 // page for browsers, JSON for API clients), the live inspector (websockets /v1/inspect and /v1/inspect/view,
-// the page at /inspect), and the media server's callbacks (/v1/media/<plane>/<event>: nginx's on_publish/on_play,
+// the page at /inspect), the browsers' media sockets (/v1/media/web/<publish|play>/<stream>, media/web-bridge.ts),
+// and the media server's callbacks (/v1/media/<plane>/<event>: nginx's on_publish/on_play,
 // keyed; the plane checks them). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ErrorCode } from '../src/core/errors';
 import { PROTOCOL_VERSION } from '../src/core/protocol';
 import { ADMIN_KEY_HEADER, handleAdmin, httpError, keyMatches, type AdminContext, type HttpResult } from './admin';
@@ -32,6 +34,8 @@ export interface HttpDeps {
   describe(): Record<string, unknown>;
   /** The live inspector (relay websockets and the /inspect page); absent when turned off. */
   inspector?: InspectorService | null;
+  /** The browsers' media sockets (/v1/media/web/...): takes an upgrade on its paths, false otherwise. */
+  webMedia?: { handleUpgrade(path: string, req: IncomingMessage, socket: Duplex, head: Buffer): boolean } | null;
 }
 
 export function createHttpServer(deps: HttpDeps): Server {
@@ -48,6 +52,7 @@ export function createHttpServer(deps: HttpDeps): Server {
       return;
     }
     if (deps.inspector?.handleUpgrade(pathOf(req), req, socket, head)) return;
+    if (deps.webMedia?.handleUpgrade(pathOf(req), req, socket, head)) return;
     socket.on('error', () => undefined);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });

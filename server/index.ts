@@ -14,6 +14,8 @@ import { LocalCoordination, noMediaPlane, type MediaPlane, type MediaPlaneFactor
 import { MediaUrls } from './media-urls';
 import { MediaAccess } from './media/authorize';
 import { freePort } from './media/ports';
+import { WebMediaBridge, type WebBridgeOptions } from './media/web-bridge';
+import { WEB_MEDIA_PATH } from '../src/core/web-media';
 import { ReportStore } from './reports';
 import { RoomService, type RoomEvent } from './rooms';
 import { SessionRegistry } from './sessions';
@@ -35,6 +37,8 @@ export interface DevServerOptions extends ServerConfigInput {
   onRoomEvent?: (event: RoomEvent) => void;
   /** The live inspector (relay + /inspect page): on unless false; an object tunes its bounds. */
   inspector?: boolean | InspectorServiceOptions;
+  /** Bounds of the browsers' media bridges (docs/web-media.md); `baseUrl` overrides ws://host:port/v1/media/web (a TLS proxy: wss://...). */
+  webMedia?: WebBridgeOptions & { baseUrl?: string };
 }
 
 export interface DevInspector {
@@ -70,6 +74,8 @@ export interface DevServer {
   readonly reports: ReportStore;
   /** The live inspector, unless turned off with `inspector: false`. */
   readonly inspector: DevInspector | null;
+  /** The browsers' media bridges (platform 'web' sessions' ws:// urls). */
+  readonly webMedia: WebMediaBridge;
   /** Adds a fact to the status document at / and its landing page (main.ts puts the demo room there). */
   setStatus(key: 'demo', value: DemoFacts | null): void;
   /** A userSig this server accepts, for `userID` (expireSec defaults to config.userSigExpireSec). */
@@ -79,7 +85,7 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, ...configInput } = options;
+  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, webMedia: webMediaOptions, ...configInput } = options;
   const config = resolveConfig({ logLevel: 'warn', ...configInput });
   const log = logger ?? createLogger(config.logLevel);
   if (givenStore && config.redisUrl) throw new ConfigError('give either a store or redisUrl, not both');
@@ -138,6 +144,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   cluster?.attach(rooms);
   const signaling = new SignalingServer({ config, rooms, log });
+  const { baseUrl: webMediaBase, ...webBridgeOptions } = webMediaOptions ?? {};
+  const webMedia = new WebMediaBridge({ urls, access, media, log }, webBridgeOptions);
   const inspector =
     inspectorOption === false
       ? null
@@ -158,6 +166,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     admin: { adminKey: config.adminKey, rooms, store, media, webhooks },
     log,
     inspector,
+    webMedia,
     describe: () => ({
       name: 'wxrtc-dev-server',
       protocol: PROTOCOL_VERSION,
@@ -185,9 +194,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       });
     });
     const listening = (http.address() as AddressInfo).port;
+    // Before any session can publish: a browser's urls name this port.
+    urls.setWebBase(webMediaBase ?? `ws://${urlHost(config.host)}:${listening}${WEB_MEDIA_PATH}`);
     await media.start(rooms, { httpUrl: `http://${urlHost(config.host)}:${listening}` });
   } catch (error) {
     if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+    await webMedia.close();
     await inspector?.close();
     await media.close();
     await rooms.close();
@@ -208,6 +220,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       // First (in a cluster): sessions are handed over, so the clients the sockets' close sends away can resume elsewhere.
       await rooms.close();
       await signaling.close();
+      // Before the media plane: each bridge's ffmpeg is stopped while the RTMP server is still there.
+      await webMedia.close();
       await inspector?.close();
       http.closeAllConnections();
       await httpClosed;
@@ -234,6 +248,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     rooms,
     webhooks,
     reports,
+    webMedia,
     inspector: inspector
       ? {
           url: `${httpUrl}${INSPECT_PAGE_PATH}#key=${encodeURIComponent(inspector.viewKey)}`,

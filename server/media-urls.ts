@@ -16,6 +16,13 @@ import type { StreamTypeWire } from '../src/core/protocol';
 
 export type MediaUrlKind = 'push' | 'pull';
 
+/**
+ * How the holder reaches the stream: 'rtmp' (live-pusher, live-player) or 'web', a WebSocket bridge on the HTTP
+ * port (docs/web-media.md). Both forms carry the same stream name and the same signed query, so either
+ * verifies the same way; the form only says where to connect.
+ */
+export type MediaTransport = 'rtmp' | 'web';
+
 /** Which stream a url is for. roomKey is the namespaced key ('n:1234', 's:abc'). */
 export interface StreamAddress {
   roomKey: string;
@@ -80,6 +87,7 @@ export class MediaUrls {
   readonly ttlSec: number;
   private readonly secret: string;
   private pullBases: string[] = [];
+  private webBase: string | null = null;
 
   constructor(options: MediaUrlOptions) {
     const base = options.baseUrl.replace(/\/+$/, '');
@@ -105,6 +113,25 @@ export class MediaUrls {
     return this.pullBases;
   }
 
+  /**
+   * Where 'web' urls point: ws://host:httpPort/v1/media/web (known only once the HTTP server listens). Until
+   * it is set, a 'web' url cannot be minted.
+   */
+  setWebBase(base: string): void {
+    const clean = base.replace(/\/+$/, '');
+    if (!/^wss?:$/.test(new URL(clean).protocol)) throw new Error(`the web media base must be a ws:// or wss:// url (got ${base})`);
+    this.webBase = clean;
+  }
+
+  get webBaseUrl(): string | null {
+    return this.webBase;
+  }
+
+  /** The rtmp:// url carrying the same stream and signed query (what a web bridge's ffmpeg connects to). */
+  rtmpUrlFor(kind: MediaUrlKind, streamName: string, query: string, holder: UrlHolder): string {
+    return `${this.baseFor(kind, holder)}/${streamName}?${query}`;
+  }
+
   /** One base per subscriber session, so its players stay on one edge. */
   private baseFor(kind: MediaUrlKind, holder: UrlHolder): string {
     if (kind === 'push' || this.pullBases.length === 0) return this.baseUrl;
@@ -112,7 +139,7 @@ export class MediaUrls {
     return this.pullBases[pick]!;
   }
 
-  mint(kind: MediaUrlKind, address: StreamAddress, generation: number, holder: UrlHolder, nowSec = unixNow()): MintedUrl {
+  mint(kind: MediaUrlKind, address: StreamAddress, generation: number, holder: UrlHolder, nowSec = unixNow(), transport: MediaTransport = 'rtmp'): MintedUrl {
     if (!SESSION_ID.test(holder.sessionId)) throw new Error(`not a session id: ${JSON.stringify(holder.sessionId)}`);
     // A push url is only ever the publisher's own.
     if (kind === 'push' && holder.userID !== address.userID) throw new Error('a push url is held by the user who publishes');
@@ -120,7 +147,12 @@ export class MediaUrls {
     const expiresAt = nowSec + this.ttlSec;
     const sub = b64u(holder.userID);
     const sign = this.sign(kind, streamName, generation, expiresAt, holder.sessionId, sub);
-    return { url: `${this.baseFor(kind, holder)}/${streamName}?gen=${generation}&expires=${expiresAt}&sid=${holder.sessionId}&sub=${sub}&sign=${sign}`, expiresAt, generation, streamName };
+    const query = `gen=${generation}&expires=${expiresAt}&sid=${holder.sessionId}&sub=${sub}&sign=${sign}`;
+    if (transport === 'web') {
+      if (this.webBase === null) throw new Error('web media urls need setWebBase() first');
+      return { url: `${this.webBase}/${kind === 'push' ? 'publish' : 'play'}/${streamName}?${query}`, expiresAt, generation, streamName };
+    }
+    return { url: `${this.baseFor(kind, holder)}/${streamName}?${query}`, expiresAt, generation, streamName };
   }
 
   /** Verify a full url, as a client would present it. */

@@ -879,7 +879,8 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
   private mint(kind: 'push' | 'pull', session: Session, userID: string, streamType: StreamTypeWire): MintedUrl {
     const address: StreamAddress = { roomKey: session.room.key, userID, streamType };
     // Signed with the session it is for: the media side refuses it once that session is gone (media/authorize.ts).
-    return this.options.urls.mint(kind, address, this.options.media.generation, { sessionId: session.id, userID: session.userID });
+    // A browser cannot speak RTMP: its urls are the WebSocket bridges to the same streams (media/web-bridge.ts).
+    return this.options.urls.mint(kind, address, this.options.media.generation, { sessionId: session.id, userID: session.userID }, undefined, session.platform === 'web' ? 'web' : 'rtmp');
   }
 
   /** A session ended (not moved to another process): its pushes and plays are cut, on every process. */
