@@ -6,19 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** Every nginx we started, killed if the process exits without stopping them. */
-const running = new Set<ChildProcess>();
-let exitHook = false;
-function track(child: ChildProcess): void {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
-    for (const c of running) killGroup(c, 'SIGKILL');
-  });
-}
+import { killOnExit } from './kill-on-exit';
 
 export interface NginxInstall {
   nginxPath: string;
@@ -69,7 +57,7 @@ export class NginxProcess {
     const args = ['-p', this.dir, '-e', join(this.dir, 'error.log'), '-c', join(this.dir, 'nginx.conf')];
     // Its own process group, so master and workers go together even when the master is killed.
     const child = spawn(this.options.nginxPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    track(child);
+    killOnExit(child, (c) => killGroup(c, 'SIGKILL'));
     this.child = child;
     this.stderr = '';
     child.stderr!.setEncoding('utf8');

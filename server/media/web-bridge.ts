@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import type { MediaPlane } from '../media-plane';
 import type { MediaUrlKind, MediaUrls } from '../media-urls';
 import type { MediaAccess } from './authorize';
+import { killOnExit } from './kill-on-exit';
 
 export interface WebBridgeOptions {
   /** The ffmpeg binary; default $FFMPEG_PATH, else `ffmpeg` on the PATH. */
@@ -63,19 +64,6 @@ const HISTORY_LIMIT = 1000;
 const CLOSE_CUT_MS = 1_000;
 
 type Resolved = Required<WebBridgeOptions>;
-
-/** ffmpeg children of every bridge in this process: killed if the process exits without closing them. */
-const children = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const c of children) c.kill('SIGKILL');
-  });
-}
 
 export interface WebMediaBridgeContext {
   urls: MediaUrls;
@@ -281,7 +269,7 @@ class Bridge {
     const args = this.direction === 'publish' ? publishArgs(rtmpUrl, codec === 'h264' && this.options.h264 === 'copy', this.options.keyframeIntervalSec) : playArgs(rtmpUrl, this.options.idleTimeoutMs);
     const child = spawn(this.options.ffmpegPath, args, { stdio: [this.direction === 'publish' ? 'pipe' : 'ignore', this.direction === 'play' ? 'pipe' : 'ignore', 'pipe'] });
     this.child = child;
-    track(child);
+    killOnExit(child);
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.on('error', (error) => {
       this.log.error(`web media: cannot run ${this.options.ffmpegPath}`, error);
