@@ -88,3 +88,65 @@ test('the browser and the mini-program each decode the frames of the other', asy
   expect(events.filter((e) => e.code === 'STREAM_FAILED')).toEqual([]);
   expect(web.unexpectedErrors()).toEqual([]);
 }, 60_000);
+
+/** The user an event is about: its `userID`, or its player's (REMOTE_VIDEO_ADD and the like carry `player`). */
+const userOf = (data: any): string | undefined => data?.userID ?? data?.player?.userID;
+
+/** What the browser's tile of `id` shows: hidden when the remote video is off, silent when its audio is. */
+async function tile(w: BrowserParticipant, id: string): Promise<{ visibility: string; muted: boolean; videoOff: boolean } | null> {
+  return w.page.evaluate((streamId) => {
+    const doc = (globalThis as any).document;
+    const video = doc.querySelector(`video[data-player-id="${streamId}"]`);
+    if (!video) return null;
+    return { visibility: video.style.visibility, muted: video.muted, videoOff: video.parentElement.classList.contains('wxrtc-video-off') };
+  }, id);
+}
+
+test('mute and unmute reach the other side, both ways', async () => {
+  const { rig, mini, web } = await call();
+  await web.until(async () => (await web.videoFrames('mini_main')) > 5, 'the browser decoded no frames of the mini-program', 15_000);
+  const pull = await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+  await web.waitFor('REMOTE_VIDEO_ADD', (d) => userOf(d) === 'mini', 5_000, 0);
+  await web.waitFor('REMOTE_AUDIO_ADD', (d) => userOf(d) === 'mini', 5_000, 0);
+  await mini.waitFor('REMOTE_VIDEO_ADD', (d) => userOf(d) === 'browser', 5_000);
+  await mini.waitFor('REMOTE_AUDIO_ADD', (d) => userOf(d) === 'browser', 5_000);
+  expect(await tile(web, 'mini_main')).toEqual({ visibility: 'visible', muted: false, videoOff: false });
+
+  // The browser turns its camera off: the mini-program hears REMOTE_VIDEO_REMOVE; its player goes on (audio).
+  const miniMark = mini.events.length;
+  const since = (code: string) => mini.waitUntil(() => mini.events.slice(miniMark).find((e) => e.code === code && userOf(e.data) === 'browser'), `mini: no ${code} of the browser; saw ${mini.codes().slice(miniMark)}`, 8_000);
+  await web.call('muteLocal', { video: true });
+  await since('REMOTE_VIDEO_REMOVE');
+  await web.call('muteLocal', { audio: true });
+  await since('REMOTE_AUDIO_REMOVE');
+  await web.call('muteLocal', { video: false });
+  await since('REMOTE_VIDEO_ADD');
+  await web.call('muteLocal', { audio: false });
+  await since('REMOTE_AUDIO_ADD');
+  // Muting changed tracks, not the push: the same pull still gets frames.
+  const framesAfterUnmute = pull.frames;
+  await until(() => pull.running && pull.frames > framesAfterUnmute + 10, 'the mini-program stopped getting the browser after unmute', 10_000);
+  expect(mini.of('STREAM_REMOVED')).toEqual([]);
+
+  // The mini-program turns its camera off (as a trtc-wx page does): the browser hears it, hides the tile.
+  await web.mark();
+  mini.page.setData({ pusher: mini.sdk.setPusherAttributes({ enableCamera: false }) });
+  await web.waitFor('REMOTE_VIDEO_REMOVE', (d) => userOf(d) === 'mini', 8_000);
+  await web.until(async () => (await tile(web, 'mini_main'))?.visibility === 'hidden', 'the browser still shows the muted video', 5_000, async () => JSON.stringify(await tile(web, 'mini_main')));
+  expect((await tile(web, 'mini_main'))!.videoOff).toBe(true);
+  mini.page.setData({ pusher: mini.sdk.setPusherAttributes({ enableMic: false }) });
+  await web.waitFor('REMOTE_AUDIO_REMOVE', (d) => userOf(d) === 'mini', 8_000);
+  await web.until(async () => (await tile(web, 'mini_main'))?.muted === true, 'the browser still plays the muted audio', 5_000);
+
+  // And back on: shown, heard, and frames advancing again.
+  mini.page.setData({ pusher: mini.sdk.setPusherAttributes({ enableCamera: true, enableMic: true }) });
+  await web.waitFor('REMOTE_VIDEO_ADD', (d) => userOf(d) === 'mini', 8_000);
+  await web.waitFor('REMOTE_AUDIO_ADD', (d) => userOf(d) === 'mini', 8_000);
+  await web.until(async () => JSON.stringify(await tile(web, 'mini_main')) === JSON.stringify({ visibility: 'visible', muted: false, videoOff: false }), 'the browser did not show and play the mini-program again', 5_000, async () => JSON.stringify(await tile(web, 'mini_main')));
+  const before = await web.videoFrames('mini_main');
+  await web.until(async () => (await web.videoFrames('mini_main')) > before + 10, 'the browser decodes no frames after unmute', 10_000, async () => JSON.stringify(await web.frames()));
+
+  const events = await web.events();
+  expect(events.filter((e) => e.code === 'STREAM_FAILED' || e.code === 'STREAM_REMOVED')).toEqual([]);
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 90_000);
