@@ -54,7 +54,7 @@ const PAGE = `<!doctype html>
 <script src="/wxrtc-web.js"></script>
 <script>
 window.__test = { events: [], room: null };
-const plain = (value) => { try { return JSON.parse(JSON.stringify(value)); } catch (e) { return String(value); } };
+const plain = (value) => { if (value === undefined) return null; try { return JSON.parse(JSON.stringify(value)); } catch (e) { return String(value); } };
 window.__join = async (options) => {
   const room = wxrtcWeb.createWebRoom(Object.assign({}, options, { video: document.getElementById('stage') }));
   window.__test.room = room;

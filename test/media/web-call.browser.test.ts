@@ -17,6 +17,8 @@ const { test, beforeAll, afterAll } = browserSuite();
 
 const ROOM = 5150;
 const OUTPUT = join(__dirname, '..', '..', 'test-output');
+/** mpegts.js's own console line for a play socket that failed (the player reports it as -2301 too). */
+const MPEGTS_LOADER_ERROR = /\[IOController\] > Loader error|\[TransmuxingController\] > IOException/;
 const b64u = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 
 let browser: Browser | null = null;
@@ -149,4 +151,45 @@ test('mute and unmute reach the other side, both ways', async () => {
   const events = await web.events();
   expect(events.filter((e) => e.code === 'STREAM_FAILED' || e.code === 'STREAM_REMOVED')).toEqual([]);
   expect(web.unexpectedErrors()).toEqual([]);
+}, 90_000);
+
+test('a media restart gives the browser UPDATE_URL for its push and its player, and its <video> keeps playing', async () => {
+  const { rig, mini, web } = await call();
+  await web.until(async () => (await web.videoFrames('mini_main')) > 5, 'the browser decoded no frames of the mini-program', 15_000);
+  await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+  const pullsBefore = new Set(rig.media.pulls());
+  await web.mark();
+
+  const response = await fetch(`${rig.server.httpUrl}/admin/media/restart`, { method: 'POST', headers: { 'x-admin-key': rig.server.config.adminKey } });
+  expect(await response.json()).toEqual({ generation: 2 });
+  const restartedAt = Date.now();
+
+  // The push and the play socket really broke, and the browser said so as a phone does: STREAM_FAILED, retried.
+  const localFailure = await web.waitFor('STREAM_FAILED', (d) => d.local, 10_000);
+  expect(localFailure.data).toMatchObject({ userID: 'browser', code: -1307, willRetry: true });
+  expect(localFailure.data.reason).toContain('4502 media-failed');
+  const remoteFailure = await web.waitFor('STREAM_FAILED', (d) => !d.local && d.userID === 'mini', 10_000);
+  expect(remoteFailure.data).toMatchObject({ streamType: 'main', code: -2301, willRetry: true });
+  expect(remoteFailure.data.reason).toContain('4502 media-failed');
+
+  // New ws:// urls of the new generation, for the push and for the player.
+  const GEN_2 = /^ws:\/\/127\.0\.0\.1:\d+\/v1\/media\/web\/(publish|play)\/.*[?&]gen=2&/;
+  await web.waitFor('UPDATE_URL', (d) => d.local && GEN_2.test(d.url), 10_000);
+  await web.waitFor('UPDATE_URL', (d) => !d.local && d.userID === 'mini' && GEN_2.test(d.url), 10_000);
+
+  // The <video> plays the new url: its frames advance past where they were after the restart.
+  await web.until(async () => GEN_2.test((await web.frames())['mini_main']?.src ?? ''), 'the browser player is not on the new url', 10_000, async () => JSON.stringify(await web.frames()));
+  const after = await web.videoFrames('mini_main');
+  await web.until(async () => (await web.videoFrames('mini_main')) > after + 15, 'the browser <video> did not play again after the restart', 15_000, async () => JSON.stringify(await web.frames()));
+  expect((await web.frames())['mini_main']!.paused).toBe(false);
+
+  // And the browser's push came back: the mini-program plays it on a fresh pull.
+  await until(() => pullsOfBrowser(rig).find((s) => !pullsBefore.has(s) && s.startedAt >= restartedAt && s.running && s.frames > 15), 'the mini-program did not play the browser again', 20_000, () =>
+    rig.media.pulls().map((s) => `${s.url.slice(-80)} frames=${s.frames} codes=${s.codes}`).join('\n'),
+  );
+  // The room kept the streams through the restart.
+  expect((await web.events()).slice(0).filter((e) => e.code === 'STREAM_REMOVED')).toEqual([]);
+  expect(mini.of('STREAM_REMOVED')).toEqual([]);
+  // What the restart may print: mpegts.js logging the cut play socket.
+  expect(web.unexpectedErrors([MPEGTS_LOADER_ERROR])).toEqual([]);
 }, 90_000);
