@@ -4,6 +4,7 @@
 // cannot tell it from a phone: 1003 camera opened, 1001 connected, 1002 push begin, 1007 first frame, 1008
 // encoder started, -1301/-1302 camera/microphone failed, -1307 disconnected.
 
+import { WebMediaClose } from '../core/web-media';
 import type { DeviceKind, NetStatusReport, StatusReport } from './types';
 
 /** What MediaRecorder is asked for, best first: H.264 lets the server copy video rather than transcode it. */
@@ -133,7 +134,10 @@ export class WebPublisher {
       this.startNetStatus();
     });
     socket.addEventListener('close', (event: CloseEvent) => {
-      if (generation === this.generation) this.fail(`the push socket closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
+      if (generation !== this.generation) return;
+      // A refused url reads as a phone's does ("push url refused: bad-signature"); other ends name their code.
+      if (event.code === WebMediaClose.REFUSED) this.fail(`push url refused: ${event.reason || 'refused'}`);
+      else this.fail(`the push socket closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
     });
   }
 
