@@ -193,3 +193,51 @@ test('a media restart gives the browser UPDATE_URL for its push and its player, 
   // What the restart may print: mpegts.js logging the cut play socket.
   expect(web.unexpectedErrors([MPEGTS_LOADER_ERROR])).toEqual([]);
 }, 90_000);
+
+test('a subscription the server refuses (the subscription limit) is STREAM_FAILED for the browser, final; the stream it may play plays', async () => {
+  // One subscription per user: the browser may play one of the two mini-programs, not both.
+  const { rig, web } = await call({ server: { limits: { subscriptionsPerUser: 1 } } });
+  const other = rig.join('mini2', { roomID: ROOM });
+  await web.waitFor('STREAM_ADDED', (d) => d.userID === 'mini', 15_000, 0);
+  await web.waitFor('STREAM_ADDED', (d) => d.userID === 'mini2', 15_000, 0);
+  const refused = await web.waitFor('STREAM_FAILED', (d) => !d.local, 15_000, 0);
+  expect(refused.data).toMatchObject({ streamType: 'main', code: 8023, willRetry: false });
+  expect(refused.data.reason).toContain('already subscribed to 1 streams');
+  const played = refused.data.userID === 'mini' ? 'mini2' : 'mini';
+  expect(refused.data.userID).toBe(played === 'mini' ? 'mini2' : 'mini');
+
+  // The one it got plays; the refused one never gets a play socket, and is not retried.
+  await web.until(async () => (await web.videoFrames(`${played}_main`)) > 10, `the browser did not play ${played}`, 15_000, async () => JSON.stringify(await web.frames()));
+  const bridges = rig.server.webMedia.history.filter((e) => e.type === 'opened' && e.direction === 'play');
+  expect(bridges.map((e) => e.streamName.split('.')[1])).toEqual([b64u(played)]);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED')).toHaveLength(1);
+  expect(other.userID).toBe('mini2');
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 60_000);
+
+test('a play url the media server refuses is STREAM_FAILED for the browser with the reason, retried a bounded number of times', async () => {
+  rig = await startMediaRig();
+  rig.plane.refuse('pull', 'maintenance');
+  const mini = rig.join('mini', { roomID: ROOM });
+  web = await BrowserParticipant.open(browser!, site!.url, 'browser');
+  await web.join({ serverUrl: rig.server.wsUrl, sdkAppId: rig.server.sdkAppID, userSig: rig.server.genUserSig('browser'), roomId: ROOM, retry: { maxAttempts: 2, baseDelayMs: 300, maxDelayMs: 600 } });
+  const failure = await web.waitFor('STREAM_FAILED', (d) => !d.local && d.userID === 'mini', 15_000, 0);
+  expect(failure.data).toMatchObject({ streamType: 'main', code: -2301, willRetry: true });
+  // The media plane's refusal, through the bridge's close code (4403 maintenance), as a phone reads it.
+  expect(failure.data.reason).toContain('pull url refused: maintenance');
+  const last = await web.waitFor('STREAM_FAILED', (d) => !d.local && d.userID === 'mini' && d.willRetry === false, 15_000, 0);
+  expect(last.data.reason).toContain('pull url refused: maintenance');
+  const failures = (await web.events()).filter((e) => e.code === 'STREAM_FAILED' && !e.data.local);
+  expect(failures).toHaveLength(3);
+  // Every attempt was a bridge the server refused with 4403. (A retry also replays the old url for a moment
+  // before the re-subscription's new one arrives: that socket the browser closes itself.)
+  const closed = rig.server.webMedia.history.filter((e) => e.type === 'closed' && e.direction === 'play');
+  expect(closed.filter((e) => e.type === 'closed' && e.code === 4403 && e.reason === 'maintenance').length).toBeGreaterThanOrEqual(3);
+  for (const e of closed) expect(e.type === 'closed' && (e.code === 4403 || e.reason === 'client closed' || e.reason === 'stopped')).toBe(true);
+  // The browser's own push was never the problem: the media plane took it and the room announced it (the
+  // mini-program's pull of it is refused too, by the same switch).
+  await mini.waitFor('STREAM_ADDED', (d) => d.userID === 'browser', 10_000);
+  expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' && e.data.local)).toEqual([]);
+  expect(web.unexpectedErrors([MPEGTS_LOADER_ERROR])).toEqual([]);
+}, 60_000);
