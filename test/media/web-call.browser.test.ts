@@ -81,6 +81,8 @@ test('the browser and the mini-program each decode the frames of the other', asy
   await until(() => pull.frames > mark + 10, 'the mini-program stopped getting frames', 10_000);
   expect(pull.audioFrames).toBeGreaterThan(0);
   expect(mini.mounted.player('browser_main')?.reported).toEqual(expect.arrayContaining([2001, 2002, 2004]));
+  // The first pull already decoded the browser's stream: no failed probe, no retry.
+  expect(mini.of('STREAM_FAILED')).toEqual([]);
 
   // The page as a person sees it: their own preview and the mini-program's test pattern.
   mkdirSync(OUTPUT, { recursive: true });
@@ -241,3 +243,42 @@ test('a play url the media server refuses is STREAM_FAILED for the browser with 
   expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' && e.data.local)).toEqual([]);
   expect(web.unexpectedErrors([MPEGTS_LOADER_ERROR])).toEqual([]);
 }, 60_000);
+
+/** The stream ids of the browser's remote tiles in the page. */
+async function tiles(w: BrowserParticipant): Promise<string[]> {
+  return w.page.evaluate(() => [...(globalThis as any).document.querySelectorAll('.wxrtc-tile')].map((t: any) => t.dataset.streamId));
+}
+
+test('leaving ends the other side\'s player, both ways', async () => {
+  const { rig, mini, web } = await call();
+  const stay = rig.join('mini2', { roomID: ROOM });
+  for (const id of ['mini_main', 'mini2_main']) await web.until(async () => (await web.videoFrames(id)) > 5, `the browser did not play ${id}`, 15_000);
+  await until(() => pullsOfBrowser(rig).filter((s) => s.running && s.frames > 5).length === 2, 'both mini-programs did not play the browser', 15_000);
+  expect((await tiles(web)).sort()).toEqual(['local', 'mini2_main', 'mini_main']);
+
+  // A mini-program leaves: the browser hears it, its player and tile go, its play socket ends cleanly.
+  await web.mark();
+  mini.exit();
+  await web.waitFor('STREAM_REMOVED', (d) => d.userID === 'mini', 10_000);
+  await web.waitFor('REMOTE_USER_LEAVE', (d) => d.userID === 'mini', 10_000);
+  await web.until(async () => !(await tiles(web)).includes('mini_main'), 'the browser still shows the mini-program that left', 5_000);
+  expect(Object.keys(await web.frames())).toEqual(['mini2_main']);
+  await until(() => !rig.server.webMedia.list().some((b) => b.direction === 'play' && b.streamName.includes(`.${b64u('mini')}.`)), 'the play bridge of the mini-program that left is still open', 5_000);
+  expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED')).toEqual([]);
+
+  // The browser leaves: the mini-program that stayed hears it, and its <live-player> of the browser goes.
+  const pull = pullsOfBrowser(rig).find((s) => s.running && s.url.includes(`sub=${b64u('mini2')}`))!;
+  expect(pull).toBeDefined();
+  await web.call('exit');
+  await web.waitFor('LOCAL_LEAVE', () => true, 5_000);
+  await stay.waitFor('STREAM_REMOVED', (d) => d.userID === 'browser', 10_000);
+  await stay.waitFor('REMOTE_USER_LEAVE', (d) => d.userID === 'browser', 10_000);
+  await until(() => stay.mounted.player('browser_main') === undefined, 'the mini-program still has a <live-player> for the browser', 5_000);
+  await pull.exited;
+  expect(pull.codes).not.toContain(-2301);
+  expect(stay.of('STREAM_FAILED').filter((e) => e.data.userID === 'browser')).toEqual([]);
+  // The browser let go of everything: no tile but its own, no bridge (nor its ffmpeg) left on the server.
+  await web.until(async () => (await tiles(web)).join() === 'local', 'the browser kept remote tiles after leaving', 5_000, async () => JSON.stringify(await tiles(web)));
+  await until(() => rig.server.webMedia.list().length === 0, 'a bridge outlived the browser leaving', 5_000, () => JSON.stringify(rig.server.webMedia.list()));
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 90_000);
