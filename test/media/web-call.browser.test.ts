@@ -282,3 +282,35 @@ test('leaving ends the other side\'s player, both ways', async () => {
   await until(() => rig.server.webMedia.list().length === 0, 'a bridge outlived the browser leaving', 5_000, () => JSON.stringify(rig.server.webMedia.list()));
   expect(web.unexpectedErrors()).toEqual([]);
 }, 90_000);
+
+test('the browser unpublishes and publishes again, and stops and starts receiving a remote user', async () => {
+  const { rig, mini, web } = await call();
+  await web.until(async () => (await web.videoFrames('mini_main')) > 5, 'the browser decoded no frames of the mini-program', 15_000);
+  await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+
+  // unpublish(): the mini-program sees the stream go; publish(): it comes back and plays on a new pull.
+  const mark = mini.events.length;
+  await web.call('unpublish');
+  await mini.waitUntil(() => mini.events.slice(mark).find((e) => e.code === 'STREAM_REMOVED' && e.data.userID === 'browser'), 'mini: the browser\'s stream was not removed', 8_000);
+  await until(() => mini.mounted.player('browser_main') === undefined, 'the mini-program still plays the unpublished browser', 5_000);
+  await until(() => !rig.server.webMedia.list().some((b) => b.direction === 'publish'), 'the publish bridge outlived unpublish', 5_000);
+  const pullsBefore = new Set(rig.media.pulls());
+  await web.call('publish');
+  await mini.waitUntil(() => mini.events.slice(mark).find((e) => e.code === 'STREAM_ADDED' && e.data.userID === 'browser'), 'mini: the browser\'s stream did not come back', 10_000);
+  await until(() => pullsOfBrowser(rig).find((s) => !pullsBefore.has(s) && s.running && s.frames > 10), 'the mini-program did not play the browser again', 15_000);
+  expect(mini.of('STREAM_FAILED')).toEqual([]);
+
+  // muteRemote: the browser stops receiving the mini-program's video (hidden), then both tracks (no socket), then takes them back.
+  await web.call('muteRemote', 'mini', { video: true });
+  await web.until(async () => (await tile(web, 'mini_main'))?.visibility === 'hidden', 'the muted remote video still shows', 5_000);
+  await web.call('muteRemote', 'mini', { audio: true });
+  await web.until(async () => (await web.frames())['mini_main']?.playing === false, 'the browser still plays a remote it muted entirely', 5_000, async () => JSON.stringify(await web.frames()));
+  await until(() => !rig.server.webMedia.list().some((b) => b.direction === 'play'), 'the play bridge outlived muting both tracks', 5_000);
+  await web.call('muteRemote', 'mini', { audio: false, video: false });
+  await web.until(async () => JSON.stringify(await tile(web, 'mini_main')) === JSON.stringify({ visibility: 'visible', muted: false, videoOff: false }), 'the browser did not take the remote back', 5_000, async () => JSON.stringify(await tile(web, 'mini_main')));
+  const before = await web.videoFrames('mini_main');
+  await web.until(async () => (await web.videoFrames('mini_main')) > before + 10, 'the browser decodes no frames after taking the remote back', 15_000, async () => JSON.stringify(await web.frames()));
+
+  expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 90_000);
