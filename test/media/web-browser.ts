@@ -17,7 +17,8 @@ const root = join(__dirname, '..', '..');
 /** Chromium as a person's browser would be with a camera: fake devices, permission granted, autoplay allowed once they clicked. */
 export const WEB_CHROMIUM_ARGS = [
   ...CHROMIUM_ARGS,
-  '--use-fake-device-for-media-stream',
+  // Two fake cameras and microphones, so switching devices has somewhere to go.
+  '--use-fake-device-for-media-stream=device-count=2',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
 ];

@@ -314,3 +314,32 @@ test('the browser unpublishes and publishes again, and stops and starts receivin
   expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
   expect(web.unexpectedErrors()).toEqual([]);
 }, 90_000);
+
+test('the browser switches camera mid-call (getDevices, switchDevice): the mini-program goes on getting its frames', async () => {
+  const { rig, mini, web } = await call();
+  const pull = await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+  const devices = (await web.call('getDevices')) as Array<{ kind: string; deviceId: string; label: string }>;
+  const cameras = devices.filter((d) => d.kind === 'videoinput');
+  expect(cameras.length).toBe(2);
+  const current = ((await web.call('currentDevices')) as Record<string, string>).videoinput;
+  const next = cameras.find((c) => c.deviceId !== current)!;
+  const startedAt = Date.now();
+  await web.call('switchDevice', 'videoinput', next.deviceId);
+  expect(((await web.call('currentDevices')) as Record<string, string>).videoinput).toBe(next.deviceId);
+
+  // The push restarts on the same url with the new camera (MediaRecorder cannot change tracks): the media
+  // server sees it stop and start, so the mini-program may see the stream go and come back, never fail.
+  const frames = pull.frames;
+  await until(
+    () => pullsOfBrowser(rig).find((s) => s.running && (s === pull ? s.frames > frames + 15 : s.startedAt >= startedAt && s.frames > 15)),
+    'the mini-program got no frames after the switch',
+    15_000,
+    () => rig.media.pulls().map((s) => `${s.url.slice(-40)} running=${s.running} frames=${s.frames} codes=${s.codes}`).join('\n'),
+  );
+  const publishes = rig.server.webMedia.history.filter((e) => e.type === 'opened' && e.direction === 'publish');
+  expect(publishes).toHaveLength(2);
+  expect(new Set(publishes.map((e) => e.streamName)).size).toBe(1);
+  expect(mini.of('STREAM_FAILED')).toEqual([]);
+  expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 60_000);
