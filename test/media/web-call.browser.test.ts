@@ -74,6 +74,8 @@ test('the browser and the mini-program each decode the frames of the other', asy
   await web.until(async () => (await web.videoFrames('mini_main')) > first + 10, 'the browser stopped decoding', 10_000, async () => JSON.stringify(await web.frames()));
   const frames = await web.frames();
   expect(frames['mini_main']!.stats).toBeGreaterThan(first);
+  // And hears it: the <video> decodes the mini-program's audio too.
+  await web.until(async () => ((await web.frames())['mini_main']?.audioBytes ?? 0) > 0, 'the browser decoded no audio of the mini-program', 5_000, async () => JSON.stringify(await web.frames()));
 
   // The mini-program's <live-player> of the browser counts frames, and keeps counting.
   const pull = await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 10), 'the mini-program got no frames of the browser', 15_000, () => rig.media.pulls().map((s) => `${s.url.slice(0, 60)} ${s.frames} ${s.stderrTail.slice(-2).join('|')}`).join('\n'));
@@ -339,6 +341,33 @@ test('the browser switches camera mid-call (getDevices, switchDevice): the mini-
   const publishes = rig.server.webMedia.history.filter((e) => e.type === 'opened' && e.direction === 'publish');
   expect(publishes).toHaveLength(2);
   expect(new Set(publishes.map((e) => e.streamName)).size).toBe(1);
+  expect(mini.of('STREAM_FAILED')).toEqual([]);
+  expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 60_000);
+
+test('the browser turns invisible: the mini-program no longer sees it or its stream; visible and publishing again, it is back', async () => {
+  const { rig, mini, web } = await call();
+  await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+  const mark = mini.events.length;
+  const after = (code: string) => mini.waitUntil(() => mini.events.slice(mark).find((e) => e.code === code && userOf(e.data) === 'browser'), `mini: no ${code} of the browser; saw ${mini.codes().slice(mark)}`, 10_000);
+  await web.call('setUserVisibility', false);
+  await after('STREAM_REMOVED');
+  await after('REMOTE_USER_LEAVE');
+  await until(() => mini.mounted.player('browser_main') === undefined, 'the mini-program still plays the invisible browser', 5_000);
+  // (Its push goes on, as a phone's does: the room machine does not unpublish on visibility; the server hides it.)
+  // Still in the room, still watching.
+  const seen = await web.videoFrames('mini_main');
+  await web.until(async () => (await web.videoFrames('mini_main')) > seen + 10, 'the invisible browser stopped watching', 10_000);
+
+  const pullsBefore = new Set(rig.media.pulls());
+  await web.call('setUserVisibility', true);
+  await after('REMOTE_USER_JOIN');
+  // The server unpublished the invisible user's stream; visible again, it publishes again (as on a phone).
+  expect(mini.events.slice(mark).filter((e) => e.code === 'STREAM_ADDED')).toEqual([]);
+  await web.call('publish');
+  await after('STREAM_ADDED');
+  await until(() => pullsOfBrowser(rig).find((s) => !pullsBefore.has(s) && s.running && s.frames > 10), 'the mini-program does not play the browser again', 15_000, () => rig.media.pulls().map((s) => `${s.url.slice(-40)} running=${s.running} frames=${s.frames} codes=${s.codes} ${s.stderrTail.slice(-2).join('|')}`).join('\n'));
   expect(mini.of('STREAM_FAILED')).toEqual([]);
   expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
   expect(web.unexpectedErrors()).toEqual([]);
