@@ -11,13 +11,14 @@
 
 export { createActor } from 'xstate';
 export { roomMachine, type RoomMachine, type RoomActorRef, type RoomInput, type RoomContext, type RoomEvent, type RoomCommand, type ComponentEvent } from './machines/room.machine';
-export { pusherMachine, PusherStatus, type PusherMachine, type PusherEvent, type PusherInput } from './machines/pusher.machine';
-export { playerMachine, PlayerStatus, type PlayerMachine, type PlayerEvent, type PlayerInput } from './machines/player.machine';
+export { PusherStatus, PlayerStatus, RoomStatus } from './core/status-codes';
+export { pusherMachine, type PusherMachine, type PusherEvent, type PusherInput } from './machines/pusher.machine';
+export { playerMachine, type PlayerMachine, type PlayerEvent, type PlayerInput } from './machines/player.machine';
 export type { RoomEmitted, RoomEmittedType, RoomView, RemoteStream, ConnectionState, PlayerRef } from './machines/room-events';
 export { bindPage, computePatch, type PageBinding, type PageBindingOptions, type SetDataHost, type JsonValue } from './view/page-binding';
 export { userListOf, playerListOf, type RemoteUserEntry } from './view/event-data';
 export { DEFAULT_PUSHER_ATTRIBUTES, DEFAULT_PLAYER_ATTRIBUTES, checkPusherAttributes, checkPlayerAttributes, playerIdOf, parsePlayerId } from './core/attributes';
 export { checkEnterParams, type EnterDefaults, type RoomParams } from './core/enter-params';
 export { DEFAULT_RETRY_POLICY, FINAL_REFUSAL_CODES, isFinalRefusal } from './core/retry';
-export { trtcRoomSignaling, buildRoomUrl, translatePusherStatus, RoomStatus } from './services/signaling/trtc-room';
+export { trtcRoomSignaling, buildRoomUrl, translatePusherStatus } from './services/signaling/trtc-room';
 export type { SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic, KickReason, DriverName } from './services/signaling/types';
