@@ -372,3 +372,22 @@ test('the browser turns invisible: the mini-program no longer sees it or its str
   expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
   expect(web.unexpectedErrors()).toEqual([]);
 }, 60_000);
+
+test('the browser removed by the admin: KICKED_OUT, its players and push end without a failure, the mini-program sees it go', async () => {
+  const { rig, mini, web } = await call();
+  await web.until(async () => (await web.videoFrames('mini_main')) > 5, 'the browser decoded no frames of the mini-program', 15_000);
+  await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+  const mark = await web.mark();
+  const removed = await fetch(`${rig.server.httpUrl}/admin/rooms/${encodeURIComponent(`n:${ROOM}`)}/users/browser/remove`, { method: 'POST', headers: { 'x-admin-key': rig.server.config.adminKey } });
+  expect(removed.status).toBe(200);
+  await web.waitFor('KICKED_OUT', () => true, 10_000);
+  await mini.waitFor('REMOTE_USER_LEAVE', (d) => d.userID === 'browser', 10_000);
+  await until(() => mini.mounted.player('browser_main') === undefined, 'the mini-program still plays the removed browser', 5_000);
+  await until(() => rig.server.webMedia.list().length === 0, 'a bridge outlived the removal', 5_000, () => JSON.stringify(rig.server.webMedia.list()));
+  await web.until(async () => (await tiles(web)).join() === 'local', 'the removed browser kept remote tiles', 5_000, async () => JSON.stringify(await tiles(web)));
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const after = (await web.events()).slice(mark);
+  expect(after.filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+  expect(((await web.call('getStats')) as any).publisher.pushing).toBe(false);
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 60_000);
