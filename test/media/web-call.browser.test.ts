@@ -391,3 +391,24 @@ test('the browser removed by the admin: KICKED_OUT, its players and push end wit
   expect(((await web.call('getStats')) as any).publisher.pushing).toBe(false);
   expect(web.unexpectedErrors()).toEqual([]);
 }, 60_000);
+
+test('two browsers in one room with a mini-program: every one decodes the frames of every other', async () => {
+  const { rig, web } = await call();
+  const second = await BrowserParticipant.open(browser!, site!.url, 'browser2');
+  try {
+    await second.join({ serverUrl: rig.server.wsUrl, sdkAppId: rig.server.sdkAppID, userSig: rig.server.genUserSig('browser2'), roomId: ROOM });
+    for (const [me, others] of [
+      [web, ['mini_main', 'browser2_main']],
+      [second, ['mini_main', 'browser_main']],
+    ] as const) {
+      for (const id of others) await me.until(async () => (await me.videoFrames(id)) > 10, `${me.userID} decoded no frames of ${id}`, 20_000, async () => JSON.stringify(await me.frames()));
+    }
+    await until(() => rig.media.pulls().filter((s) => s.running && s.frames > 10).length === 2, 'the mini-program does not play both browsers', 15_000);
+    for (const me of [web, second]) {
+      expect((await me.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+      expect(me.unexpectedErrors()).toEqual([]);
+    }
+  } finally {
+    await second.close();
+  }
+}, 60_000);
