@@ -234,8 +234,8 @@ test('a play url the media server refuses is STREAM_FAILED for the browser with 
   expect(last.data.reason).toContain('pull url refused: maintenance');
   const failures = (await web.events()).filter((e) => e.code === 'STREAM_FAILED' && !e.data.local);
   expect(failures).toHaveLength(3);
-  // Every attempt was a bridge the server refused with 4403. (A retry also replays the old url for a moment
-  // before the re-subscription's new one arrives: that socket the browser closes itself.)
+  // Every attempt was a bridge the server refused with 4403. (Were the re-subscription's new url slower than
+  // the stage's wait for it, the old url would be tried meanwhile and closed by the browser itself.)
   const closed = rig.server.webMedia.history.filter((e) => e.type === 'closed' && e.direction === 'play');
   expect(closed.filter((e) => e.type === 'closed' && e.code === 4403 && e.reason === 'maintenance').length).toBeGreaterThanOrEqual(3);
   for (const e of closed) expect(e.type === 'closed' && (e.code === 4403 || e.reason === 'client closed' || e.reason === 'stopped')).toBe(true);
