@@ -5,6 +5,7 @@
 // the other side. The page's console errors fail the test unless expected.
 
 import { mkdirSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describeMedia, ffmpegChildren, startMediaRig, until, type MediaRig } from './helpers';
 import { BrowserParticipant, buildWebScript, launchChromium, scratch, servePage } from './web-browser';
@@ -411,6 +412,53 @@ describeMedia('a browser and a mini-program in one room', () => {
       }
     } finally {
       await second.close();
+    }
+  }, 60_000);
+  test('the browser\'s signaling socket drops: it reconnects and resumes, its media goes on, the mini-program sees nothing change', async () => {
+    // The browser reaches signaling through a TCP relay the test can cut; its media sockets go straight to the server.
+    rig = await startMediaRig();
+    const target = rig.server.port;
+    const sockets = new Set<Socket>();
+    const relay = createServer((client) => {
+      const upstream = connect(target, '127.0.0.1');
+      sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      const drop = () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(client);
+        sockets.delete(upstream);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const relayed = `ws://127.0.0.1:${(relay.address() as AddressInfo).port}/v1/signaling`;
+      const mini = rig.join('mini', { roomID: ROOM });
+      web = await BrowserParticipant.open(browser!, site!.url, 'browser');
+      await web.join({ serverUrl: relayed, sdkAppId: rig.server.sdkAppID, userSig: rig.server.genUserSig('browser'), roomId: ROOM });
+      await web.until(async () => (await web!.videoFrames('mini_main')) > 5, 'the browser decoded no frames of the mini-program', 15_000);
+      const pull = await until(() => pullsOfBrowser(rig!).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+      const mark = await web.mark();
+      const miniMark = mini.events.length;
+
+      for (const socket of sockets) socket.destroy();
+      await web.waitFor('CONNECTION_STATE_CHANGED', (d) => d.state === 'RECONNECTING', 10_000);
+      await web.waitFor('CONNECTION_STATE_CHANGED', (d) => d.state === 'CONNECTED', 15_000);
+      // Media never went through signaling: the <video> and the mini-program's player went on.
+      const seen = await web.videoFrames('mini_main');
+      await web.until(async () => (await web!.videoFrames('mini_main')) > seen + 15, 'the browser stopped playing after the reconnect', 10_000, async () => JSON.stringify(await web!.frames()));
+      const frames = pull.frames;
+      await until(() => pullsOfBrowser(rig!).some((s) => s.running && s.frames > (s === pull ? frames + 15 : 15)), 'the mini-program stopped getting the browser after the reconnect', 10_000);
+      const after = (await web.events()).slice(mark);
+      expect(after.filter((e) => ['LOCAL_JOIN', 'STREAM_REMOVED', 'STREAM_FAILED', 'ERROR', 'KICKED_OUT'].includes(e.code)).map((e) => e.code)).toEqual([]);
+      expect(mini.events.slice(miniMark).filter((e) => ['REMOTE_USER_LEAVE', 'STREAM_REMOVED', 'STREAM_FAILED'].includes(e.code)).map((e) => e.code)).toEqual([]);
+      // The console may say the socket went away; nothing else.
+      expect(web.unexpectedErrors([/WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/v1\/signaling' failed/])).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
     }
   }, 60_000);
 });
