@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { describeMedia, ffmpegChildren, startMediaRig, until, type MediaRig } from './helpers';
+import { describeMedia, ffmpegChildren, isGone, startMediaRig, until, type MediaRig } from './helpers';
 import { BrowserParticipant, buildWebScript, launchChromium, scratch, servePage } from './web-browser';
 import { browserSuite } from '../helpers/browser';
 import type { Browser } from 'playwright-core';
@@ -460,5 +460,20 @@ describeMedia('a browser and a mini-program in one room', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => relay.close(() => resolve()));
     }
+  }, 60_000);
+  test('the browser\'s tab closes mid-call: its bridges end at once, the mini-program sees its stream go and, after the grace, the user', async () => {
+    const { rig, mini, web: page } = await call();
+    await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+    await page.until(async () => (await page.videoFrames('mini_main')) > 5, 'the browser decoded no frames of the mini-program', 15_000);
+    const pids = rig.server.webMedia.list().map((b) => b.pid!);
+    expect(pids.length).toBe(2);
+    await page.close();
+    web = null;
+    await until(() => rig.server.webMedia.list().length === 0 && pids.every(isGone), 'a bridge or its ffmpeg outlived the tab', 5_000, () => JSON.stringify(rig.server.webMedia.list()));
+    await mini.waitFor('STREAM_REMOVED', (d) => d.userID === 'browser', 8_000);
+    await until(() => mini.mounted.player('browser_main') === undefined, 'the mini-program still plays the closed tab', 5_000);
+    // The server keeps a vanished session for its grace (a reconnect may resume it), then the user leaves.
+    await mini.waitFor('REMOTE_USER_LEAVE', (d) => d.userID === 'browser', rig.server.config.graceMs + 5_000);
+    expect(mini.of('STREAM_FAILED').filter((e) => e.data.userID === 'browser')).toEqual([]);
   }, 60_000);
 });
