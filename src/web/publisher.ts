@@ -204,9 +204,10 @@ export class WebPublisher {
 
   /** The deviceId in use for each kind (what getUserMedia opened). */
   currentDevices(): Partial<Record<DeviceKind, string>> {
-    const of = (track: MediaStreamTrack | undefined) => track?.getSettings().deviceId;
-    const audio = of(this.stream?.getAudioTracks()[0]) ?? this.devices.audioinput;
-    const video = of(this.stream?.getVideoTracks()[0]) ?? this.devices.videoinput;
+    // Once devices are open, what is open; a device asked for that could not be opened is not in use.
+    const of = (track: MediaStreamTrack | undefined, kind: DeviceKind) => (this.stream ? track?.getSettings().deviceId : this.devices[kind]);
+    const audio = of(this.stream?.getAudioTracks()[0], 'audioinput');
+    const video = of(this.stream?.getVideoTracks()[0], 'videoinput');
     return { ...(audio ? { audioinput: audio } : {}), ...(video ? { videoinput: video } : {}) };
   }
 
