@@ -476,4 +476,23 @@ describeMedia('a browser and a mini-program in one room', () => {
     await mini.waitFor('REMOTE_USER_LEAVE', (d) => d.userID === 'browser', rig.server.config.graceMs + 5_000);
     expect(mini.of('STREAM_FAILED').filter((e) => e.data.userID === 'browser')).toEqual([]);
   }, 60_000);
+  test('a browser whose camera cannot be opened joins with its microphone alone: ERROR -1301, the mini-program hears it', async () => {
+    rig = await startMediaRig();
+    const mini = rig.join('mini', { roomID: ROOM });
+    web = await BrowserParticipant.open(browser!, site!.url, 'browser');
+    // A camera that is not there (unplugged since it was picked).
+    await web.join({ serverUrl: rig.server.wsUrl, sdkAppId: rig.server.sdkAppID, userSig: rig.server.genUserSig('browser'), roomId: ROOM, devices: { videoinput: 'no-such-camera' } });
+    const error = await web.waitFor('ERROR', (d) => d.code === -1301, 10_000, 0);
+    expect(error.data.message).toContain('camera could not be opened');
+    expect(((await web.call('currentDevices')) as Record<string, string>).videoinput).toBeUndefined();
+    await mini.waitFor('STREAM_ADDED', (d) => d.userID === 'browser', 15_000);
+    const pull = await until(() => pullsOfBrowser(rig!).find((s) => s.running && s.audioFrames > 20), 'the mini-program did not hear the browser', 15_000, () =>
+      rig!.media.pulls().map((s) => `${s.url.slice(-40)} running=${s.running} audio=${s.audioFrames} video=${s.frames} codes=${s.codes} ${s.stderrTail.slice(-2).join('|')}`).join('\n'),
+    );
+    expect(pull.frames).toBe(0);
+    // It still watches.
+    await web.until(async () => (await web!.videoFrames('mini_main')) > 10, 'the browser without a camera did not play the mini-program', 15_000);
+    expect(mini.of('STREAM_FAILED').filter((e) => e.data.userID === 'browser')).toEqual([]);
+    expect(web.unexpectedErrors()).toEqual([]);
+  }, 60_000);
 });
