@@ -194,12 +194,17 @@ export class WebPublisher {
     else setTimeout(closePrevious, HAND_OVER_CLOSE_MS);
   }
 
-  /** Stop everything and close the devices. */
-  destroy(): void {
+  /** Stop pushing and close the camera and microphone; capture() opens them again. */
+  closeDevices(): void {
     this.stop();
     this.stream?.getTracks().forEach((track) => track.stop());
     this.stream = null;
     if (this.options.preview) this.options.preview.srcObject = null;
+  }
+
+  /** Stop everything and close the devices. */
+  destroy(): void {
+    this.closeDevices();
   }
 
   /** The deviceId in use for each kind (what getUserMedia opened). */
