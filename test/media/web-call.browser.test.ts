@@ -282,6 +282,9 @@ describeMedia('a browser and a mini-program in one room', () => {
     await pull.exited;
     expect(pull.codes).not.toContain(-2301);
     expect(stay.of('STREAM_FAILED').filter((e) => e.data.userID === 'browser')).toEqual([]);
+    // Its camera and microphone are closed (the camera light goes off).
+    expect(await web.page.evaluate(() => (globalThis as any).document.querySelector('.wxrtc-tile[data-stream-id="local"] video').srcObject)).toBeNull();
+    expect(((await web.call('currentDevices')) as Record<string, string>)).toEqual({});
     // The browser let go of everything: no tile but its own, no bridge (nor its ffmpeg) left on the server.
     await web.until(async () => (await tiles(web)).join() === 'local', 'the browser kept remote tiles after leaving', 5_000, async () => JSON.stringify(await tiles(web)));
     await until(() => rig.server.webMedia.list().length === 0, 'a bridge outlived the browser leaving', 5_000, () => JSON.stringify(rig.server.webMedia.list()));
