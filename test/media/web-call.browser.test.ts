@@ -498,4 +498,18 @@ describeMedia('a browser and a mini-program in one room', () => {
     expect(mini.of('STREAM_FAILED').filter((e) => e.data.userID === 'browser')).toEqual([]);
     expect(web.unexpectedErrors()).toEqual([]);
   }, 60_000);
+  test('the browser leaves and enters again on the same WebRoom: the mini-program sees and plays it again', async () => {
+    const { rig, mini, web } = await call();
+    await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+    await web.call('exit');
+    await mini.waitFor('REMOTE_USER_LEAVE', (d) => d.userID === 'browser', 10_000);
+    const mark = mini.events.length;
+    const pullsBefore = new Set(rig.media.pulls());
+    await web.call('enter');
+    await mini.waitUntil(() => mini.events.slice(mark).find((e) => e.code === 'STREAM_ADDED' && e.data.userID === 'browser'), 'mini: the browser did not come back', 15_000);
+    await until(() => pullsOfBrowser(rig).find((s) => !pullsBefore.has(s) && s.running && s.frames > 10), 'the mini-program does not play the browser again', 15_000);
+    await web.until(async () => (await web.videoFrames('mini_main')) > 10, 'the browser does not play the mini-program again', 15_000, async () => JSON.stringify(await web.frames()));
+    expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+    expect(web.unexpectedErrors()).toEqual([]);
+  }, 60_000);
 });
