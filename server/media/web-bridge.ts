@@ -166,17 +166,17 @@ export class WebMediaBridge {
     if (grant.ok && access.isRevoked(grant.holder.sessionId)) grant = { ok: false, reason: 'session-ended' };
     if (!grant.ok) return void bridge.end(WebMediaClose.REFUSED, grant.reason);
     const sessionId = grant.holder.sessionId;
+    // A browser that got a new url, or opened the socket again (a device switch), publishes anew: the newest
+    // wins, and what it replaces does not count toward the session's cap (or a session at its cap could not
+    // switch camera).
+    const replaced = target.direction === 'publish' ? [...this.bridges].filter((b) => b !== bridge && b.direction === 'publish' && b.streamName === target.streamName && b.sessionId !== null) : [];
     let held = 0;
-    for (const b of this.bridges) if (b.sessionId === sessionId) held += 1;
+    for (const b of this.bridges) if (b.sessionId === sessionId && !replaced.includes(b)) held += 1;
     if (held >= this.options.perSession) return void bridge.end(WebMediaClose.LIMIT, 'session-cap');
-    if (target.direction === 'publish') {
-      // A browser that got a new url, or opened the socket again, publishes anew: the newest wins.
-      // On a plane that takes over pushes, the old ffmpeg goes on pushing until the new one is there.
-      const handOverMs = media.takesOverPushes === true ? this.options.handOverMs : 0;
-      for (const b of this.bridges) {
-        if (b !== bridge && b.direction === 'publish' && b.streamName === target.streamName && b.sessionId !== null) void b.end(WebMediaClose.SUPERSEDED, 'superseded', true, handOverMs);
-      }
-    }
+    // On a plane that takes over pushes, the replaced ffmpeg goes on pushing until the new one is there; one
+    // still handing over from an earlier replacement is ended now (at most one lingers per stream).
+    const handOverMs = media.takesOverPushes === true ? this.options.handOverMs : 0;
+    for (const b of replaced) void b.end(WebMediaClose.SUPERSEDED, 'superseded', true, b.ended ? 0 : handOverMs);
     // Only the signed fields go on: nothing else a client put in the query reaches ffmpeg.
     const signed = new URLSearchParams({ gen: fields.gen!, expires: fields.expires!, sid: fields.sid!, sub: fields.sub!, sign: fields.sign! }).toString();
     bridge.start(sessionId, urls.rtmpUrlFor(kind, target.streamName, signed, grant.holder));
