@@ -4,6 +4,7 @@
 // cannot tell it from a phone: 1003 camera opened, 1001 connected, 1002 push begin, 1007 first frame, 1008
 // encoder started, -1301/-1302 camera/microphone failed, -1307 disconnected.
 
+import { WebMediaClose } from '../core/web-media';
 import type { DeviceKind, NetStatusReport, StatusReport } from './types';
 
 /** What MediaRecorder is asked for, best first: H.264 lets the server copy video rather than transcode it. */
@@ -13,6 +14,27 @@ const TIMESLICE_MS = 200;
 /** A socket that cannot send this much on time is too slow: chunks are dropped rather than queued for ever. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const NET_STATUS_MS = 2_000;
+/**
+ * A keyframe every second. Chromium's MediaRecorder otherwise makes one at the start and hardly ever again,
+ * and the server copies H.264 as it comes: a mini-program that started playing after the first keyframe (or
+ * whose probe missed it) got no picture it could decode ("Could not find codec parameters ... unspecified
+ * size"). Browsers without the option ignore it.
+ */
+const KEYFRAME_INTERVAL_MS = 1_000;
+
+/**
+ * "Push begin" (1002) waits until the socket has carried chunks this long without the server closing it. The
+ * server says nothing when the media plane takes the push; it only closes the socket when the plane refuses it
+ * (4403), which takes ffmpeg a connection, well under this. Reported at the first chunk, a refused push looked
+ * begun on every attempt, and the pusher chart (whose retry budget resets on 1002) retried it for ever.
+ */
+const PUSH_BEGIN_SETTLE_MS = 2_000;
+
+/** A socket replaced by switchDevice is closed by the browser this late if the server has not superseded it. */
+const HAND_OVER_CLOSE_MS = 10_000;
+
+/** MediaRecorderOptions with Chromium's keyframe interval (not yet in TypeScript's DOM typings). */
+type RecorderOptions = MediaRecorderOptions & { videoKeyFrameIntervalDuration?: number };
 
 export interface PublisherOptions {
   report: StatusReport;
@@ -107,7 +129,8 @@ export class WebPublisher {
       this.options.report(1001, 'connected to the push server');
       let recorder: MediaRecorder;
       try {
-        recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
+        const recorderOptions: RecorderOptions = { videoKeyFrameIntervalDuration: KEYFRAME_INTERVAL_MS, ...(mimeType ? { mimeType } : {}) };
+        recorder = new MediaRecorder(stream, recorderOptions);
       } catch (error) {
         this.options.report(-1307, `MediaRecorder refused the stream: ${String(error)}`);
         this.stopPush();
@@ -122,9 +145,11 @@ export class WebPublisher {
         this.chunksSent += 1;
         if (begun) return;
         begun = true;
-        this.options.report(1002, 'push begin');
         this.options.report(1007, 'first frame captured');
         if (stream.getVideoTracks().length > 0) this.options.report(1008, 'encoder started');
+        setTimeout(() => {
+          if (generation === this.generation && socket.readyState === WebSocket.OPEN) this.options.report(1002, 'push begin');
+        }, PUSH_BEGIN_SETTLE_MS);
       });
       recorder.addEventListener('error', () => {
         if (generation === this.generation) this.fail('the recorder stopped with an error');
@@ -133,7 +158,10 @@ export class WebPublisher {
       this.startNetStatus();
     });
     socket.addEventListener('close', (event: CloseEvent) => {
-      if (generation === this.generation) this.fail(`the push socket closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
+      if (generation !== this.generation) return;
+      // A refused url reads as a phone's does ("push url refused: bad-signature"); other ends name their code.
+      if (event.code === WebMediaClose.REFUSED) this.fail(`push url refused: ${event.reason || 'refused'}`);
+      else this.fail(`the push socket closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
     });
   }
 
@@ -149,30 +177,52 @@ export class WebPublisher {
     this.applyMute();
   }
 
-  /** Open another camera or microphone; a running push restarts on the same url with the new tracks. */
+  /**
+   * Open another camera or microphone; a running push restarts on the same url with the new tracks
+   * (MediaRecorder cannot change tracks). The old socket stays open until the new one is there: the server
+   * then supersedes it (4409) and hands the stream over, so the others never see it stop.
+   */
   async switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
     this.devices[kind] = deviceId;
     const url = this.pushedUrl;
+    const previous = this.socket;
+    this.socket = null;
     this.stop();
     this.stream?.getTracks().forEach((track) => track.stop());
     this.stream = null;
-    if (url) await this.start(url);
-    else await this.capture();
+    const closePrevious = () => {
+      if (previous && (previous.readyState === WebSocket.OPEN || previous.readyState === WebSocket.CONNECTING)) previous.close(1000, 'switched device');
+    };
+    if (!url) {
+      closePrevious();
+      await this.capture();
+      return;
+    }
+    await this.start(url);
+    // Normally the server has closed it by now; without a new push (no device) there is nothing to wait for.
+    if (!this.socket) closePrevious();
+    else setTimeout(closePrevious, HAND_OVER_CLOSE_MS);
   }
 
-  /** Stop everything and close the devices. */
-  destroy(): void {
+  /** Stop pushing and close the camera and microphone; capture() opens them again. */
+  closeDevices(): void {
     this.stop();
     this.stream?.getTracks().forEach((track) => track.stop());
     this.stream = null;
     if (this.options.preview) this.options.preview.srcObject = null;
   }
 
+  /** Stop everything and close the devices. */
+  destroy(): void {
+    this.closeDevices();
+  }
+
   /** The deviceId in use for each kind (what getUserMedia opened). */
   currentDevices(): Partial<Record<DeviceKind, string>> {
-    const of = (track: MediaStreamTrack | undefined) => track?.getSettings().deviceId;
-    const audio = of(this.stream?.getAudioTracks()[0]) ?? this.devices.audioinput;
-    const video = of(this.stream?.getVideoTracks()[0]) ?? this.devices.videoinput;
+    // Once devices are open, what is open; a device asked for that could not be opened is not in use.
+    const of = (track: MediaStreamTrack | undefined, kind: DeviceKind) => (this.stream ? track?.getSettings().deviceId : this.devices[kind]);
+    const audio = of(this.stream?.getAudioTracks()[0], 'audioinput');
+    const video = of(this.stream?.getVideoTracks()[0], 'videoinput');
     return { ...(audio ? { audioinput: audio } : {}), ...(video ? { videoinput: video } : {}) };
   }
 
