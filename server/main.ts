@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     ...(server.inspector
       ? ['                              the page\'s #key reads every session: share it like a password; the SDK\'s ?key only sends (--inspector-key, --inspector-publish-key)']
       : []),
+    `  call page (a browser)       ${callLine(server)}`,
     '',
     'In the mini-program:',
     `  new TRTC(page, { signaling: createWebSocketSignaling({ url: '${server.wsUrl}' }) })`,
@@ -191,6 +192,7 @@ async function startDemo(server: DevServer, ffmpeg: boolean): Promise<DemoRoom> 
   }
   out(`  a visitor joins and leaves every 15 s${server.inspector ? `; watch their charts at ${server.inspector.url}` : ''}`);
   out(`  join it                     enterRoom({ sdkAppID: ${server.sdkAppID}, roomID: ${demo.roomID}, userID, userSig })`);
+  if (server.callUrl) out(`  or from a browser           ${server.callUrl}   (room ${demo.roomID} is its default)`);
   return demo;
 }
 
@@ -198,6 +200,16 @@ main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
+
+/**
+ * The call page's url: with the inspector's view key in its fragment (it never leaves the browser), so the
+ * page's inspector link opens the charts; /call alone works too. The page gets its userSig from this machine.
+ */
+function callLine(server: DevServer): string {
+  if (!server.callUrl) return '(off)';
+  const url = server.inspector ? `${server.callUrl}#key=${encodeURIComponent(server.inspector.viewKey)}` : server.callUrl;
+  return `${url}   (camera and microphone in a room, from Chrome on this machine)`;
+}
 
 /** Where rooms live: this process alone, or Redis shared with other processes (its password not printed). */
 function roomsSummary(server: DevServer): string {
