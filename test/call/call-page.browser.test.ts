@@ -1,0 +1,173 @@
+// The call page (/call) as a person meets it after `npm start`, in Debian's chromium with a fake camera and
+// microphone: the dev server on 127.0.0.1 (random ports) with the demo room's real streams (ffmpeg), the page
+// joins the demo room with no userSig pasted, plays alice and bob (decoded frames rising in its <video>
+// tiles), and the demo's own players count the browser's frames. Nothing leaves 127.0.0.1. Screenshots go to
+// test-output/call/ (gitignored); docs/images/call-page.png is one of them.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startDevServer, type DevServer } from '../../server';
+import { startDemoRoom, type DemoRoom } from '../../server/media/demo-room';
+import { ffmpegAvailable } from '../../src/testing/rtmp-media';
+import type { HeadlessWx } from '../../src/testing/wx';
+import { browserSuite, CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser';
+
+const { test, beforeAll, afterAll } = browserSuite();
+
+const OUTPUT = join(__dirname, '..', '..', 'test-output', 'call');
+const STEP_TIMEOUT_MS = 20_000;
+const USER = 'web-tester';
+
+let server: DevServer;
+let demo: DemoRoom;
+let context: BrowserContext | null = null;
+let page: Page;
+let profile: string;
+const pageErrors: string[] = [];
+/** Every url the browser asked for: pages, scripts, fetches, websockets. */
+const requested: string[] = [];
+
+beforeAll(async () => {
+  // Real streams need ffmpeg; the suite says so rather than quietly testing less.
+  if (!ffmpegAvailable()) throw new Error('ffmpeg is not on the PATH: the call page test plays the demo room\'s real streams (apt-get install ffmpeg)');
+  server = await startDevServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, media: 'rtmp', logLevel: 'silent' });
+  demo = await startDemoRoom(server, { realMedia: true });
+  await demo.ready(30_000);
+  server.setStatus('demo', { roomID: demo.roomID, users: [...demo.users], media: 'real' });
+  profile = mkdtempSync(join(tmpdir(), 'wxrtc-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', ...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+    viewport: { width: 1400, height: 900 },
+    timeout: 30_000,
+  });
+  context.on('request', (request) => requested.push(request.url()));
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('websocket', (socket) => requested.push(socket.url()));
+  mkdirSync(OUTPUT, { recursive: true });
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close();
+  const socketsClosed = (globalThis as unknown as { wx?: HeadlessWx }).wx?.whenSocketsClosed(5_000);
+  await demo?.close();
+  await server?.close();
+  await socketsClosed;
+  if (profile) rmSync(profile, { recursive: true, force: true });
+}, 30_000);
+
+/** Decoded frames per remote tile, as the <video> elements count them. */
+function remoteFrames(): Promise<Record<string, number>> {
+  return page.$$eval('#tiles .wxrtc-tile:not([data-stream-id="local"])', (tiles) =>
+    Object.fromEntries(
+      tiles.map((tile) => {
+        const video = tile.querySelector('video') as unknown as { getVideoPlaybackQuality(): { totalVideoFrames: number } } | null;
+        return [(tile as unknown as { dataset: { streamId: string } }).dataset.streamId, video ? video.getVideoPlaybackQuality().totalVideoFrames : 0];
+      }),
+    ),
+  );
+}
+
+async function until<T>(probe: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = STEP_TIMEOUT_MS, detail: () => Promise<unknown> = pageStats): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what} (last: ${JSON.stringify(value)}; page: ${JSON.stringify(await detail().catch((e: Error) => e.message))})`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** What the page's room says of its push and players (for failure messages). */
+function pageStats(): Promise<unknown> {
+  return page.evaluate('window.wxrtcCall.room()?.getStats() ?? null');
+}
+
+/** The demo's players of the browser's stream (an RTMP pull whose stream name holds its userID). */
+function demoPullsOfBrowser(): Array<{ running: boolean; frames: number }> {
+  const name = `.${Buffer.from(USER).toString('base64url')}.main`;
+  return demo.media!.pulls().filter((pull) => pull.url.includes(name)).map((pull) => ({ running: pull.running, frames: pull.frames }));
+}
+
+test('the page offers the demo room, joins it with no userSig pasted, and shows the local preview and a tile per demo participant', async () => {
+  await page.goto(`${server.httpUrl}/call?user=${USER}#key=${encodeURIComponent(server.inspector!.viewKey)}`);
+  expect(await page.title()).toBe('wxrtc call');
+  await page.waitForFunction("document.getElementById('room').value !== ''");
+  expect(await page.inputValue('#room')).toBe(String(demo.roomID));
+  expect(await page.inputValue('#user')).toBe(USER);
+  expect(await page.textContent('#hint')).toContain(`The demo room ${demo.roomID}: alice and bob`);
+  // The inspector link opens the charts: it carries the view key the page was opened with.
+  expect(await page.getAttribute('#inspector-link', 'href')).toBe(`/inspect#key=${encodeURIComponent(server.inspector!.viewKey)}`);
+  await page.screenshot({ path: join(OUTPUT, 'call-before-join.png') });
+
+  await page.click('#join');
+  await page.waitForSelector('#status[data-status="live"]');
+  expect(await page.textContent('#room-title')).toBe(`Room ${demo.roomID} as ${USER}`);
+  await page.waitForSelector('#tiles .wxrtc-tile[data-stream-id="local"] video');
+  await page.waitForSelector('#tiles .wxrtc-tile[data-stream-id="alice_main"]');
+  await page.waitForSelector('#tiles .wxrtc-tile[data-stream-id="bob_main"]');
+  expect(await page.$$eval('#tiles .wxrtc-tile-label', (labels) => labels.map((l) => l.textContent))).toEqual([`${USER} (you)`, 'alice', 'bob']);
+  // The room sees the browser: the server's room lists it among alice and bob.
+  const members = await until(
+    async () => (await server.store.getMember(`n:${demo.roomID}`, USER)) !== null,
+    (present) => present,
+    'the browser is a member of the demo room',
+  );
+  expect(members).toBe(true);
+  // Its room chart went to the inspector, labelled with its user id.
+  await until(() => server.inspector!.relay.sessionList().some((s) => s.label === `web ${USER}` && s.closedAt === null), (found) => found, 'the page streams its chart to the inspector');
+  // Fake devices: a camera and a microphone to choose from.
+  expect(await page.$$eval('#videoinput option', (options) => options.length)).toBeGreaterThanOrEqual(1);
+  expect(await page.$$eval('#audioinput option', (options) => options.length)).toBeGreaterThanOrEqual(1);
+  expect(pageErrors).toEqual([]);
+}, 60_000);
+
+test('the page plays the demo participants: frames rise in their <video> tiles', async () => {
+  const first = await until(remoteFrames, (f) => (f.alice_main ?? 0) > 0 && (f.bob_main ?? 0) > 0, 'decoded frames in the alice and bob tiles', 45_000);
+  const later = await until(remoteFrames, (f) => (f.alice_main ?? 0) > first.alice_main! + 10 && (f.bob_main ?? 0) > first.bob_main! + 10, 'frames keep rising in both tiles', 30_000);
+  expect(later.alice_main).toBeGreaterThan(first.alice_main!);
+  await page.waitForTimeout(1500); // the tiles' frame badges refresh every second
+  await page.screenshot({ path: join(OUTPUT, 'call-page.png') });
+}, 90_000);
+
+test("the demo room's players receive the browser's stream: frames counted by their emulated <live-player>", async () => {
+  // Earlier plays of it (a retry, a restart) stay listed, stopped: only the running ones count.
+  const running = () => demoPullsOfBrowser().filter((pull) => pull.running);
+  const first = await until(running, (p) => p.length >= demo.users.length && p.every((x) => x.frames > 0), "both demo participants play the browser's frames", 45_000);
+  const before = Math.max(...first.map((p) => p.frames));
+  await until(running, (p) => p.length >= demo.users.length && p.every((x) => x.frames > before), 'their frame counts keep rising', 30_000);
+}, 90_000);
+
+test('mute, unmute, leave: the buttons drive the room, and leaving ends the browser\'s stream for the demo', async () => {
+  await page.click('#mic');
+  expect(await page.textContent('#mic')).toBe('Unmute mic');
+  await page.click('#camera');
+  expect(await page.textContent('#camera')).toBe('Turn camera on');
+  await page.screenshot({ path: join(OUTPUT, 'call-muted.png') });
+  await page.click('#mic');
+  await page.click('#camera');
+  expect(await page.textContent('#mic')).toBe('Mute mic');
+  expect(await page.textContent('#camera')).toBe('Turn camera off');
+
+  await page.click('#leave');
+  await page.waitForSelector('#join-form:not([hidden])');
+  expect(await page.$$('#tiles .wxrtc-tile')).toHaveLength(0);
+  await until(async () => server.store.getMember(`n:${demo.roomID}`, USER), (member) => member === null, 'the browser left the room');
+  await until(demoPullsOfBrowser, (p) => p.every((x) => !x.running), "the demo's players of the browser stopped");
+  expect(pageErrors).toEqual([]);
+}, 60_000);
+
+test('offline: every request the page made went to 127.0.0.1', () => {
+  expect(requested.length).toBeGreaterThan(3);
+  const elsewhere = requested.filter((url) => !/^(data:|blob:)/.test(url) && new URL(url).hostname !== '127.0.0.1');
+  expect(elsewhere).toEqual([]);
+  // The page, its two stylesheets, its script and the config, all from the dev server.
+  for (const path of ['/call', '/call/inspector.css', '/call/call.css', '/call/call.js', '/call/config', '/call/session']) {
+    expect(requested.some((url) => new URL(url).pathname === path)).toBe(true);
+  }
+});
