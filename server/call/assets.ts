@@ -1,6 +1,8 @@
 // The /call page's files: its HTML and CSS from server/call/page/, the inspector's stylesheet (the same look,
-// read from server/inspector/page/ rather than copied), and the page script with 'wxrtc/web' and mpegts.js
-// inside, bundled by esbuild on first request and cached. Everything is local: the page works offline.
+// read from server/inspector/page/ rather than copied), 'wxrtc/web' as a plain script (wxrtc-web.js: the same
+// build as dist/wxrtc-web.js, mpegts.js inside, the API on window.wxrtcWeb), and the page's own script (with
+// 'wxrtc/inspect'), each bundled by esbuild on first request and cached. Everything is local: the page works
+// offline, and a web app in development may load wxrtc-web.js from here too.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,9 +15,37 @@ const INSPECTOR_CSS = join(__dirname, '..', 'inspector', 'page', 'inspector.css'
 const REPO_ROOT = join(__dirname, '..', '..');
 
 let bundle: Promise<string> | null = null;
+let webBundle: Promise<string> | null = null;
+
+/** 'wxrtc/web' for a <script> tag, as build.mjs makes dist/wxrtc-web.js: everything inside, `window.wxrtcWeb`. */
+export function webScript(): Promise<string> {
+  webBundle ??= (async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      absWorkingDir: REPO_ROOT,
+      entryPoints: [join(REPO_ROOT, 'src', 'web', 'index.ts')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName: 'wxrtcWeb',
+      platform: 'browser',
+      target: 'es2020',
+      legalComments: 'none',
+      logLevel: 'silent',
+      minify: true,
+      define: { 'process.env.NODE_ENV': '"production"' },
+    });
+    return result.outputFiles[0]!.text;
+  })();
+  webBundle.catch(() => {
+    webBundle = null;
+  });
+  return webBundle;
+}
 
 /**
- * The page script, built once per process. @statelyai/inspect (behind 'wxrtc/inspect') reaches for Node's
+ * The page script, built once per process. It takes 'wxrtc/web' from wxrtc-web.js (window.wxrtcWeb), as any
+ * page with a <script> tag would; it bundles only itself and 'wxrtc/inspect'. @statelyai/inspect (behind 'wxrtc/inspect') reaches for Node's
  * WebSocket and a cloud client it never uses here; as in build.mjs, those imports are stubbed out.
  */
 export function callScript(): Promise<string> {
@@ -72,6 +102,8 @@ export async function callAsset(rest: string): Promise<{ type: string; body: str
       return { type: 'text/css; charset=utf-8', body: await readFile(INSPECTOR_CSS) };
     case '/call.js':
       return { type: 'text/javascript; charset=utf-8', body: await callScript() };
+    case '/wxrtc-web.js':
+      return { type: 'text/javascript; charset=utf-8', body: await webScript() };
     default:
       return null;
   }

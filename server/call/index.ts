@@ -9,7 +9,7 @@ import type { DemoFacts } from '../landing';
 import { CALL_PAGE_PATH, callAsset } from './assets';
 import { CALL_SESSION_MAX_BYTES, CALL_SESSION_PATH, mintSession, parseSessionBody, refusal, type CallSessionDeps } from './session';
 
-export { CALL_PAGE_PATH, callScript } from './assets';
+export { CALL_PAGE_PATH, callScript, webScript } from './assets';
 export { CALL_SESSION_PATH, CALL_USERSIG_MAX_SEC, isLocalRequest } from './session';
 export const CALL_CONFIG_PATH = '/call/config';
 

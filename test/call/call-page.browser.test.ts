@@ -4,7 +4,10 @@
 // tiles), and the demo's own players count the browser's frames. Nothing leaves 127.0.0.1. Screenshots go to
 // test-output/call/ (gitignored); docs/images/call-page.png is one of them.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -63,7 +66,7 @@ afterAll(async () => {
 
 /** Decoded frames per remote tile, as the <video> elements count them. */
 function remoteFrames(): Promise<Record<string, number>> {
-  return page.$$eval('#tiles .wxrtc-tile:not([data-stream-id="local"])', (tiles) =>
+  return page.$$eval('.wxrtc-tile:not([data-stream-id="local"])', (tiles) =>
     Object.fromEntries(
       tiles.map((tile) => {
         const video = tile.querySelector('video') as unknown as { getVideoPlaybackQuality(): { totalVideoFrames: number } } | null;
@@ -162,12 +165,86 @@ test('mute, unmute, leave: the buttons drive the room, and leaving ends the brow
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
+const root = join(__dirname, '..', '..');
+const WEB_DOCS = ['README.md', 'README.zh-CN.md', 'docs/web.md', 'docs/web.zh-CN.md'];
+
+/** The ```html blocks of a doc: the pages of a web app on 'wxrtc/web'. */
+function htmlBlocks(file: string): string[] {
+  return [...readFileSync(join(root, file), 'utf8').matchAll(/^```html\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+}
+
+/** The code without its comments: the English and Chinese pages differ only there. */
+const codeOf = (html: string) =>
+  html
+    .replace(/(^|\s)\/\/.*$/gm, '')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '')
+    .join('\n');
+
+test('the docs give the same web pages in both languages', () => {
+  for (const [english, chinese] of [WEB_DOCS.slice(0, 2), WEB_DOCS.slice(2)] as Array<[string, string]>) {
+    expect(htmlBlocks(english).length).toBeGreaterThan(0);
+    expect(htmlBlocks(chinese).map(codeOf)).toEqual(htmlBlocks(english).map(codeOf));
+  }
+});
+
+describe("the docs' web pages run as shown, served by a web app of their own on another port", () => {
+  let app: Server;
+  let html = '';
+  let appUrl = '';
+  // What the README says to run for the page's userSig.
+  const userSig = () => execFileSync('npm', ['run', '--silent', 'usersig', '--', '--user', 'web-app'], { cwd: root, encoding: 'utf8', timeout: 30_000 }).trim();
+
+  beforeAll(async () => {
+    app = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html);
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    if (!app) return;
+    // The browser keeps its connection alive; the page is done with it.
+    app.closeAllConnections();
+    await new Promise<void>((resolve) => app.close(() => resolve()));
+  });
+
+  const pages = [...new Map(WEB_DOCS.filter((f) => f.endsWith('.md') && !f.includes('zh-CN')).flatMap((file) => htmlBlocks(file).map((block, i) => [codeOf(block), `${file} #${i + 1}`] as const))).entries()];
+
+  test.each(pages.map(([code, where]) => [where, code]))('%s', async (_where, code) => {
+    const sig = userSig();
+    html = code.replace(/\b127\.0\.0\.1:8787\b/g, `127.0.0.1:${server.port}`).replace(/<userSig>/g, sig);
+    const logged: string[] = [];
+    const listener = (message: { text(): string }) => logged.push(message.text());
+    page.on('console', listener);
+    try {
+      await page.goto(appUrl);
+      // Each page says what it got to on the console, last of all 'entered room 1234' or 'left room 1234'.
+      const last = /console\.log\('((?:entered|left) room 1234)'\)/g;
+      const expected = [...code.matchAll(last)].map((m) => m[1]!);
+      expect(expected.length).toBeGreaterThan(0);
+      await until(() => logged, (lines) => expected.every((line) => lines.includes(line)), `the page logs ${expected.join(', ')}`, 45_000, async () => logged);
+      expect(logged.filter((line) => line.startsWith('error'))).toEqual([]);
+      if (!expected.includes('left room 1234')) {
+        // It plays the demo room: alice's tile decodes frames.
+        await until(remoteFrames, (f) => (f.alice_main ?? 0) > 0, "the page plays alice's stream", 45_000);
+      }
+      expect(pageErrors).toEqual([]);
+    } finally {
+      page.off('console', listener);
+      await page.goto('about:blank');
+    }
+  }, 120_000);
+});
+
 test('offline: every request the page made went to 127.0.0.1', () => {
   expect(requested.length).toBeGreaterThan(3);
-  const elsewhere = requested.filter((url) => !/^(data:|blob:)/.test(url) && new URL(url).hostname !== '127.0.0.1');
+  const elsewhere = requested.filter((url) => !/^(data:|blob:|about:blank$)/.test(url) && new URL(url).hostname !== '127.0.0.1');
   expect(elsewhere).toEqual([]);
   // The page, its two stylesheets, its script and the config, all from the dev server.
-  for (const path of ['/call', '/call/inspector.css', '/call/call.css', '/call/call.js', '/call/config', '/call/session']) {
+  for (const path of ['/call', '/call/inspector.css', '/call/call.css', '/call/call.js', '/call/wxrtc-web.js', '/call/config', '/call/session']) {
     expect(requested.some((url) => new URL(url).pathname === path)).toBe(true);
   }
 });

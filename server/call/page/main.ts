@@ -1,10 +1,28 @@
 // The /call page: a person picks a room and a user id, the server mints the userSig (POST /call/session, from
 // this machine or with the admin key), and 'wxrtc/web' joins with camera and microphone. The room's chart
-// goes to the dev server's inspector when it runs one. Built by server/call/assets.ts; nothing from the web.
+// goes to the dev server's inspector when it runs one. 'wxrtc/web' is the plain script /call/wxrtc-web.js
+// (window.wxrtcWeb), loaded before this one, as a web app would load it. Built by server/call/assets.ts.
 
-import { createWebRoom, EVENT, type DeviceKind, type TRTCEvent, type WebRoom } from '../../../src/web';
-import { connectBrowserSocket } from '../../../src/web/socket';
-import { createInspector, type WxrtcInspector } from '../../../src/inspect';
+import type * as Web from '../../../src/web';
+import type { DeviceKind, TRTCEvent, WebRoom } from '../../../src/web';
+import { createInspector, type SocketFactory, type WxrtcInspector } from '../../../src/inspect';
+
+const { createWebRoom, EVENT } = (window as unknown as { wxrtcWeb: typeof Web }).wxrtcWeb;
+
+/** The inspector's socket on the browser's WebSocket (text frames only, as the relay speaks). */
+const browserSocket: SocketFactory = (url) => {
+  const socket = new WebSocket(url);
+  return {
+    send: (text) => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+    },
+    close: (code = 1000, reason = '') => socket.close(code, reason),
+    onOpen: (listener) => socket.addEventListener('open', () => listener()),
+    onMessage: (listener) => socket.addEventListener('message', (event: MessageEvent) => typeof event.data === 'string' && listener(event.data)),
+    onClose: (listener) => socket.addEventListener('close', (event: CloseEvent) => listener({ code: event.code, reason: event.reason })),
+    onError: (listener) => socket.addEventListener('error', () => listener(`websocket error on ${url}`)),
+  };
+};
 
 /** GET /call/config: what the page needs to offer a room. */
 interface CallConfig {
@@ -140,7 +158,7 @@ async function join(): Promise<void> {
   try {
     const session = await askSession(userID);
     const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
-    inspector = session.inspectorKey ? createInspector({ url: `${wsBase}/v1/inspect?key=${encodeURIComponent(session.inspectorKey)}`, label: `web ${userID}`, transport: connectBrowserSocket }) : null;
+    inspector = session.inspectorKey ? createInspector({ url: `${wsBase}/v1/inspect?key=${encodeURIComponent(session.inspectorKey)}`, label: `web ${userID}`, transport: browserSocket }) : null;
     mute.audio = false;
     mute.video = false;
     room = createWebRoom({
