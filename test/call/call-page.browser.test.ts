@@ -124,6 +124,19 @@ test('the page offers the demo room, joins it with no userSig pasted, and shows 
   expect(members).toBe(true);
   // Its room chart went to the inspector, labelled with its user id.
   await until(() => server.inspector!.relay.sessionList().some((s) => s.label === `web ${USER}` && s.closedAt === null), (found) => found, 'the page streams its chart to the inspector');
+  // Now the inspector link opens this page's own room chart.
+  const link = `/inspect#key=${encodeURIComponent(server.inspector!.viewKey)}&label=${encodeURIComponent(`web ${USER}`)}`;
+  expect(await page.getAttribute('#inspector-link', 'href')).toBe(link);
+  const inspectorPage = await context!.newPage();
+  try {
+    inspectorPage.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await inspectorPage.goto(`${server.httpUrl}${link}`);
+    await inspectorPage.waitForSelector(`#participants li.selected[data-label^="web ${USER}"]`);
+    await inspectorPage.waitForSelector('section.actor[data-name="room"] svg');
+    await inspectorPage.screenshot({ path: join(OUTPUT, 'call-inspector.png') });
+  } finally {
+    await inspectorPage.close();
+  }
   // Fake devices: a camera and a microphone to choose from.
   expect(await page.$$eval('#videoinput option', (options) => options.length)).toBeGreaterThanOrEqual(1);
   expect(await page.$$eval('#audioinput option', (options) => options.length)).toBeGreaterThanOrEqual(1);

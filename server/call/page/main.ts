@@ -177,6 +177,8 @@ async function join(): Promise<void> {
     ui.controls.hidden = false;
     ui.roomTitle.textContent = `${'roomId' in which ? `Room ${which.roomId}` : `Room "${which.strRoomId}"`} as ${userID}`;
     setStatus('live', `in the room as ${userID}`);
+    // With the view key (the url npm start printed), the inspector link opens this page's own room chart.
+    if (viewKey && inspector) ui.inspectorLink.href = `/inspect#key=${encodeURIComponent(viewKey)}&label=${encodeURIComponent(`web ${userID}`)}`;
     renderMute();
     await fillDevices();
     statsTimer = setInterval(showFrames, 1000);
