@@ -178,6 +178,32 @@ test('mute, unmute, leave: the buttons drive the room, and leaving ends the brow
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
+test('from elsewhere (here: through a proxy) the server mints nothing; the page says why and takes the admin key', async () => {
+  await page.setExtraHTTPHeaders({ 'x-forwarded-for': '203.0.113.7' });
+  try {
+    await page.goto(`${server.httpUrl}/call?user=${USER}-2`);
+    await page.waitForFunction("document.getElementById('room').value !== ''");
+    expect(await page.getAttribute('#key-box', 'open')).toBeNull();
+    await page.click('#join');
+    await page.waitForSelector('#hint.error');
+    expect(await page.textContent('#hint')).toContain('the server mints a userSig only for a request from this machine');
+    expect(await page.getAttribute('#key-box', 'open')).not.toBeNull();
+    expect(await page.$$('#tiles .wxrtc-tile')).toHaveLength(0);
+    await page.screenshot({ path: join(OUTPUT, 'call-refused.png') });
+    // The operator's key (the development one on this server) lets the same request through.
+    await page.fill('#admin-key', server.config.adminKey);
+    await page.click('#join');
+    await page.waitForSelector('#status[data-status="live"]');
+    expect(await page.textContent('#room-title')).toBe(`Room ${demo.roomID} as ${USER}-2`);
+    await page.click('#leave');
+    await page.waitForSelector('#join-form:not([hidden])');
+    await until(async () => server.store.getMember(`n:${demo.roomID}`, `${USER}-2`), (member) => member === null, 'the second user left the room');
+  } finally {
+    await page.setExtraHTTPHeaders({});
+  }
+  expect(pageErrors).toEqual([]);
+}, 60_000);
+
 const root = join(__dirname, '..', '..');
 const WEB_DOCS = ['README.md', 'README.zh-CN.md', 'docs/web.md', 'docs/web.zh-CN.md'];
 
