@@ -160,15 +160,20 @@ test("the demo room's players receive the browser's stream: frames counted by th
 }, 90_000);
 
 test('mute, unmute, leave: the buttons drive the room, and leaving ends the browser\'s stream for the demo', async () => {
+  // What the room's server holds for the browser: the state every other participant's MUTE_* events follow.
+  const muted = async () => (await server.store.getMember(`n:${demo.roomID}`, USER))?.muted ?? null;
   await page.click('#mic');
   expect(await page.textContent('#mic')).toBe('Unmute mic');
+  await until(muted, (m) => m?.audio === true && m.video === false, 'the server hears the microphone muted');
   await page.click('#camera');
   expect(await page.textContent('#camera')).toBe('Turn camera on');
+  await until(muted, (m) => m?.audio === true && m.video === true, 'the server sees the camera off');
   await page.screenshot({ path: join(OUTPUT, 'call-muted.png') });
   await page.click('#mic');
   await page.click('#camera');
   expect(await page.textContent('#mic')).toBe('Mute mic');
   expect(await page.textContent('#camera')).toBe('Turn camera off');
+  await until(muted, (m) => m?.audio === false && m.video === false, 'the server has both back on');
 
   await page.click('#leave');
   await page.waitForSelector('#join-form:not([hidden])');
@@ -228,55 +233,54 @@ test('the docs give the same web pages in both languages', () => {
   }
 });
 
-describe("the docs' web pages run as shown, served by a web app of their own on another port", () => {
-  let app: Server;
-  let html = '';
-  let appUrl = '';
-  // What the README says to run for the page's userSig.
-  const userSig = () => execFileSync('npm', ['run', '--silent', 'usersig', '--', '--user', 'web-app'], { cwd: root, encoding: 'utf8', timeout: 30_000 }).trim();
+// The docs' web pages run as shown, served by a web app of their own on another port.
+let app: Server;
+let html = '';
+let appUrl = '';
+// What the README says to run for the page's userSig.
+const userSig = () => execFileSync('npm', ['run', '--silent', 'usersig', '--', '--user', 'web-app'], { cwd: root, encoding: 'utf8', timeout: 30_000 }).trim();
 
-  beforeAll(async () => {
-    app = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
-    });
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/`;
+beforeAll(async () => {
+  app = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
   });
-  afterAll(async () => {
-    if (!app) return;
-    // The browser keeps its connection alive; the page is done with it.
-    app.closeAllConnections();
-    await new Promise<void>((resolve) => app.close(() => resolve()));
-  });
-
-  const pages = [...new Map(WEB_DOCS.filter((f) => f.endsWith('.md') && !f.includes('zh-CN')).flatMap((file) => htmlBlocks(file).map((block, i) => [codeOf(block), `${file} #${i + 1}`] as const))).entries()];
-
-  test.each(pages.map(([code, where]) => [where, code]))('%s', async (_where, code) => {
-    const sig = userSig();
-    html = code.replace(/\b127\.0\.0\.1:8787\b/g, `127.0.0.1:${server.port}`).replace(/<userSig>/g, sig);
-    const logged: string[] = [];
-    const listener = (message: { text(): string }) => logged.push(message.text());
-    page.on('console', listener);
-    try {
-      await page.goto(appUrl);
-      // Each page says what it got to on the console, last of all 'entered room 1234' or 'left room 1234'.
-      const last = /console\.log\('((?:entered|left) room 1234)'\)/g;
-      const expected = [...code.matchAll(last)].map((m) => m[1]!);
-      expect(expected.length).toBeGreaterThan(0);
-      await until(() => logged, (lines) => expected.every((line) => lines.includes(line)), `the page logs ${expected.join(', ')}`, 45_000, async () => logged);
-      expect(logged.filter((line) => line.startsWith('error'))).toEqual([]);
-      if (!expected.includes('left room 1234')) {
-        // It plays the demo room: alice's tile decodes frames.
-        await until(remoteFrames, (f) => (f.alice_main ?? 0) > 0, "the page plays alice's stream", 45_000);
-      }
-      expect(pageErrors).toEqual([]);
-    } finally {
-      page.off('console', listener);
-      await page.goto('about:blank');
-    }
-  }, 120_000);
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/`;
 });
+afterAll(async () => {
+  if (!app) return;
+  // The browser keeps its connection alive; the page is done with it.
+  app.closeAllConnections();
+  await new Promise<void>((resolve) => app.close(() => resolve()));
+});
+
+const pages = [...new Map(WEB_DOCS.filter((f) => f.endsWith('.md') && !f.includes('zh-CN')).flatMap((file) => htmlBlocks(file).map((block, i) => [codeOf(block), `${file} #${i + 1}`] as const))).entries()];
+
+test.each(pages.map(([code, where]) => [where, code]))("the docs' web page %s runs as shown, from a web app on another port", async (_where, code) => {
+  const sig = userSig();
+  html = code.replace(/\b127\.0\.0\.1:8787\b/g, `127.0.0.1:${server.port}`).replace(/<userSig>/g, sig);
+  const logged: string[] = [];
+  const listener = (message: { text(): string }) => logged.push(message.text());
+  page.on('console', listener);
+  try {
+    await page.goto(appUrl);
+    // Each page says what it got to on the console, last of all 'entered room 1234' or 'left room 1234'.
+    const last = /console\.log\('((?:entered|left) room 1234)'\)/g;
+    const expected = [...code.matchAll(last)].map((m) => m[1]!);
+    expect(expected.length).toBeGreaterThan(0);
+    await until(() => logged, (lines) => expected.every((line) => lines.includes(line)), `the page logs ${expected.join(', ')}`, 45_000, async () => logged);
+    expect(logged.filter((line) => line.startsWith('error'))).toEqual([]);
+    if (!expected.includes('left room 1234')) {
+      // It plays the demo room: alice's tile decodes frames.
+      await until(remoteFrames, (f) => (f.alice_main ?? 0) > 0, "the page plays alice's stream", 45_000);
+    }
+    expect(pageErrors).toEqual([]);
+  } finally {
+    page.off('console', listener);
+    await page.goto('about:blank');
+  }
+}, 120_000);
 
 test('offline: every request the page made went to 127.0.0.1', () => {
   expect(requested.length).toBeGreaterThan(3);
