@@ -29,6 +29,8 @@ let context: BrowserContext | null = null;
 let page: Page;
 let profile: string;
 const pageErrors: string[] = [];
+/** What the page's Content-Security-Policy refused (chromium says so on the console). */
+const refusedByPolicy: string[] = [];
 /** Every url the browser asked for: pages, scripts, fetches, websockets. */
 const requested: string[] = [];
 
@@ -51,6 +53,9 @@ beforeAll(async () => {
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to (load|connect|execute|apply)/i.test(message.text())) refusedByPolicy.push(message.text());
+  });
   page.on('websocket', (socket) => requested.push(socket.url()));
   mkdirSync(OUTPUT, { recursive: true });
 }, 90_000);
@@ -282,8 +287,9 @@ test.each(pages.map(([code, where]) => [where, code]))("the docs' web page %s ru
   }
 }, 120_000);
 
-test('offline: every request the page made went to 127.0.0.1', () => {
+test('offline: every request the page made went to 127.0.0.1, and its policy refused nothing it needs', () => {
   expect(requested.length).toBeGreaterThan(3);
+  expect(refusedByPolicy).toEqual([]);
   const elsewhere = requested.filter((url) => !/^(data:|blob:|about:blank$)/.test(url) && new URL(url).hostname !== '127.0.0.1');
   expect(elsewhere).toEqual([]);
   // The page, its two stylesheets, its script and the config, all from the dev server.
