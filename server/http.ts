@@ -2,9 +2,9 @@
 // The dev server's HTTP side: one node:http server carrying the signaling websocket (upgrade on
 // /v1/signaling), client reports (/v1/reports), the admin API (/admin/...), a status document at / (a landing
 // page for browsers, JSON for API clients), the live inspector (websockets /v1/inspect and /v1/inspect/view,
-// the page at /inspect), the call page (/call, /call/config, POST /call/session: call/), the browsers' media sockets (/v1/media/web/<publish|play>/<stream>, media/web-bridge.ts),
-// and the media server's callbacks (/v1/media/<plane>/<event>: nginx's on_publish/on_play,
-// keyed; the plane checks them). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
+// the page at /inspect), the call page (/call, /call/config, POST /call/session: call/), the browsers' media
+// sockets (/v1/media/web/<publish|play>/<stream>, media/web-bridge.ts), and the media server's callbacks
+// (/v1/media/<plane>/<event>: nginx's on_publish/on_play, keyed; the plane checks them). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';

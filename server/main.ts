@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     ...(server.inspector
       ? ['                              the page\'s #key reads every session: share it like a password; the SDK\'s ?key only sends (--inspector-key, --inspector-publish-key)']
       : []),
-    `  call page (a browser)       ${callLine(server)}`,
+    `  call page (a browser)       ${callLine(server, loopback)}`,
     '',
     'In the mini-program:',
     `  new TRTC(page, { signaling: createWebSocketSignaling({ url: '${server.wsUrl}' }) })`,
@@ -205,9 +205,11 @@ main().catch((error: unknown) => {
  * The call page's url: with the inspector's view key in its fragment (it never leaves the browser), so the
  * page's inspector link opens the charts; /call alone works too. The page gets its userSig from this machine.
  */
-function callLine(server: DevServer): string {
+function callLine(server: DevServer, loopback: boolean): string {
   if (!server.callUrl) return '(off)';
   const url = server.inspector ? `${server.callUrl}#key=${encodeURIComponent(server.inspector.viewKey)}` : server.callUrl;
+  // Only a loopback name counts as this machine: on another address the page needs the admin key, even here.
+  if (!loopback) return `${url}   (camera and microphone in a room; it mints a userSig only at http://127.0.0.1:${server.port}/call or with the admin key)`;
   return `${url}   (camera and microphone in a room, from Chrome on this machine)`;
 }
 
