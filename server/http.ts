@@ -4,7 +4,8 @@
 // page for browsers, JSON for API clients), the live inspector (websockets /v1/inspect and /v1/inspect/view,
 // the page at /inspect), the call page (/call, /call/config, POST /call/session: call/), the browsers' media
 // sockets (/v1/media/web/<publish|play>/<stream>, media/web-bridge.ts), and the media server's callbacks
-// (/v1/media/<plane>/<event>: nginx's on_publish/on_play, keyed; the plane checks them). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
+// (/v1/media/<plane>/<event>: nginx's on_publish/on_play, keyed; the plane checks them). Request bodies are
+// bounded and every failure is a JSON { error: { code, message } }.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -209,7 +209,10 @@ function callLine(server: DevServer, loopback: boolean): string {
   if (!server.callUrl) return '(off)';
   const url = server.inspector ? `${server.callUrl}#key=${encodeURIComponent(server.inspector.viewKey)}` : server.callUrl;
   // Only a loopback name counts as this machine: on another address the page needs the admin key, even here.
-  if (!loopback) return `${url}   (camera and microphone in a room; it mints a userSig only at http://127.0.0.1:${server.port}/call or with the admin key)`;
+  if (!loopback) {
+    const everywhere = server.config.host === '0.0.0.0' || server.config.host === '::';
+    return `${url}   (camera and microphone in a room; the page needs the admin key${everywhere ? `, except at http://127.0.0.1:${server.port}/call` : ''})`;
+  }
   return `${url}   (camera and microphone in a room, from Chrome on this machine)`;
 }
 
