@@ -6,6 +6,7 @@ import { startDevServer, type DevServer } from './index';
 import { startDemoRoom, type DemoRoom } from './media/demo-room';
 import { ffmpegAvailable } from '../src/testing/rtmp-media';
 import type { NginxMediaPlane } from './media/nginx-plane';
+import { callScript, webScript } from './call';
 
 /** What `--demo` runs: real streams (ffmpeg), simulated media (no ffmpeg), nothing (no ffmpeg but --media rtmp), or off. */
 type DemoMedia = 'real' | 'simulated' | 'none' | 'off';
@@ -94,6 +95,10 @@ async function main(): Promise<void> {
     lines.push('', 'nginx-rtmp config this deployment needs (the keys derive from --media-secret; keep them private):', '', snippet);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  // The call page's two scripts are bundled on first request; start now, so the first visitor does not wait.
+  if (server.callUrl) {
+    Promise.all([webScript(), callScript()]).catch((error: unknown) => process.stderr.write(`call page: its scripts did not build: ${String(error)}\n`));
+  }
   // The handlers go in before the demo starts: its banner tells the reader they may stop it (a test that sees
   // the banner does), and a SIGTERM that arrived before them would kill the process without closing anything.
   let demo: DemoRoom | null = null;
