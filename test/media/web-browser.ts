@@ -69,7 +69,7 @@ window.__frames = () => {
   for (const p of room ? room.getStats().players : []) out[p.id] = { stats: p.frames, playing: p.playing, src: p.src };
   for (const video of document.querySelectorAll('video[data-player-id]')) {
     const id = video.dataset.playerId;
-    out[id] = Object.assign(out[id] || {}, { video: video.getVideoPlaybackQuality().totalVideoFrames, currentTime: video.currentTime, paused: video.paused });
+    out[id] = Object.assign(out[id] || {}, { video: video.getVideoPlaybackQuality().totalVideoFrames, audioBytes: video.webkitAudioDecodedByteCount, currentTime: video.currentTime, paused: video.paused });
   }
   return out;
 };
@@ -123,6 +123,8 @@ export interface FrameView {
   playing?: boolean;
   src?: string;
   video?: number;
+  /** Audio bytes the <video> decoded (Chromium's webkitAudioDecodedByteCount). */
+  audioBytes?: number;
   currentTime?: number;
   paused?: boolean;
 }

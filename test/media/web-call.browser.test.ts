@@ -74,6 +74,8 @@ test('the browser and the mini-program each decode the frames of the other', asy
   await web.until(async () => (await web.videoFrames('mini_main')) > first + 10, 'the browser stopped decoding', 10_000, async () => JSON.stringify(await web.frames()));
   const frames = await web.frames();
   expect(frames['mini_main']!.stats).toBeGreaterThan(first);
+  // And hears it: the <video> decodes the mini-program's audio too.
+  await web.until(async () => ((await web.frames())['mini_main']?.audioBytes ?? 0) > 0, 'the browser decoded no audio of the mini-program', 5_000, async () => JSON.stringify(await web.frames()));
 
   // The mini-program's <live-player> of the browser counts frames, and keeps counting.
   const pull = await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 10), 'the mini-program got no frames of the browser', 15_000, () => rig.media.pulls().map((s) => `${s.url.slice(0, 60)} ${s.frames} ${s.stderrTail.slice(-2).join('|')}`).join('\n'));
@@ -342,4 +344,71 @@ test('the browser switches camera mid-call (getDevices, switchDevice): the mini-
   expect(mini.of('STREAM_FAILED')).toEqual([]);
   expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
   expect(web.unexpectedErrors()).toEqual([]);
+}, 60_000);
+
+test('the browser turns invisible: the mini-program no longer sees it or its stream; visible and publishing again, it is back', async () => {
+  const { rig, mini, web } = await call();
+  await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+  const mark = mini.events.length;
+  const after = (code: string) => mini.waitUntil(() => mini.events.slice(mark).find((e) => e.code === code && userOf(e.data) === 'browser'), `mini: no ${code} of the browser; saw ${mini.codes().slice(mark)}`, 10_000);
+  await web.call('setUserVisibility', false);
+  await after('STREAM_REMOVED');
+  await after('REMOTE_USER_LEAVE');
+  await until(() => mini.mounted.player('browser_main') === undefined, 'the mini-program still plays the invisible browser', 5_000);
+  // (Its push goes on, as a phone's does: the room machine does not unpublish on visibility; the server hides it.)
+  // Still in the room, still watching.
+  const seen = await web.videoFrames('mini_main');
+  await web.until(async () => (await web.videoFrames('mini_main')) > seen + 10, 'the invisible browser stopped watching', 10_000);
+
+  const pullsBefore = new Set(rig.media.pulls());
+  await web.call('setUserVisibility', true);
+  await after('REMOTE_USER_JOIN');
+  // The server unpublished the invisible user's stream; visible again, it publishes again (as on a phone).
+  expect(mini.events.slice(mark).filter((e) => e.code === 'STREAM_ADDED')).toEqual([]);
+  await web.call('publish');
+  await after('STREAM_ADDED');
+  await until(() => pullsOfBrowser(rig).find((s) => !pullsBefore.has(s) && s.running && s.frames > 10), 'the mini-program does not play the browser again', 15_000, () => rig.media.pulls().map((s) => `${s.url.slice(-40)} running=${s.running} frames=${s.frames} codes=${s.codes} ${s.stderrTail.slice(-2).join('|')}`).join('\n'));
+  expect(mini.of('STREAM_FAILED')).toEqual([]);
+  expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 60_000);
+
+test('the browser removed by the admin: KICKED_OUT, its players and push end without a failure, the mini-program sees it go', async () => {
+  const { rig, mini, web } = await call();
+  await web.until(async () => (await web.videoFrames('mini_main')) > 5, 'the browser decoded no frames of the mini-program', 15_000);
+  await until(() => pullsOfBrowser(rig).find((s) => s.running && s.frames > 5), 'the mini-program got no frames of the browser', 15_000);
+  const mark = await web.mark();
+  const removed = await fetch(`${rig.server.httpUrl}/admin/rooms/${encodeURIComponent(`n:${ROOM}`)}/users/browser/remove`, { method: 'POST', headers: { 'x-admin-key': rig.server.config.adminKey } });
+  expect(removed.status).toBe(200);
+  await web.waitFor('KICKED_OUT', () => true, 10_000);
+  await mini.waitFor('REMOTE_USER_LEAVE', (d) => d.userID === 'browser', 10_000);
+  await until(() => mini.mounted.player('browser_main') === undefined, 'the mini-program still plays the removed browser', 5_000);
+  await until(() => rig.server.webMedia.list().length === 0, 'a bridge outlived the removal', 5_000, () => JSON.stringify(rig.server.webMedia.list()));
+  await web.until(async () => (await tiles(web)).join() === 'local', 'the removed browser kept remote tiles', 5_000, async () => JSON.stringify(await tiles(web)));
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const after = (await web.events()).slice(mark);
+  expect(after.filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+  expect(((await web.call('getStats')) as any).publisher.pushing).toBe(false);
+  expect(web.unexpectedErrors()).toEqual([]);
+}, 60_000);
+
+test('two browsers in one room with a mini-program: every one decodes the frames of every other', async () => {
+  const { rig, web } = await call();
+  const second = await BrowserParticipant.open(browser!, site!.url, 'browser2');
+  try {
+    await second.join({ serverUrl: rig.server.wsUrl, sdkAppId: rig.server.sdkAppID, userSig: rig.server.genUserSig('browser2'), roomId: ROOM });
+    for (const [me, others] of [
+      [web, ['mini_main', 'browser2_main']],
+      [second, ['mini_main', 'browser_main']],
+    ] as const) {
+      for (const id of others) await me.until(async () => (await me.videoFrames(id)) > 10, `${me.userID} decoded no frames of ${id}`, 20_000, async () => JSON.stringify(await me.frames()));
+    }
+    await until(() => rig.media.pulls().filter((s) => s.running && s.frames > 10).length === 2, 'the mini-program does not play both browsers', 15_000);
+    for (const me of [web, second]) {
+      expect((await me.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
+      expect(me.unexpectedErrors()).toEqual([]);
+    }
+  } finally {
+    await second.close();
+  }
 }, 60_000);
