@@ -51,7 +51,7 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', ...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+    args: ['--headless', ...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
     viewport: { width: 1400, height: 900 },
     timeout: 30_000,
   });
@@ -154,10 +154,21 @@ test('the page offers the demo room, joins it with no userSig pasted, and shows 
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
-test('the page plays the demo participants: frames rise in their <video> tiles', async () => {
+test('the page plays the demo participants: frames rise in their <video> tiles, and their tone is heard', async () => {
   const first = await until(remoteFrames, (f) => (f.alice_main ?? 0) > 0 && (f.bob_main ?? 0) > 0, 'decoded frames in the alice and bob tiles', 45_000);
   const later = await until(remoteFrames, (f) => (f.alice_main ?? 0) > first.alice_main! + 10 && (f.bob_main ?? 0) > first.bob_main! + 10, 'frames keep rising in both tiles', 30_000);
   expect(later.alice_main).toBeGreaterThan(first.alice_main!);
+  // And hears them: the tiles decode the demo's 440 Hz tone, unmuted (the Join click allowed sound).
+  const audio = () =>
+    page.$$eval('.wxrtc-tile:not([data-stream-id="local"]) video', (videos) =>
+      videos.map((v) => {
+        const video = v as unknown as { muted: boolean; webkitAudioDecodedByteCount: number };
+        return { muted: video.muted, bytes: video.webkitAudioDecodedByteCount };
+      }),
+    );
+  const heard = await until(audio, (tiles) => tiles.length === 2 && tiles.every((t) => t.bytes > 0), 'decoded audio in both tiles', 30_000);
+  expect(heard.map((t) => t.muted)).toEqual([false, false]);
+  await until(audio, (tiles) => tiles.every((t, i) => t.bytes > heard[i]!.bytes), 'the audio keeps coming', 30_000);
   await page.waitForTimeout(1500); // the tiles' frame badges refresh every second
   await page.screenshot({ path: join(OUTPUT, 'call-page.png') });
 }, 90_000);
