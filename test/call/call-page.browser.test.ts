@@ -51,7 +51,7 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', ...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    args: ['--headless', ...CHROMIUM_ARGS, '--use-fake-device-for-media-stream=device-count=2', '--use-fake-ui-for-media-stream'],
     viewport: { width: 1400, height: 900 },
     timeout: 30_000,
   });
@@ -148,9 +148,9 @@ test('the page offers the demo room, joins it with no userSig pasted, and shows 
   } finally {
     await inspectorPage.close();
   }
-  // Fake devices: a camera and a microphone to choose from.
-  expect(await page.$$eval('#videoinput option', (options) => options.length)).toBeGreaterThanOrEqual(1);
-  expect(await page.$$eval('#audioinput option', (options) => options.length)).toBeGreaterThanOrEqual(1);
+  // Fake devices: two cameras and two microphones to choose from.
+  expect(await page.$$eval('#videoinput option', (options) => options.length)).toBe(2);
+  expect(await page.$$eval('#audioinput option', (options) => options.length)).toBeGreaterThanOrEqual(2);
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
@@ -181,7 +181,7 @@ test("the demo room's players receive the browser's stream: frames counted by th
   await until(running, (p) => p.length >= demo.users.length && p.every((x) => x.frames > before), 'their frame counts keep rising', 30_000);
 }, 90_000);
 
-test('mute, unmute, leave: the buttons drive the room, and leaving ends the browser\'s stream for the demo', async () => {
+test('mute, unmute, another camera, leave: the controls drive the room, and leaving ends the browser\'s stream for the demo', async () => {
   // What the room's server holds for the browser: the state every other participant's MUTE_* events follow.
   const muted = async () => (await server.store.getMember(`n:${demo.roomID}`, USER))?.muted ?? null;
   await page.click('#mic');
@@ -196,6 +196,16 @@ test('mute, unmute, leave: the buttons drive the room, and leaving ends the brow
   expect(await page.textContent('#mic')).toBe('Mute mic');
   expect(await page.textContent('#camera')).toBe('Turn camera off');
   await until(muted, (m) => m?.audio === false && m.video === false, 'the server has both back on');
+
+  // The other camera: the push goes on with it, and the demo's players keep getting frames.
+  const current = await page.inputValue('#videoinput');
+  const other = (await page.$$eval('#videoinput option', (options) => options.map((o) => (o as unknown as { value: string }).value))).find((id) => id !== current)!;
+  await page.selectOption('#videoinput', other);
+  await until(() => page.evaluate('window.wxrtcCall.room().currentDevices().videoinput'), (id) => id === other, 'the page uses the other camera');
+  await page.waitForSelector('#events li:has-text("DEVICE videoinput")');
+  const running = () => demoPullsOfBrowser().filter((pull) => pull.running);
+  const atSwitch = Math.max(0, ...running().map((p) => p.frames));
+  await until(running, (p) => p.length >= demo.users.length && p.every((x) => x.frames > atSwitch), "the demo's players get frames from the other camera", 30_000);
 
   await page.click('#leave');
   await page.waitForSelector('#join-form:not([hidden])');
