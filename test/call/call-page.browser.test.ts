@@ -215,7 +215,7 @@ test('mute, unmute, another camera, leave: the controls drive the room, and leav
   expect(pageErrors).toEqual([]);
 }, 60_000);
 
-test('from elsewhere (here: through a proxy) the server mints nothing; the page says why and takes the admin key', async () => {
+test('from elsewhere (here: through a proxy) the server mints nothing; the page says why and takes the admin key; a kick ends its call', async () => {
   await page.setExtraHTTPHeaders({ 'x-forwarded-for': '203.0.113.7' });
   try {
     await page.goto(`${server.httpUrl}/call?user=${USER}-2`);
@@ -232,9 +232,15 @@ test('from elsewhere (here: through a proxy) the server mints nothing; the page 
     await page.click('#join');
     await page.waitForSelector('#status[data-status="live"]');
     expect(await page.textContent('#room-title')).toBe(`Room ${demo.roomID} as ${USER}-2`);
-    await page.click('#leave');
+    // The operator removes it (the admin API): the page says so and is ready to join again.
+    const removed = await fetch(`${server.httpUrl}/admin/rooms/${encodeURIComponent(`n:${demo.roomID}`)}/users/${USER}-2/remove`, { method: 'POST', headers: { 'x-admin-key': server.config.adminKey } });
+    expect(removed.status).toBe(200);
+    await page.waitForSelector('#status[data-status="closed"]');
+    expect(await page.textContent('#status')).toBe('removed from the room');
     await page.waitForSelector('#join-form:not([hidden])');
-    await until(async () => server.store.getMember(`n:${demo.roomID}`, `${USER}-2`), (member) => member === null, 'the second user left the room');
+    expect(await page.$$('#tiles .wxrtc-tile')).toHaveLength(0);
+    await page.waitForSelector('#events li.error:has-text("KICKED_OUT")');
+    await until(async () => server.store.getMember(`n:${demo.roomID}`, `${USER}-2`), (member) => member === null, 'the second user is out of the room');
   } finally {
     await page.setExtraHTTPHeaders({});
   }
