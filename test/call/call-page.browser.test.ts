@@ -190,12 +190,14 @@ test('mute, unmute, another camera, leave: the controls drive the room, and leav
   await page.click('#camera');
   expect(await page.textContent('#camera')).toBe('Turn camera on');
   await until(muted, (m) => m?.audio === true && m.video === true, 'the server sees the camera off');
+  await page.waitForSelector('.wxrtc-tile.wxrtc-video-off[data-stream-id="local"]');
   await page.screenshot({ path: join(OUTPUT, 'call-muted.png') });
   await page.click('#mic');
   await page.click('#camera');
   expect(await page.textContent('#mic')).toBe('Mute mic');
   expect(await page.textContent('#camera')).toBe('Turn camera off');
   await until(muted, (m) => m?.audio === false && m.video === false, 'the server has both back on');
+  expect(await page.$$('.wxrtc-tile.wxrtc-video-off[data-stream-id="local"]')).toHaveLength(0);
 
   // The other camera: the push goes on with it, and the demo's players keep getting frames.
   const current = await page.inputValue('#videoinput');

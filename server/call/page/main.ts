@@ -220,6 +220,8 @@ function renderMute(): void {
   ui.mic.textContent = mute.audio ? 'Unmute mic' : 'Mute mic';
   ui.camera.dataset.on = String(!mute.video);
   ui.camera.textContent = mute.video ? 'Turn camera on' : 'Turn camera off';
+  // The preview of a disabled camera is black: say why, as the remote tiles do.
+  ui.tiles.querySelector('.wxrtc-tile[data-stream-id="local"]')?.classList.toggle('wxrtc-video-off', mute.video);
 }
 
 async function fillDevices(): Promise<void> {
