@@ -28,6 +28,12 @@ export interface MediaPlane {
    * hear stream-added; false when nothing would ever confirm, so a publish counts as started at once.
    */
   readonly confirmsStreams: boolean;
+  /**
+   * true when a verified push on a stream already being pushed takes over from the old push without the stream
+   * stopping (its players stay attached): the web bridge then keeps a superseded push running until the new
+   * one is there. Absent or false (nginx-rtmp refuses a second publisher): the old push ends first.
+   */
+  readonly takesOverPushes?: boolean;
   /** Part of every signed url; bumped by restart(). Starts at 1. */
   readonly generation: number;
   /** `httpUrl`: where this server answers (a plane whose media server calls back, nginx, needs it). */

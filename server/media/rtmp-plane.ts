@@ -85,6 +85,8 @@ nmsLogger.log = (message: string) => nmsSink?.debug(`[node-media-server] ${messa
 export class RtmpMediaPlane implements MediaPlane {
   readonly name = 'rtmp';
   readonly confirmsStreams = true;
+  /** A newer verified publish of a stream supersedes the old one and the stream goes on (onPublish). */
+  readonly takesOverPushes = true;
   /** Everything the plane saw, oldest first (bounded). */
   readonly history: RtmpPlaneEvent[] = [];
   readonly host: string;

@@ -41,6 +41,12 @@ export interface WebBridgeOptions {
   keyframeIntervalSec?: number;
   /** After SIGTERM, SIGKILL follows this late. Default 1 s. */
   killGraceMs?: number;
+  /**
+   * A publish superseded by a newer socket of the same stream (a browser switching camera) keeps pushing its
+   * RTMP stream this long, so that the new push takes over on the media plane and the stream never stops
+   * (no stream-removed, players stay). Only with a plane that takes over pushes. Default 3 s.
+   */
+  handOverMs?: number;
 }
 
 /** What the bridges did, for tests, the admin view and logs (bounded). */
@@ -97,6 +103,7 @@ export class WebMediaBridge {
       h264: options.h264 ?? 'copy',
       keyframeIntervalSec: options.keyframeIntervalSec ?? 1,
       killGraceMs: options.killGraceMs ?? 1_000,
+      handOverMs: options.handOverMs ?? 3_000,
     };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, clientTracking: false, perMessageDeflate: false });
     this.wss.on('error', (error) => context.log.warn('web media websocket error', error));
@@ -159,15 +166,17 @@ export class WebMediaBridge {
     if (grant.ok && access.isRevoked(grant.holder.sessionId)) grant = { ok: false, reason: 'session-ended' };
     if (!grant.ok) return void bridge.end(WebMediaClose.REFUSED, grant.reason);
     const sessionId = grant.holder.sessionId;
+    // A browser that got a new url, or opened the socket again (a device switch), publishes anew: the newest
+    // wins, and what it replaces does not count toward the session's cap (or a session at its cap could not
+    // switch camera).
+    const replaced = target.direction === 'publish' ? [...this.bridges].filter((b) => b !== bridge && b.direction === 'publish' && b.streamName === target.streamName && b.sessionId !== null) : [];
     let held = 0;
-    for (const b of this.bridges) if (b.sessionId === sessionId) held += 1;
+    for (const b of this.bridges) if (b.sessionId === sessionId && !replaced.includes(b)) held += 1;
     if (held >= this.options.perSession) return void bridge.end(WebMediaClose.LIMIT, 'session-cap');
-    if (target.direction === 'publish') {
-      // A browser that got a new url, or opened the socket again, publishes anew: the newest wins.
-      for (const b of this.bridges) {
-        if (b !== bridge && b.direction === 'publish' && b.streamName === target.streamName && b.sessionId !== null) void b.end(WebMediaClose.SUPERSEDED, 'superseded');
-      }
-    }
+    // On a plane that takes over pushes, the replaced ffmpeg goes on pushing until the new one is there; one
+    // still handing over from an earlier replacement is ended now (at most one lingers per stream).
+    const handOverMs = media.takesOverPushes === true ? this.options.handOverMs : 0;
+    for (const b of replaced) void b.end(WebMediaClose.SUPERSEDED, 'superseded', true, b.ended ? 0 : handOverMs);
     // Only the signed fields go on: nothing else a client put in the query reaches ffmpeg.
     const signed = new URLSearchParams({ gen: fields.gen!, expires: fields.expires!, sid: fields.sid!, sub: fields.sub!, sign: fields.sign! }).toString();
     bridge.start(sessionId, urls.rtmpUrlFor(kind, target.streamName, signed, grant.holder));
@@ -220,6 +229,8 @@ class Bridge {
   private stderrTail: string[] = [];
   private stderrRest = '';
   private ending: Promise<void> | null = null;
+  /** Cuts a hand-over short (see end). */
+  private hurry: (() => void) | null = null;
   /** Where ffmpeg connects, once the url checked out. */
   private rtmpUrl: string | null = null;
 
@@ -235,7 +246,10 @@ class Bridge {
     this.tokens = options.maxMessagesPerSecond * 2;
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', (error) => log.debug(`web media socket ${id} error`, error));
-    ws.on('close', (code, reason) => void this.end(code === 1005 ? 1000 : code, reason.toString('utf8') || 'client closed', false));
+    // Once ending, the socket's own close changes nothing (and does not cut a hand-over short).
+    ws.on('close', (code, reason) => {
+      if (!this.ending) void this.end(code === 1005 ? 1000 : code, reason.toString('utf8') || 'client closed', false);
+    });
     this.armIdle();
   }
 
@@ -291,13 +305,19 @@ class Bridge {
     }
   }
 
-  /** Close the socket with `code`/`reason` and stop ffmpeg; resolves once ffmpeg is gone. Idempotent. */
-  end(code: number, reason: string, closeSocket = true): Promise<void> {
-    this.ending ??= this.finish(code, reason, closeSocket);
+  /**
+   * Close the socket with `code`/`reason` and stop ffmpeg; resolves once ffmpeg is gone. Idempotent.
+   * `keepMediaMs` > 0 (a superseded publish): ffmpeg, fed nothing more, keeps its RTMP push open that long for
+   * the new push to take over, then is stopped; the media plane drops the old connection when the new one comes.
+   */
+  end(code: number, reason: string, closeSocket = true, keepMediaMs = 0): Promise<void> {
+    // Ended again while handing over (the session ended, the server closes): no more waiting.
+    if (this.ending && keepMediaMs === 0) this.hurry?.();
+    this.ending ??= this.finish(code, reason, closeSocket, keepMediaMs);
     return this.ending;
   }
 
-  private async finish(code: number, reason: string, closeSocket: boolean): Promise<void> {
+  private async finish(code: number, reason: string, closeSocket: boolean, keepMediaMs: number): Promise<void> {
     this.ended = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.pending.length = 0;
@@ -311,6 +331,16 @@ class Bridge {
       setTimeout(() => this.ws.terminate(), CLOSE_CUT_MS).unref();
     }
     const child = this.child;
+    if (child && keepMediaMs > 0 && child.exitCode === null && child.signalCode === null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const handedOver = new Promise<void>((resolve) => {
+        this.hurry = resolve;
+        timer = setTimeout(resolve, keepMediaMs);
+      });
+      await Promise.race([this.exited, handedOver]);
+      clearTimeout(timer);
+      this.hurry = null;
+    }
     if (child && child.exitCode === null && child.signalCode === null) {
       child.stdin?.destroy();
       child.kill('SIGTERM');

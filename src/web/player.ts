@@ -56,6 +56,11 @@ export class WebPlayer {
     video.dataset.playerId = options.id;
   }
 
+  /** Whether a stream is loaded (playing or connecting). */
+  get loaded(): boolean {
+    return this.player !== null;
+  }
+
   /** Frames decoded so far, and whether media is flowing. */
   stats(): PlayerStats {
     return { id: this.options.id, src: this.view?.src ?? '', playing: this.player !== null, frames: this.framesBefore + this.frameCount() };

@@ -22,6 +22,9 @@ const NET_STATUS_MS = 2_000;
  */
 const KEYFRAME_INTERVAL_MS = 1_000;
 
+/** A socket replaced by switchDevice is closed by the browser this late if the server has not superseded it. */
+const HAND_OVER_CLOSE_MS = 10_000;
+
 /** MediaRecorderOptions with Chromium's keyframe interval (not yet in TypeScript's DOM typings). */
 type RecorderOptions = MediaRecorderOptions & { videoKeyFrameIntervalDuration?: number };
 
@@ -164,30 +167,52 @@ export class WebPublisher {
     this.applyMute();
   }
 
-  /** Open another camera or microphone; a running push restarts on the same url with the new tracks. */
+  /**
+   * Open another camera or microphone; a running push restarts on the same url with the new tracks
+   * (MediaRecorder cannot change tracks). The old socket stays open until the new one is there: the server
+   * then supersedes it (4409) and hands the stream over, so the others never see it stop.
+   */
   async switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
     this.devices[kind] = deviceId;
     const url = this.pushedUrl;
+    const previous = this.socket;
+    this.socket = null;
     this.stop();
     this.stream?.getTracks().forEach((track) => track.stop());
     this.stream = null;
-    if (url) await this.start(url);
-    else await this.capture();
+    const closePrevious = () => {
+      if (previous && (previous.readyState === WebSocket.OPEN || previous.readyState === WebSocket.CONNECTING)) previous.close(1000, 'switched device');
+    };
+    if (!url) {
+      closePrevious();
+      await this.capture();
+      return;
+    }
+    await this.start(url);
+    // Normally the server has closed it by now; without a new push (no device) there is nothing to wait for.
+    if (!this.socket) closePrevious();
+    else setTimeout(closePrevious, HAND_OVER_CLOSE_MS);
   }
 
-  /** Stop everything and close the devices. */
-  destroy(): void {
+  /** Stop pushing and close the camera and microphone; capture() opens them again. */
+  closeDevices(): void {
     this.stop();
     this.stream?.getTracks().forEach((track) => track.stop());
     this.stream = null;
     if (this.options.preview) this.options.preview.srcObject = null;
   }
 
+  /** Stop everything and close the devices. */
+  destroy(): void {
+    this.closeDevices();
+  }
+
   /** The deviceId in use for each kind (what getUserMedia opened). */
   currentDevices(): Partial<Record<DeviceKind, string>> {
-    const of = (track: MediaStreamTrack | undefined) => track?.getSettings().deviceId;
-    const audio = of(this.stream?.getAudioTracks()[0]) ?? this.devices.audioinput;
-    const video = of(this.stream?.getVideoTracks()[0]) ?? this.devices.videoinput;
+    // Once devices are open, what is open; a device asked for that could not be opened is not in use.
+    const of = (track: MediaStreamTrack | undefined, kind: DeviceKind) => (this.stream ? track?.getSettings().deviceId : this.devices[kind]);
+    const audio = of(this.stream?.getAudioTracks()[0], 'audioinput');
+    const video = of(this.stream?.getVideoTracks()[0], 'videoinput');
     return { ...(audio ? { audioinput: audio } : {}), ...(video ? { videoinput: video } : {}) };
   }
 

@@ -155,11 +155,15 @@ export class WebRoom {
     return joined;
   }
 
-  /** Leave the room: every player stops, the push ends. Resolves on LOCAL_LEAVE. */
+  /**
+   * Leave the room: every player stops, the push ends, and the camera and microphone are closed (the browser's
+   * camera light goes off; enter() opens them again). Resolves on LOCAL_LEAVE.
+   */
   exit(): Promise<void> {
     const left = new Promise<void>((resolve) => {
       const subscription = this.actor.on('LOCAL_LEAVE', () => {
         subscription.unsubscribe();
+        this.stage.publisher.closeDevices();
         resolve();
       });
     });

@@ -13,6 +13,9 @@ import { WebPublisher } from './publisher';
 import { WebPlayer, type PlayerStats } from './player';
 import type { DeviceKind } from './types';
 
+/** How long a retried player waits for the re-subscription's new url before playing its old one again. */
+const RESTART_SETTLE_MS = 500;
+
 /** Where the stage's component events go: the room, on a later turn (as a tag's bindstatechange). */
 export type ComponentSink = (event: ComponentEvent) => void;
 
@@ -98,11 +101,18 @@ export class WebStage {
     else callFail(options, method);
   }
 
-  /** The player chart retries: stop and play again. */
+  /**
+   * The player chart retries: stop, and play again. A retry also subscribes again, and the new url it brings
+   * (SET_SRC, within a round trip) starts the player by itself; playing the old url at once as well opened a
+   * second socket (and a server ffmpeg) for nothing. So the old url is played again only if no new one came.
+   */
   restartPlayer(id: string): void {
     const player = this.players.get(id)?.player;
-    player?.call('stop');
-    player?.call('play');
+    if (!player) return;
+    player.call('stop');
+    setTimeout(() => {
+      if (this.players.get(id)?.player === player && !player.loaded) player.call('play');
+    }, RESTART_SETTLE_MS);
   }
 
   /** The player chart lets go of its player (the stream went, the room was left). */

@@ -100,6 +100,54 @@ describeMedia('the web media bridge', () => {
     });
   }
 
+  test('a newer publish socket of the same stream takes over: the old closes 4409, its ffmpeg pushes until the new push is there, the stream never stops', async () => {
+    rig = await startMediaRig();
+    const mini = rig.join('mini');
+    const web = await joinAsWeb(rig.server, 'browser');
+    const url = await web.publish();
+    const first = openMediaSocket(url);
+    const sendingFirst = sendPaced(first, webm, 8);
+    const pull = await until(() => rig!.media.pulls().find((s) => s.running && s.url.includes(`.${b64u('browser')}.`) && s.frames > 10), 'the mini-program did not play the browser', 10_000);
+    const oldPid = rig.server.webMedia.list().find((b) => b.direction === 'publish')!.pid!;
+
+    // A browser that switched camera opens the same url again and records anew.
+    const second = openMediaSocket(url);
+    const sendingSecond = sendPaced(second, webm, 8);
+    expect(await first.closed).toEqual({ code: WebMediaClose.SUPERSEDED, reason: 'superseded' });
+    // The old ffmpeg ends once the media plane has the new push (or after the hand-over time).
+    await until(() => isGone(oldPid), 'the superseded ffmpeg outlived the hand-over', 6_000);
+    const frames = pull.frames;
+    await until(() => pull.running && pull.frames > frames + 20, 'the same pull stopped getting frames', 10_000);
+    expect(rig.planeEvents('browser', 'stopped')).toEqual([]);
+    expect(mini.of('STREAM_REMOVED')).toEqual([]);
+    expect(mini.of('STREAM_FAILED')).toEqual([]);
+    await closeSocket(second);
+    await Promise.all([sendingFirst, sendingSecond]);
+    await web.client.close();
+  });
+
+  test('a session that ends during a hand-over ends both publishes at once', async () => {
+    rig = await startMediaRig();
+    rig.join('mini');
+    const web = await joinAsWeb(rig.server, 'browser');
+    const url = await web.publish();
+    const first = openMediaSocket(url);
+    const sendingFirst = sendPaced(first, webm, 8);
+    await until(() => rig!.server.webMedia.list().some((b) => b.direction === 'publish' && b.pid !== null), 'the first publish did not start', 10_000);
+    const oldPid = rig.server.webMedia.list().find((b) => b.direction === 'publish')!.pid!;
+    // A second socket that sends nothing yet: the first is superseded and handing over.
+    const second = openMediaSocket(url);
+    await first.closed;
+    const leftAt = Date.now();
+    await web.client.ok({ type: 'leave' });
+    expect(await second.closed).toEqual({ code: WebMediaClose.SESSION_ENDED, reason: 'session-ended' });
+    await until(() => isGone(oldPid), 'the handing-over ffmpeg outlived its session', 2_500);
+    expect(Date.now() - leftAt).toBeLessThan(2_500);
+    await until(() => rig!.server.webMedia.list().length === 0, 'a bridge outlived its session', 3_000);
+    await sendingFirst;
+    await web.client.close();
+  });
+
   /** A browser that publishes to the room and plays the mini-program: both bridges up, with their ffmpeg. */
   async function browserInCall(r: MediaRig) {
     const web = await joinAsWeb(r.server, 'browser');

@@ -132,6 +132,35 @@ describeMedia('the web media bridge refuses a hostile client', () => {
     await web.client.close();
   });
 
+  test('a publish url re-opened over and over: each socket replaces the last (never over the cap), at most one old ffmpeg lingers, none is left', async () => {
+    const r = await start();
+    const web = await joinAsWeb(r.server, 'browser');
+    const url = await web.publish();
+    const sockets: Array<ReturnType<typeof openMediaSocket>> = [];
+    const sendings: Array<Promise<void>> = [];
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, r.server.webMedia.list().filter((b) => b.pid !== null).length)), 20);
+    try {
+      for (let i = 0; i < 6; i++) {
+        const socket = openMediaSocket(url);
+        sockets.push(socket);
+        sendings.push(sendPaced(socket, webm, 3));
+        await until(() => r.server.webMedia.list().some((b) => b.pid !== null && b.id === Math.max(...r.server.webMedia.list().map((x) => x.id))), `publish ${i} did not start its ffmpeg`, 5_000);
+      }
+      // perSession is 1: a replacement is not over the cap, so every earlier socket was superseded.
+      for (const socket of sockets.slice(0, -1)) expect(await socket.closed).toEqual({ code: WebMediaClose.SUPERSEDED, reason: 'superseded' });
+      expect(sockets.at(-1)!.closeInfo).toBeNull();
+      // The newest push and at most one handing over.
+      expect(most).toBeLessThanOrEqual(2);
+    } finally {
+      clearInterval(watch);
+    }
+    await closeSocket(sockets.at(-1)!);
+    await Promise.all(sendings);
+    await until(() => r.server.webMedia.list().length === 0, 'a replaced publish outlived the last socket', 5_000, () => JSON.stringify(r.server.webMedia.list()));
+    await web.client.close();
+  });
+
   test('bytes that are not webm: ffmpeg gives up, the socket closes with media-failed, no ffmpeg is left', async () => {
     const r = await start();
     const web = await joinAsWeb(r.server, 'browser');
