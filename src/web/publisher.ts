@@ -22,6 +22,14 @@ const NET_STATUS_MS = 2_000;
  */
 const KEYFRAME_INTERVAL_MS = 1_000;
 
+/**
+ * "Push begin" (1002) waits until the socket has carried chunks this long without the server closing it. The
+ * server says nothing when the media plane takes the push; it only closes the socket when the plane refuses it
+ * (4403), which takes ffmpeg a connection, well under this. Reported at the first chunk, a refused push looked
+ * begun on every attempt, and the pusher chart (whose retry budget resets on 1002) retried it for ever.
+ */
+const PUSH_BEGIN_SETTLE_MS = 2_000;
+
 /** A socket replaced by switchDevice is closed by the browser this late if the server has not superseded it. */
 const HAND_OVER_CLOSE_MS = 10_000;
 
@@ -137,9 +145,11 @@ export class WebPublisher {
         this.chunksSent += 1;
         if (begun) return;
         begun = true;
-        this.options.report(1002, 'push begin');
         this.options.report(1007, 'first frame captured');
         if (stream.getVideoTracks().length > 0) this.options.report(1008, 'encoder started');
+        setTimeout(() => {
+          if (generation === this.generation && socket.readyState === WebSocket.OPEN) this.options.report(1002, 'push begin');
+        }, PUSH_BEGIN_SETTLE_MS);
       });
       recorder.addEventListener('error', () => {
         if (generation === this.generation) this.fail('the recorder stopped with an error');

@@ -512,4 +512,28 @@ describeMedia('a browser and a mini-program in one room', () => {
     expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' || e.code === 'ERROR')).toEqual([]);
     expect(web.unexpectedErrors()).toEqual([]);
   }, 60_000);
+  test('a push url the media server refuses is the browser\'s local STREAM_FAILED with the reason, retried a bounded number of times, then given up', async () => {
+    rig = await startMediaRig();
+    rig.plane.refuse('push', 'maintenance');
+    const mini = rig.join('mini', { roomID: ROOM });
+    web = await BrowserParticipant.open(browser!, site!.url, 'browser');
+    await web.join({ serverUrl: rig.server.wsUrl, sdkAppId: rig.server.sdkAppID, userSig: rig.server.genUserSig('browser'), roomId: ROOM, retry: { maxAttempts: 2, baseDelayMs: 300, maxDelayMs: 600 } });
+    const failure = await web.waitFor('STREAM_FAILED', (d) => d.local, 15_000, 0);
+    expect(failure.data).toMatchObject({ userID: 'browser', code: -1307, willRetry: true });
+    // The media plane's refusal, through the bridge's close code (4403 maintenance), as a phone reads it.
+    expect(failure.data.reason).toBe('push url refused: maintenance');
+    await web.waitFor('STREAM_FAILED', (d) => d.local && d.willRetry === false, 15_000, 0);
+    expect((await web.events()).filter((e) => e.code === 'STREAM_FAILED' && e.data.local)).toHaveLength(3);
+    // Each attempt was refused with 4403 (a retry's restart may also close a socket of its own).
+    const closed = rig.server.webMedia.history.filter((e) => e.type === 'closed' && e.direction === 'publish');
+    expect(closed.filter((e) => e.type === 'closed' && e.code === 4403 && e.reason === 'maintenance').length).toBeGreaterThanOrEqual(3);
+    for (const e of closed) expect(e.type === 'closed' && (e.code === 4403 || e.reason === 'client closed' || e.reason === 'stopped')).toBe(true);
+    // Given up means given up: no attempt after a quiet spell longer than the longest retry delay.
+    const attempts = rig.server.webMedia.history.filter((e) => e.type === 'closed' && e.direction === 'publish').length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(rig.server.webMedia.history.filter((e) => e.type === 'closed' && e.direction === 'publish').length).toBe(attempts);
+    // Nothing was announced (the switch refuses the mini-program's push as well).
+    expect(mini.of('STREAM_ADDED').filter((e) => e.data.userID === 'browser')).toEqual([]);
+    expect(web.unexpectedErrors()).toEqual([]);
+  }, 60_000);
 });
