@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 
 /** Each package: what uses it, the binary that shows it is there without dpkg, and the variable that skips its suites. */
 export const PACKAGES = [
-  { name: 'chromium', usedBy: "the inspector's browser test", binary: 'chromium', skip: 'WXRTC_SKIP_BROWSER' },
+  { name: 'chromium', usedBy: 'the browser tests (the inspector, the call page, browsers in a room)', binary: 'chromium', skip: 'WXRTC_SKIP_BROWSER' },
   { name: 'ffmpeg', usedBy: 'real RTMP streams (test/media)', binary: 'ffmpeg', skip: 'WXRTC_SKIP_MEDIA' },
   { name: 'redis-server', usedBy: 'the scale-out suites (test/scale)', binary: 'redis-server', skip: 'WXRTC_SKIP_REDIS' },
   { name: 'nginx', usedBy: 'the nginx-rtmp media plane', binary: 'nginx', skip: 'WXRTC_SKIP_NGINX' },

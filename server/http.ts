@@ -2,9 +2,10 @@
 // The dev server's HTTP side: one node:http server carrying the signaling websocket (upgrade on
 // /v1/signaling), client reports (/v1/reports), the admin API (/admin/...), a status document at / (a landing
 // page for browsers, JSON for API clients), the live inspector (websockets /v1/inspect and /v1/inspect/view,
-// the page at /inspect), the browsers' media sockets (/v1/media/web/<publish|play>/<stream>, media/web-bridge.ts),
-// and the media server's callbacks (/v1/media/<plane>/<event>: nginx's on_publish/on_play,
-// keyed; the plane checks them). Request bodies are bounded and every failure is a JSON { error: { code, message } }.
+// the page at /inspect), the call page (/call, /call/config, POST /call/session: call/), the browsers' media
+// sockets (/v1/media/web/<publish|play>/<stream>, media/web-bridge.ts), and the media server's callbacks
+// (/v1/media/<plane>/<event>: nginx's on_publish/on_play, keyed; the plane checks them). Request bodies are
+// bounded and every failure is a JSON { error: { code, message } }.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,6 +18,7 @@ import { validateReportBatch, type ReportStore } from './reports';
 import { SIGNALING_PATH, type SignalingServer } from './signaling';
 import { verifyUserSig } from './usersig';
 import type { InspectorService } from './inspector';
+import type { CallService } from './call';
 import { landingPage, prefersHtml } from './landing';
 
 export const REPORTS_PATH = '/v1/reports';
@@ -34,6 +36,8 @@ export interface HttpDeps {
   describe(): Record<string, unknown>;
   /** The live inspector (relay websockets and the /inspect page); absent when turned off. */
   inspector?: InspectorService | null;
+  /** The call page (/call) and its userSig endpoint; absent when turned off. */
+  call?: CallService | null;
   /** The browsers' media sockets (/v1/media/web/...): takes an upgrade on its paths, false otherwise. */
   webMedia?: { handleUpgrade(path: string, req: IncomingMessage, socket: Duplex, head: Buffer): boolean } | null;
 }
@@ -154,6 +158,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   }
 
   if (deps.inspector && (await deps.inspector.handleRequest(path, req, res))) return;
+  if (deps.call && (await deps.call.handleRequest(path, req, res))) return;
 
   // Its own code: "no such room" (NOT_FOUND) and "no such route" are different mistakes to a client.
   const shown = path.length > 200 ? `${path.slice(0, 200)}...` : path;

@@ -24,6 +24,7 @@ import { MemoryRoomStore } from './store/memory-store';
 import type { RoomStore } from './store/room-store';
 import { genUserSig } from './usersig';
 import { WebhookQueue } from './webhooks';
+import { CALL_PAGE_PATH, createCallService } from './call';
 import { createInspectorService, INSPECT_PAGE_PATH, INSPECT_PATH, type InspectorRelay, type InspectorServiceOptions } from './inspector';
 
 export interface DevServerOptions extends ServerConfigInput {
@@ -37,6 +38,8 @@ export interface DevServerOptions extends ServerConfigInput {
   onRoomEvent?: (event: RoomEvent) => void;
   /** The live inspector (relay + /inspect page): on unless false; an object tunes its bounds. */
   inspector?: boolean | InspectorServiceOptions;
+  /** The call page (/call: a browser in a room) and its userSig endpoint: on unless false. */
+  call?: boolean;
   /** Bounds of the browsers' media bridges (docs/web-media.md); `baseUrl` overrides ws://host:port/v1/media/web (a TLS proxy: wss://...). */
   webMedia?: WebBridgeOptions & { baseUrl?: string };
 }
@@ -74,6 +77,8 @@ export interface DevServer {
   readonly reports: ReportStore;
   /** The live inspector, unless turned off with `inspector: false`. */
   readonly inspector: DevInspector | null;
+  /** http://host:port/call — the call page (a browser in a room), or null when turned off. */
+  readonly callUrl: string | null;
   /** The browsers' media bridges (platform 'web' sessions' ws:// urls). */
   readonly webMedia: WebMediaBridge;
   /** Adds a fact to the status document at / and its landing page (main.ts puts the demo room there). */
@@ -85,7 +90,7 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, webMedia: webMediaOptions, ...configInput } = options;
+  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, call: callOption, webMedia: webMediaOptions, ...configInput } = options;
   const config = resolveConfig({ logLevel: 'warn', ...configInput });
   const log = logger ?? createLogger(config.logLevel);
   if (givenStore && config.redisUrl) throw new ConfigError('give either a store or redisUrl, not both');
@@ -159,6 +164,18 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   let httpUrl = '';
   let wsUrl = '';
   let demo: DemoFacts | null = null;
+  const call =
+    callOption === false
+      ? null
+      : createCallService({
+          sdkAppID: config.sdkAppID,
+          adminKey: config.adminKey,
+          userSigExpireSec: config.userSigExpireSec,
+          allowedOrigins: config.allowedOrigins,
+          genUserSig: (userID, expireSec) => genUserSig({ sdkAppID: config.sdkAppID, secret: config.secret, userID, expireSec }),
+          inspectorKey: () => inspector?.publishKey ?? null,
+          demo: () => demo,
+        });
   const http = createHttpServer({
     config,
     signaling,
@@ -166,6 +183,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     admin: { adminKey: config.adminKey, rooms, store, media, webhooks },
     log,
     inspector,
+    call,
     webMedia,
     describe: () => ({
       name: 'wxrtc-dev-server',
@@ -179,6 +197,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       connections: signaling.connectionCount,
       // Without its key: the status document answers anyone.
       inspector: inspector ? `${httpUrl}${INSPECT_PAGE_PATH}` : null,
+      call: call ? `${httpUrl}${CALL_PAGE_PATH}` : null,
       cluster: cluster ? { processId: cluster.processId, redisPrefix: config.redisPrefix } : null,
       demo,
     }),
@@ -249,6 +268,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     webhooks,
     reports,
     webMedia,
+    callUrl: call ? `${httpUrl}${CALL_PAGE_PATH}` : null,
     inspector: inspector
       ? {
           url: `${httpUrl}${INSPECT_PAGE_PATH}#key=${encodeURIComponent(inspector.viewKey)}`,

@@ -1,5 +1,5 @@
-// The dev server's front door at /: a browser (Accept: text/html) gets a page with links to the inspector, the
-// admin API's routes and the demo room; an API client (curl, fetch, anything preferring JSON) gets the status
+// The dev server's front door at /: a browser (Accept: text/html) gets a page with links to the call page, the
+// inspector, the admin API's routes and the demo room; an API client (curl, fetch, anything preferring JSON) gets the status
 // document as before. Everything shown is escaped, and the page loads nothing: no script, no remote file.
 
 /** Whether `accept` prefers HTML to JSON: text/html (or text/*) ranks strictly above application/json. */
@@ -47,6 +47,7 @@ export function landingPage(facts: Record<string, unknown>): string {
   const demoSection = demo
     ? `<p>Room <b>${escapeHtml(demo.roomID)}</b>: ${demo.users.map(escapeHtml).join(' and ')} publish and play each other on ${demo.media === 'real' ? 'real RTMP streams (ffmpeg)' : 'simulated media (no ffmpeg on the server&rsquo;s PATH)'}; a visitor keeps joining and leaving.</p>
       ${inspector ? `<p><a href="/inspect">Watch their charts in the inspector</a> (labelled ${demo.users.map((u) => `&ldquo;demo ${escapeHtml(u)}&rdquo;`).join(', ')}).</p>` : ''}
+      ${typeof facts.call === 'string' ? `<p><a href="/call">Join it from this browser</a> with camera and microphone (the call page; on this machine it needs no userSig).</p>` : ''}
       <p>Join it from a page: <code>enterRoom({ sdkAppID: ${text('sdkAppID')}, roomID: ${escapeHtml(demo.roomID)}, userID, userSig })</code>, a userSig from <code>npm run usersig -- --user &lt;userID&gt;</code>.</p>`
     : '<p>No demo room on this server: <code>npm start</code> runs one (this is <code>npm run server</code>).</p>';
   const rows = ADMIN_ROUTES.map(([method, path, what]) => `<tr><td>${method}</td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(what)}</td></tr>`).join('\n        ');
@@ -72,6 +73,7 @@ export function landingPage(facts: Record<string, unknown>): string {
   <h1>wxrtc dev server</h1>
   <p class="muted">Signaling, userSig checks, media urls, the admin API and the inspector for wxrtc mini-program pages.</p>
   <nav>
+    ${typeof facts.call === 'string' ? '<a href="/call">Call page: join from this browser</a>' : ''}
     ${inspector ? '<a href="/inspect">Inspector: live charts</a>' : '<span class="muted">Inspector: off</span>'}
     <a href="#admin-api">Admin API</a>
     <a href="#demo">Demo room</a>

@@ -6,6 +6,7 @@ import { startDevServer, type DevServer } from './index';
 import { startDemoRoom, type DemoRoom } from './media/demo-room';
 import { ffmpegAvailable } from '../src/testing/rtmp-media';
 import type { NginxMediaPlane } from './media/nginx-plane';
+import { callScript, webScript } from './call';
 
 /** What `--demo` runs: real streams (ffmpeg), simulated media (no ffmpeg), nothing (no ffmpeg but --media rtmp), or off. */
 type DemoMedia = 'real' | 'simulated' | 'none' | 'off';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     ...(server.inspector
       ? ['                              the page\'s #key reads every session: share it like a password; the SDK\'s ?key only sends (--inspector-key, --inspector-publish-key)']
       : []),
+    `  call page (a browser)       ${callLine(server, loopback)}`,
     '',
     'In the mini-program:',
     `  new TRTC(page, { signaling: createWebSocketSignaling({ url: '${server.wsUrl}' }) })`,
@@ -93,6 +95,10 @@ async function main(): Promise<void> {
     lines.push('', 'nginx-rtmp config this deployment needs (the keys derive from --media-secret; keep them private):', '', snippet);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  // The call page's two scripts are bundled on first request; start now, so the first visitor does not wait.
+  if (server.callUrl) {
+    Promise.all([webScript(), callScript()]).catch((error: unknown) => process.stderr.write(`call page: its scripts did not build: ${String(error)}\n`));
+  }
   // The handlers go in before the demo starts: its banner tells the reader they may stop it (a test that sees
   // the banner does), and a SIGTERM that arrived before them would kill the process without closing anything.
   let demo: DemoRoom | null = null;
@@ -191,6 +197,7 @@ async function startDemo(server: DevServer, ffmpeg: boolean): Promise<DemoRoom> 
   }
   out(`  a visitor joins and leaves every 15 s${server.inspector ? `; watch their charts at ${server.inspector.url}` : ''}`);
   out(`  join it                     enterRoom({ sdkAppID: ${server.sdkAppID}, roomID: ${demo.roomID}, userID, userSig })`);
+  if (server.callUrl) out(`  or from a browser           ${server.callUrl}   (room ${demo.roomID} is its default)`);
   return demo;
 }
 
@@ -198,6 +205,21 @@ main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
+
+/**
+ * The call page's url: with the inspector's view key in its fragment (it never leaves the browser), so the
+ * page's inspector link opens the charts; /call alone works too. The page gets its userSig from this machine.
+ */
+function callLine(server: DevServer, loopback: boolean): string {
+  if (!server.callUrl) return '(off)';
+  const url = server.inspector ? `${server.callUrl}#key=${encodeURIComponent(server.inspector.viewKey)}` : server.callUrl;
+  // Only a loopback name counts as this machine: on another address the page needs the admin key, even here.
+  if (!loopback) {
+    const everywhere = server.config.host === '0.0.0.0' || server.config.host === '::';
+    return `${url}   (camera and microphone in a room; the page needs the admin key${everywhere ? `, except at http://127.0.0.1:${server.port}/call` : ''})`;
+  }
+  return `${url}   (camera and microphone in a room, from Chrome on this machine)`;
+}
 
 /** Where rooms live: this process alone, or Redis shared with other processes (its password not printed). */
 function roomsSummary(server: DevServer): string {

@@ -53,6 +53,7 @@ const COVERAGE: Record<string, { by: 'ci' | 'run' | 'test'; how: string }> = {
   },
   'npm run server -- --redis-url redis://127.0.0.1:6379 --port 8788 --nginx-control-url http://127.0.0.1:8080 --media-base rtmp://127.0.0.1:1935/live': { by: 'test', how: 'the second process of the same test' },
   'npm run usersig -- --user alice': { by: 'run', how: 'run below; the sig verifies' },
+  'npm run usersig -- --user web-app': { by: 'test', how: "test/call/call-page.browser.test.ts runs it and enters the demo room with what it prints, from the README's web page in chromium" },
   'npm run demo': { by: 'run', how: 'run below' },
   'npm run statecharts': { by: 'test', how: 'test/statecharts.test.ts checks statecharts/ against the same generator' },
   'npm run docs': { by: 'test', how: 'test/docs/api-docs.test.ts runs the generator' },

@@ -37,13 +37,14 @@ function raw(path: string, headers: Record<string, string> = {}, method = 'GET')
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
-test('a browser gets the landing page, with links to the inspector, the admin API and the demo room', async () => {
+test('a browser gets the landing page, with links to the call page, the inspector, the admin API and the demo room', async () => {
   const answer = await raw('/', { accept: BROWSER_ACCEPT });
   expect(answer.status).toBe(200);
   expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
   expect(answer.headers.vary).toBe('Accept');
   expect(answer.headers['content-security-policy']).toContain("default-src 'none'");
   expect(answer.body).toContain('<a href="/inspect">');
+  expect(answer.body).toContain('<a href="/call">Call page: join from this browser</a>');
   expect(answer.body).toContain('<a href="#admin-api">');
   expect(answer.body).toContain('id="admin-api"');
   expect(answer.body).toContain('<a href="#demo">');
@@ -61,6 +62,7 @@ test('with a demo room announced, the page describes it and links its charts', a
     const answer = await raw('/', { accept: 'text/html' });
     expect(answer.body).toMatch(/Room <b>1234<\/b>: alice and bob publish and play each other on simulated media/);
     expect(answer.body).toContain('Watch their charts in the inspector');
+    expect(answer.body).toContain('<a href="/call">Join it from this browser</a>');
     const json = JSON.parse((await raw('/')).body) as { demo: unknown };
     expect(json.demo).toEqual({ roomID: 1234, users: ['alice', 'bob'], media: 'simulated' });
   } finally {

@@ -106,13 +106,19 @@ describe('npm start without ffmpeg', () => {
   test('says at once the demo runs on simulated media, and the demo comes up', async () => {
     const started = Date.now();
     // PATH holds only an empty directory: no ffmpeg (node itself is started by its absolute path).
-    const run = await runMain(['--demo', '--port', '0', '--rtmp-port', '0', '--log-level', 'warn'], { env: { PATH: empty }, stopWhen: (out) => out.includes('join it') });
+    const run = await runMain(['--demo', '--port', '0', '--rtmp-port', '0', '--log-level', 'warn'], { env: { PATH: empty }, stopWhen: (out) => out.includes('is its default') });
     const took = Date.now() - started;
     expect(lines(run.stdout)[0]).toMatch(/^No ffmpeg on the PATH: the demo room runs on simulated media, without the RTMP server; .*apt-get install ffmpeg/);
     expect(run.stdout).toMatch(/Demo room 1234: alice and bob publish and play each other on simulated media \(no ffmpeg on the PATH/);
     expect(run.stdout).toContain('[demo] bob: STREAM_ADDED alice');
     expect(run.stdout).not.toContain('did not come up');
     expect(run.stdout).toContain('join it');
+    // The call page's url beside the others, with the inspector's view key in its fragment for the page's link.
+    const call = /call page \(a browser\)\s+(http:\/\/127\.0\.0\.1:\d+\/call)#key=([A-Za-z0-9_-]+)\s/.exec(run.stdout);
+    expect(call).not.toBeNull();
+    expect(run.stdout).toContain(`/inspect#key=${call![2]}`);
+    // The demo's own lines say the page joins it.
+    expect(run.stdout).toContain(`or from a browser           ${call![1]}   (room 1234 is its default)`);
     // The demo used to wait its whole 20 s for frames; on simulated media it is up in a few seconds.
     expect(took).toBeLessThan(15_000);
     expect(run.code).toBe(0);

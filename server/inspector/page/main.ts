@@ -146,8 +146,18 @@ function scheduleRender(): void {
   });
 }
 
+/** `…#key=…&label=…` (the call page's link): show that participant as soon as it is there, once. */
+let wantedLabel = new URLSearchParams(location.hash.replace(/^#/, '')).get('label');
+
 function render(): void {
   const participants = model.participants();
+  if (wantedLabel !== null) {
+    const wanted = participants.find((p) => p.session.info.label === wantedLabel && p.session.info.closedAt === null);
+    if (wanted) {
+      wantedLabel = null;
+      select(wanted.key);
+    }
+  }
   if (selectedKey === null && participants.length > 0) select(participants[0]!.key);
   renderParticipants(participants);
   const participant = model.participant(selectedKey);
