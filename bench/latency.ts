@@ -1,0 +1,456 @@
+// Glass-to-glass latency on loopback (group `latency`, 8.): every frame carries the wall-clock time it was
+// made at, as blocks (bench/lib/timecode.ts), and the receiving end reads the time back from the decoded
+// picture and subtracts it from its own clock. Through a dev server started here on 127.0.0.1 (random ports)
+// with the in-process RTMP plane (node-media-server) and the web media bridge:
+//
+//   mini-program -> mini-program  node draws gray frames -> ffmpeg (x264 as the emulated live-pusher) -> RTMP
+//                                 -> ffmpeg pulling the signed play url -> gray rawvideo -> node reads (baseline)
+//   mini-program -> browser       the same push -> the bridge's ffmpeg -> FLV over ws -> mpegts.js in Chromium
+//                                 -> <video>, read each presented frame (requestVideoFrameCallback) via a canvas
+//   browser -> mini-program       a canvas stream in Chromium (getUserMedia replaced) -> wxrtc/web's
+//                                 MediaRecorder -> ws -> the bridge's ffmpeg -> RTMP -> ffmpeg pull -> node
+//
+// Both browser directions run at once, as in a call. Node's clock (Date.now) and Chromium's
+// (performance.timeOrigin + performance.now) are the same machine's wall clock; the offset between them is
+// measured (the round trip of a page.evaluate, halved) and subtracted. Standalone:
+// `node --import tsx bench/latency.ts [--seconds N]`; `npm run bench -- --only latency` runs it too.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startDevServer, type DevServer } from '../server/index';
+import { rtmpMediaPlane } from '../server/media/index';
+import { ffmpegAvailable } from '../src/testing/rtmp-media';
+import { TestClient } from '../test/server/helpers/client';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser';
+import type { Row, Sample } from './lib/stats';
+import { decodeStamp, drawStampGray, percentiles } from './lib/timecode';
+
+const ROOT = join(__dirname, '..');
+const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+export const WIDTH = 320;
+export const HEIGHT = 240;
+export const FPS = 15;
+/** What the emulated live-pusher encodes at (src/testing/rtmp-media.ts defaults). */
+const VIDEO_KBPS = 300;
+/** Samples from the first seconds after the first decoded frame are dropped: a player's start catches up. */
+const WARM_UP_MS = 3_000;
+/** Every wait has a bound; a direction that never decodes a frame gives no row rather than a hang. */
+const FIRST_FRAME_TIMEOUT_MS = 30_000;
+/** Each sample list stops growing here (15 fps x 60 s). */
+const MAX_SAMPLES = 900;
+/** Decoded times further than this from the receiver's clock are not frames of this run. */
+const PLAUSIBLE_MS = 60_000;
+const ROOM_ID = 8801;
+export const TARGET_MS = 1_500;
+
+export interface Direction {
+  label: string;
+  /** Latencies in ms, after the warm-up. */
+  samples: number[];
+  /** Frames the receiver looked at, and how many of them carried no readable code. */
+  frames: number;
+  unreadable: number;
+  /** Set when the direction could not be measured. */
+  failure: string | null;
+}
+
+export interface LatencyResult {
+  directions: Direction[];
+  /** Chromium's clock minus node's, as measured (ms); null without the browser. */
+  clockOffsetMs: number | null;
+  clockRoundTripMs: number | null;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+/** Every child this module starts, killed at the end whatever happened. */
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+async function killAll(): Promise<void> {
+  const waits = [...children].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  }));
+  await Promise.all(waits);
+}
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The mini-program's camera: node draws a frame every 1/15 s with the time it drew it at, ffmpeg encodes it
+ * as the emulated live-pusher does (x264 ultrafast, zerolatency, a keyframe a second, 300 kbps) and pushes it
+ * to the session's signed RTMP url.
+ */
+class StampPusher {
+  private readonly child: ChildProcess;
+  private readonly timer: ReturnType<typeof setInterval>;
+  frames = 0;
+  readonly stderr: string[] = [];
+
+  constructor(url: string) {
+    this.child = track(
+      spawn(FFMPEG, [
+        '-hide_banner', '-nostdin', '-loglevel', 'error',
+        '-f', 'rawvideo', '-pix_fmt', 'gray', '-video_size', `${WIDTH}x${HEIGHT}`, '-framerate', String(FPS), '-i', 'pipe:0',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+        '-g', String(FPS), '-b:v', `${VIDEO_KBPS}k`, '-maxrate', `${VIDEO_KBPS}k`, '-bufsize', `${VIDEO_KBPS * 2}k`,
+        '-f', 'flv', '-flvflags', 'no_duration_filesize', url,
+      ], { stdio: ['pipe', 'ignore', 'pipe'] }),
+    );
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (line: string) => this.stderr.push(line.trim()));
+    this.child.stdin!.on('error', () => undefined);
+    this.timer = setInterval(() => this.frame(), 1000 / FPS);
+    this.frame();
+  }
+
+  private frame(): void {
+    if (!this.child.stdin!.writable) return;
+    const frame = new Uint8Array(WIDTH * HEIGHT);
+    drawStampGray(frame, WIDTH, HEIGHT, Date.now());
+    this.child.stdin!.write(frame);
+    this.frames += 1;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.child.stdin!.end();
+    this.child.kill('SIGTERM');
+  }
+}
+
+/**
+ * The mini-program's player: ffmpeg pulls the signed RTMP url as the emulated live-player does (nobuffer) and
+ * decodes every frame to gray rawvideo on its stdout; node reads the time in each frame as its last byte
+ * arrives.
+ */
+class StampReader {
+  private readonly child: ChildProcess;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  frames = 0;
+  unreadable = 0;
+  firstAt: number | null = null;
+  readonly samples: number[] = [];
+  readonly stderr: string[] = [];
+
+  /** `toNodeClock` maps a decoded time onto node's clock (the browser's stamps carry its own). */
+  constructor(url: string, private readonly toNodeClock: (stamp: number) => number = (s) => s) {
+    this.child = track(
+      spawn(FFMPEG, [
+        '-hide_banner', '-nostdin', '-loglevel', 'error',
+        '-rw_timeout', String(20_000_000), '-fflags', 'nobuffer', '-flags', 'low_delay', '-analyzeduration', '500000',
+        '-i', url,
+        '-map', '0:v', '-vf', `scale=${WIDTH}:${HEIGHT}`, '-pix_fmt', 'gray', '-fps_mode', 'passthrough',
+        '-f', 'rawvideo', '-flush_packets', '1', 'pipe:1',
+      ], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (line: string) => this.stderr.push(line.trim()));
+    this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk, Date.now()));
+  }
+
+  private onData(chunk: Buffer, at: number): void {
+    const size = WIDTH * HEIGHT;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= size) {
+      const all = Buffer.concat(this.pending);
+      const frame = all.subarray(0, size);
+      const rest = all.subarray(size);
+      this.pending = rest.length ? [rest] : [];
+      this.pendingBytes = rest.length;
+      this.frames += 1;
+      const stamp = decodeStamp({ data: frame, width: WIDTH, height: HEIGHT, channels: 1 });
+      if (stamp === null) {
+        this.unreadable += 1;
+        continue;
+      }
+      const latency = at - this.toNodeClock(stamp);
+      if (Math.abs(latency) > PLAUSIBLE_MS) {
+        this.unreadable += 1;
+        continue;
+      }
+      this.firstAt ??= at;
+      if (at - this.firstAt >= WARM_UP_MS && this.samples.length < MAX_SAMPLES) this.samples.push(latency);
+    }
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+  }
+}
+
+/** A raw protocol client in the room: joined, kept alive with pings, and asked for urls. */
+async function miniClient(server: DevServer, userID: string): Promise<{ client: TestClient; stop(): Promise<void> }> {
+  const client = await TestClient.connect(server.wsUrl, userID);
+  await client.ok({ type: 'join', sdkAppID: server.sdkAppID, userID, userSig: server.genUserSig(userID), roomID: ROOM_ID, scene: 'rtc', role: 'anchor', visible: true });
+  const keepAlive = setInterval(() => void client.ok({ type: 'ping' }).catch(() => undefined), 5_000);
+  return {
+    client,
+    async stop() {
+      clearInterval(keepAlive);
+      await client.close();
+    },
+  };
+}
+
+/** Resolve once `probe` holds (polling every 50 ms), or reject after `timeoutMs` with `what` and `detail()`. */
+async function until(probe: () => boolean, what: string, timeoutMs: number, detail: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s${detail() ? `: ${detail()}` : ''}`);
+    await sleep(50);
+  }
+}
+
+function failed(label: string, error: unknown): Direction {
+  return { label, samples: [], frames: 0, unreadable: 0, failure: error instanceof Error ? error.message : String(error) };
+}
+
+/** mini-program -> mini-program: the pipeline without the browser, through the same server. */
+async function miniToMini(server: DevServer, seconds: number, progress: (m: string) => void): Promise<Direction> {
+  const label = 'mini-program -> mini-program';
+  const pub = await miniClient(server, 'mini-pub');
+  const sub = await miniClient(server, 'mini-sub');
+  let pusher: StampPusher | null = null;
+  let reader: StampReader | null = null;
+  try {
+    const { url } = await pub.client.ok<'publish'>({ type: 'publish', streamType: 'main' });
+    pusher = new StampPusher(url);
+    await sub.client.waitFor('stream-added', (n) => n.userID === 'mini-pub', 15_000);
+    const { url: playUrl } = await sub.client.ok<'subscribe'>({ type: 'subscribe', userID: 'mini-pub', streamType: 'main', audio: false, video: true });
+    const r = new StampReader(playUrl);
+    reader = r;
+    await until(() => r.firstAt !== null, 'the mini-program player read no timecode', FIRST_FRAME_TIMEOUT_MS, () => [...r.stderr, ...pusher!.stderr].slice(-4).join(' | '));
+    progress(`${label}: first frame read; measuring ${seconds} s after a ${WARM_UP_MS / 1000} s warm-up`);
+    await sleep(WARM_UP_MS + seconds * 1000);
+    return { label, samples: [...r.samples], frames: r.frames, unreadable: r.unreadable, failure: null };
+  } catch (error) {
+    return failed(label, error);
+  } finally {
+    reader?.stop();
+    pusher?.stop();
+    await pub.stop();
+    await sub.stop();
+  }
+}
+
+/** The bench page's script (stamped canvas camera, frame reader), bundled for the browser. */
+async function pageScript(): Promise<string> {
+  const { build } = await import('esbuild');
+  const out = await build({ entryPoints: [join(ROOT, 'bench', 'browser', 'latency-page.ts')], bundle: true, write: false, format: 'iife', target: 'es2020', platform: 'browser', logLevel: 'silent' });
+  return out.outputFiles[0]!.text;
+}
+
+interface PageState {
+  samples: Array<{ stamp: number; shownAt: number }>;
+  frames: number;
+  unreadable: number;
+  drawn: number;
+  errors: string[];
+  events: string[];
+}
+
+/** The browser both ways at once: it plays the mini-program and publishes its canvas, which a mini-program plays. */
+async function browserBothWays(server: DevServer, seconds: number, progress: (m: string) => void): Promise<{ directions: Direction[]; offset: { offsetMs: number; roundTripMs: number } | null }> {
+  const toBrowser = 'mini-program -> browser';
+  const fromBrowser = 'browser -> mini-program';
+  const bundle = join(ROOT, 'dist', 'wxrtc-web.js');
+  if (!existsSync(bundle)) {
+    const why = 'dist/wxrtc-web.js is missing (run node build.mjs, or the bench without --no-build)';
+    return { directions: [failed(toBrowser, why), failed(fromBrowser, why)], offset: null };
+  }
+  if (!existsSync(CHROMIUM)) {
+    const why = `no chromium at ${CHROMIUM}`;
+    return { directions: [failed(toBrowser, why), failed(fromBrowser, why)], offset: null };
+  }
+  const { chromium } = await import('playwright-core');
+  const script = await pageScript();
+  const pub = await miniClient(server, 'mini-cam');
+  const sub = await miniClient(server, 'mini-viewer');
+  let pusher: StampPusher | null = null;
+  let reader: StampReader | null = null;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    timeout: 30_000,
+  });
+  const browserPid = (browser as unknown as { process?: () => ChildProcess | undefined }).process?.()?.pid;
+  try {
+    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    page.setDefaultTimeout(20_000);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.addInitScript({ content: script });
+    // The page comes from the dev server's own origin (intercepted, so the server needs no route for it).
+    const origin = server.httpUrl.replace(/\/+$/, '');
+    await page.route(`${origin}/__bench/**`, (route) => {
+      const path = new URL(route.request().url()).pathname;
+      if (path === '/__bench/wxrtc-web.js') return route.fulfill({ contentType: 'text/javascript', body: readFileSync(bundle, 'utf8') });
+      return route.fulfill({ contentType: 'text/html', body: '<!doctype html><html><body><div id="videos"></div><script src="/__bench/wxrtc-web.js"></script></body></html>' });
+    });
+    await page.goto(`${origin}/__bench/latency.html`);
+
+    // Node's clock against the page's: the reading with the shortest round trip, before and after.
+    const measureOffset = async () => {
+      let best: { offsetMs: number; roundTripMs: number } | null = null;
+      for (let i = 0; i < 7; i++) {
+        const t0 = Date.now();
+        const theirs = await page.evaluate(() => performance.timeOrigin + performance.now());
+        const t1 = Date.now();
+        if (!best || t1 - t0 < best.roundTripMs) best = { offsetMs: theirs - (t0 + t1) / 2, roundTripMs: t1 - t0 };
+      }
+      return best!;
+    };
+    const offset = await measureOffset();
+    progress(`browser: chromium's clock - node's = ${offset.offsetMs.toFixed(1)} ms (round trip ${offset.roundTripMs} ms)`);
+
+    const { url } = await pub.client.ok<'publish'>({ type: 'publish', streamType: 'main' });
+    pusher = new StampPusher(url);
+    await sub.client.waitFor('stream-added', (n) => n.userID === 'mini-cam', 15_000);
+    await page.evaluate(
+      (o) => (globalThis as unknown as { wxrtcLatency: { join(options: Record<string, unknown>): Promise<void> } }).wxrtcLatency.join(o),
+      { serverUrl: server.wsUrl, sdkAppId: server.sdkAppID, userId: 'browser', userSig: server.genUserSig('browser'), roomId: ROOM_ID },
+    );
+    progress('browser: entered the room; waiting for its stream and for the mini-program\'s in its <video>');
+    await sub.client.waitFor('stream-added', (n) => n.userID === 'browser', 20_000);
+    const { url: playUrl } = await sub.client.ok<'subscribe'>({ type: 'subscribe', userID: 'browser', streamType: 'main', audio: false, video: true });
+    const r = new StampReader(playUrl, (stamp) => stamp - offset.offsetMs);
+    reader = r;
+    const state = () =>
+      page.evaluate(() => {
+        const { samples, frames, unreadable, drawn, errors, events } = (globalThis as unknown as { wxrtcLatency: PageState }).wxrtcLatency;
+        return { samples, frames, unreadable, drawn, errors, events };
+      });
+    const firstInBrowser = async () => {
+      const deadline = Date.now() + FIRST_FRAME_TIMEOUT_MS;
+      for (;;) {
+        const s = await state();
+        if (s.samples.length > 0) return s.samples[0]!.shownAt;
+        if (Date.now() > deadline) throw new Error(`the browser read no timecode within ${FIRST_FRAME_TIMEOUT_MS / 1000} s: ${s.frames} frames looked at, ${s.unreadable} unreadable; events ${s.events.slice(-5).join(' | ')}; errors ${[...s.errors, ...pageErrors].slice(-3).join(' | ')}`);
+        await sleep(200);
+      }
+    };
+    const results = await Promise.allSettled([
+      firstInBrowser(),
+      until(() => r.firstAt !== null, 'the mini-program read no timecode from the browser', FIRST_FRAME_TIMEOUT_MS, () => r.stderr.slice(-3).join(' | ')),
+    ]);
+    const firstShownAt = results[0].status === 'fulfilled' ? results[0].value : null;
+    if (results.every((x) => x.status === 'rejected')) throw (results[0] as PromiseRejectedResult).reason;
+    progress(`browser: timecodes read (${results.map((x, i) => `${i === 0 ? toBrowser : fromBrowser}: ${x.status === 'fulfilled' ? 'yes' : 'no'}`).join(', ')}); measuring ${seconds} s after a ${WARM_UP_MS / 1000} s warm-up`);
+    await sleep(WARM_UP_MS + seconds * 1000);
+    const s = await state();
+    const after = await measureOffset();
+    progress(`browser: clock offset after: ${after.offsetMs.toFixed(1)} ms (round trip ${after.roundTripMs} ms)`);
+    const inBrowser: Direction =
+      firstShownAt === null
+        ? failed(toBrowser, (results[0] as PromiseRejectedResult).reason)
+        : {
+            label: toBrowser,
+            samples: s.samples.filter((x) => x.shownAt - firstShownAt >= WARM_UP_MS).slice(0, MAX_SAMPLES).map((x) => x.shownAt - offset.offsetMs - x.stamp),
+            frames: s.frames,
+            unreadable: s.unreadable,
+            failure: null,
+          };
+    const inMini: Direction = results[1].status === 'fulfilled' ? { label: fromBrowser, samples: [...r.samples], frames: r.frames, unreadable: r.unreadable, failure: null } : failed(fromBrowser, results[1].reason);
+    return { directions: [inBrowser, inMini], offset };
+  } catch (error) {
+    return { directions: [failed(toBrowser, error), failed(fromBrowser, error)], offset: null };
+  } finally {
+    reader?.stop();
+    pusher?.stop();
+    await pub.stop();
+    await sub.stop();
+    await browser.close().catch(() => undefined);
+    if (browserPid) {
+      try {
+        process.kill(browserPid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
+}
+
+/** Run every direction once, through one dev server started for it. */
+export async function measureLatency(options: { seconds?: number; browser?: boolean; progress?: (m: string) => void } = {}): Promise<LatencyResult> {
+  const seconds = options.seconds ?? 20;
+  const progress = options.progress ?? (() => undefined);
+  const loadBefore = loadavg();
+  const server = await startDevServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, logLevel: 'silent', inspector: false, mediaPlane: rtmpMediaPlane() });
+  const directions: Direction[] = [];
+  let offset: { offsetMs: number; roundTripMs: number } | null = null;
+  try {
+    progress(`latency: ${'mini-program -> mini-program'} (node -> ffmpeg -> RTMP -> ffmpeg -> node)`);
+    directions.push(await miniToMini(server, seconds, progress));
+    if (options.browser !== false) {
+      progress('latency: the browser both ways at once (chromium, wxrtc-web.js, the web media bridge)');
+      const both = await browserBothWays(server, seconds, progress);
+      directions.push(...both.directions);
+      offset = both.offset;
+    }
+  } finally {
+    await killAll();
+    await server.close();
+  }
+  return { directions, clockOffsetMs: offset?.offsetMs ?? null, clockRoundTripMs: offset?.roundTripMs ?? null, loadBefore, loadAfter: loadavg() };
+}
+
+/** Rows for bench/run.ts: median (with min..max) and p95 per direction; the target is on the browser ones. */
+export function latencyRows(result: LatencyResult): { rows: Row[]; notes: string[] } {
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  result.directions.forEach((d, i) => {
+    const head = i === 0 ? '8. latency, ' : '   ';
+    const targeted = d.label.includes('browser');
+    const stats = percentiles(d.samples);
+    if (!stats) {
+      rows.push({ metric: `${head}${d.label}: median`, unit: 'ms', ours: null, theirs: null, target: targeted ? '<= 1500 ms' : '', met: 'pending' });
+      notes.push(`latency ${d.label}: not measured: ${d.failure ?? 'no samples'}`);
+      return;
+    }
+    const median: Sample = { median: stats.median, min: stats.min, max: stats.max, runs: stats.count };
+    rows.push({ metric: `${head}${d.label}: median, ${stats.count} frames`, unit: 'ms', ours: median, theirs: null, target: targeted ? '<= 1500 ms' : '', met: targeted ? stats.median <= TARGET_MS : null });
+    rows.push({ metric: `   ${d.label}: p95`, unit: 'ms', ours: stats.p95, theirs: null, target: '', met: null });
+    notes.push(`latency ${d.label}: ${d.frames} frames read, ${d.unreadable} without a readable timecode`);
+  });
+  if (result.clockOffsetMs !== null) notes.push(`latency: chromium's clock - node's clock = ${result.clockOffsetMs.toFixed(1)} ms (page.evaluate round trip ${result.clockRoundTripMs} ms), subtracted`);
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  notes.push(`latency: load average before ${load(result.loadBefore)}, after ${load(result.loadAfter)} (1, 5, 15 min; 2 vCPUs)`);
+  return { rows, notes };
+}
+
+export function latencyAvailable(): string | null {
+  return ffmpegAvailable() ? null : 'no ffmpeg on this machine';
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--seconds');
+  const seconds = i >= 0 ? Number(process.argv[i + 1]) : 20;
+  const browser = !process.argv.includes('--no-browser');
+  void (async () => {
+    const result = await measureLatency({ seconds, browser, progress: (m) => process.stderr.write(`  ${m}\n`) });
+    const { rows, notes } = latencyRows(result);
+    const { renderTable } = await import('./lib/stats');
+    console.log(renderTable(rows));
+    console.log(notes.join('\n'));
+  })().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
