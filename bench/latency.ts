@@ -17,6 +17,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer, type DevServer } from '../server/index';
@@ -34,12 +37,14 @@ export const HEIGHT = 240;
 export const FPS = 15;
 /** What the emulated live-pusher encodes at (src/testing/rtmp-media.ts defaults). */
 const VIDEO_KBPS = 300;
+const AUDIO_RATE = 48_000;
+const AUDIO_LEAD_FRAMES = 4;
 /** Samples from the first seconds after the first decoded frame are dropped: a player's start catches up. */
 const WARM_UP_MS = 3_000;
 /** Every wait has a bound; a direction that never decodes a frame gives no row rather than a hang. */
 const FIRST_FRAME_TIMEOUT_MS = 30_000;
-/** Each sample list stops growing here (15 fps x 60 s). */
-const MAX_SAMPLES = 900;
+/** Each list of arrivals stops growing here (15 fps for 5 minutes): a bound, far above what one run keeps. */
+const MAX_KEPT = 4_500;
 /** Decoded times further than this from the receiver's clock are not frames of this run. */
 const PLAUSIBLE_MS = 60_000;
 const ROOM_ID = 8801;
@@ -52,6 +57,8 @@ export interface Direction {
   /** Frames the receiver looked at, and how many of them carried no readable code. */
   frames: number;
   unreadable: number;
+  /** Frames that showed a picture already counted (same timecode again). */
+  repeats: number;
   /** Set when the direction could not be measured. */
   failure: string | null;
 }
@@ -98,6 +105,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class StampPusher {
   private readonly child: ChildProcess;
   private readonly timer: ReturnType<typeof setInterval>;
+  private readonly audio: Writable;
+  private audioFrames = 0;
   frames = 0;
   readonly stderr: string[] = [];
 
@@ -106,14 +115,24 @@ class StampPusher {
       spawn(FFMPEG, [
         '-hide_banner', '-nostdin', '-loglevel', 'error',
         '-f', 'rawvideo', '-pix_fmt', 'gray', '-video_size', `${WIDTH}x${HEIGHT}`, '-framerate', String(FPS), '-i', 'pipe:0',
+        // A tone, as the live-pusher always sends audio: written by node with each frame (1/15 s of it), so
+        // video and audio come from one clock and ffmpeg never holds frames back to wait for the other.
+        '-f', 's16le', '-ar', String(AUDIO_RATE), '-ac', '1', '-i', 'pipe:3',
+        '-map', '0:v', '-map', '1:a', '-c:a', 'aac', '-b:a', '48k', '-ac', '1',
         '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
         '-g', String(FPS), '-b:v', `${VIDEO_KBPS}k`, '-maxrate', `${VIDEO_KBPS}k`, '-bufsize', `${VIDEO_KBPS * 2}k`,
-        '-f', 'flv', '-flvflags', 'no_duration_filesize', url,
-      ], { stdio: ['pipe', 'ignore', 'pipe'] }),
+        // No waiting to interleave: each packet goes out as it is encoded, as a phone's pusher sends it.
+        '-max_interleave_delta', '0', '-f', 'flv', '-flvflags', 'no_duration_filesize', url,
+      ], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] }),
     );
+    this.audio = this.child.stdio[3] as Writable;
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (line: string) => this.stderr.push(line.trim()));
     this.child.stdin!.on('error', () => undefined);
+    this.audio.on('error', () => undefined);
+    // Audio leads by a few frames: ffmpeg feeds its encoders lowest timestamp first, and video that is ahead of
+    // the audio waits for it (audio's encoder delay would otherwise add ~70 ms to every video frame).
+    for (let i = 0; i < AUDIO_LEAD_FRAMES; i++) this.tone();
     this.timer = setInterval(() => this.frame(), 1000 / FPS);
     this.frame();
   }
@@ -123,12 +142,23 @@ class StampPusher {
     const frame = new Uint8Array(WIDTH * HEIGHT);
     drawStampGray(frame, WIDTH, HEIGHT, Date.now());
     this.child.stdin!.write(frame);
+    this.tone();
     this.frames += 1;
+  }
+
+  /** 1/15 s of a 440 Hz tone. */
+  private tone(): void {
+    const samples = AUDIO_RATE / FPS;
+    const tone = Buffer.alloc(samples * 2);
+    for (let i = 0; i < samples; i++) tone.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 440 * (this.audioFrames * samples + i)) / AUDIO_RATE)), i * 2);
+    this.audioFrames += 1;
+    if (this.audio.writable) this.audio.write(tone);
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.child.stdin!.end();
+    this.audio.end();
     this.child.kill('SIGTERM');
   }
 }
@@ -144,8 +174,16 @@ class StampReader {
   private pendingBytes = 0;
   frames = 0;
   unreadable = 0;
+  repeats = 0;
+  private lastStamp = -1;
   firstAt: number | null = null;
-  readonly samples: number[] = [];
+  /** When each new picture arrived (node's clock) and its latency. */
+  readonly samples: Array<{ at: number; latency: number }> = [];
+
+  /** The latencies of pictures that arrived within [from, to]. */
+  within(from: number, to: number): number[] {
+    return this.samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.latency);
+  }
   readonly stderr: string[] = [];
 
   /** `toNodeClock` maps a decoded time onto node's clock (the browser's stamps carry its own). */
@@ -185,8 +223,15 @@ class StampReader {
         this.unreadable += 1;
         continue;
       }
+      // A picture shown again (a frame rate converter repeats frames) is not a new picture: its first
+      // arrival is its latency.
+      if (stamp <= this.lastStamp) {
+        this.repeats += 1;
+        continue;
+      }
+      this.lastStamp = stamp;
       this.firstAt ??= at;
-      if (at - this.firstAt >= WARM_UP_MS && this.samples.length < MAX_SAMPLES) this.samples.push(latency);
+      if (this.samples.length < MAX_KEPT) this.samples.push({ at, latency });
     }
   }
 
@@ -219,7 +264,9 @@ async function until(probe: () => boolean, what: string, timeoutMs: number, deta
 }
 
 function failed(label: string, error: unknown): Direction {
-  return { label, samples: [], frames: 0, unreadable: 0, failure: error instanceof Error ? error.message : String(error) };
+  const message = error instanceof Error ? error.message : String(error);
+  // page.evaluate's errors carry the page's stack: the first line says it.
+  return { label, samples: [], frames: 0, unreadable: 0, repeats: 0, failure: message.split('\n')[0]!.slice(0, 400) };
 }
 
 /** mini-program -> mini-program: the pipeline without the browser, through the same server. */
@@ -238,8 +285,9 @@ async function miniToMini(server: DevServer, seconds: number, progress: (m: stri
     reader = r;
     await until(() => r.firstAt !== null, 'the mini-program player read no timecode', FIRST_FRAME_TIMEOUT_MS, () => [...r.stderr, ...pusher!.stderr].slice(-4).join(' | '));
     progress(`${label}: first frame read; measuring ${seconds} s after a ${WARM_UP_MS / 1000} s warm-up`);
+    const from = Date.now() + WARM_UP_MS;
     await sleep(WARM_UP_MS + seconds * 1000);
-    return { label, samples: [...r.samples], frames: r.frames, unreadable: r.unreadable, failure: null };
+    return { label, samples: r.within(from, Date.now()), frames: r.frames, unreadable: r.unreadable, repeats: r.repeats, failure: null };
   } catch (error) {
     return failed(label, error);
   } finally {
@@ -248,6 +296,34 @@ async function miniToMini(server: DevServer, seconds: number, progress: (m: stri
     await pub.stop();
     await sub.stop();
   }
+}
+
+const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>wxrtc latency</title></head><body><div id="videos"></div><script src="/wxrtc-web.js"></script></body></html>';
+
+/** The page (tiles in #videos) and dist/wxrtc-web.js, on 127.0.0.1 at a random port. */
+async function servePage(bundle: Buffer): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(PAGE);
+    }
+    if (req.url === '/wxrtc-web.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      return void res.end(bundle);
+    }
+    res.writeHead(req.url === '/favicon.ico' ? 204 : 404);
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** The bench page's script (stamped canvas camera, frame reader), bundled for the browser. */
@@ -261,6 +337,8 @@ interface PageState {
   samples: Array<{ stamp: number; shownAt: number }>;
   frames: number;
   unreadable: number;
+  repeats: number;
+  watching: number;
   drawn: number;
   errors: string[];
   events: string[];
@@ -270,9 +348,10 @@ interface PageState {
 async function browserBothWays(server: DevServer, seconds: number, progress: (m: string) => void): Promise<{ directions: Direction[]; offset: { offsetMs: number; roundTripMs: number } | null }> {
   const toBrowser = 'mini-program -> browser';
   const fromBrowser = 'browser -> mini-program';
-  const bundle = join(ROOT, 'dist', 'wxrtc-web.js');
+  // BENCH_WEB_FILE: another build of the web entry (a what-if, as BENCH_OURS_FILE is for the drop-in).
+  const bundle = process.env.BENCH_WEB_FILE ?? join(ROOT, 'dist', 'wxrtc-web.js');
   if (!existsSync(bundle)) {
-    const why = 'dist/wxrtc-web.js is missing (run node build.mjs, or the bench without --no-build)';
+    const why = `${bundle} is missing (run node build.mjs, or the bench without --no-build)`;
     return { directions: [failed(toBrowser, why), failed(fromBrowser, why)], offset: null };
   }
   if (!existsSync(CHROMIUM)) {
@@ -290,6 +369,7 @@ async function browserBothWays(server: DevServer, seconds: number, progress: (m:
     args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
     timeout: 30_000,
   });
+  let pageServer: { url: string; close(): Promise<void> } | null = null;
   const browserPid = (browser as unknown as { process?: () => ChildProcess | undefined }).process?.()?.pid;
   try {
     const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
@@ -297,14 +377,11 @@ async function browserBothWays(server: DevServer, seconds: number, progress: (m:
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.addInitScript({ content: script });
-    // The page comes from the dev server's own origin (intercepted, so the server needs no route for it).
-    const origin = server.httpUrl.replace(/\/+$/, '');
-    await page.route(`${origin}/__bench/**`, (route) => {
-      const path = new URL(route.request().url()).pathname;
-      if (path === '/__bench/wxrtc-web.js') return route.fulfill({ contentType: 'text/javascript', body: readFileSync(bundle, 'utf8') });
-      return route.fulfill({ contentType: 'text/html', body: '<!doctype html><html><body><div id="videos"></div><script src="/__bench/wxrtc-web.js"></script></body></html>' });
-    });
-    await page.goto(`${origin}/__bench/latency.html`);
+    // A real page on 127.0.0.1: Chromium's local network access checks refuse a page with no address (one
+    // fulfilled by page.route) a socket to the loopback dev server.
+    pageServer = await servePage(readFileSync(bundle));
+    await page.goto(pageServer.url);
+    await page.waitForFunction(() => typeof (globalThis as unknown as { wxrtcWeb?: { createWebRoom?: unknown } }).wxrtcWeb?.createWebRoom === 'function', undefined, { timeout: 10_000 });
 
     // Node's clock against the page's: the reading with the shortest round trip, before and after.
     const measureOffset = async () => {
@@ -334,15 +411,15 @@ async function browserBothWays(server: DevServer, seconds: number, progress: (m:
     reader = r;
     const state = () =>
       page.evaluate(() => {
-        const { samples, frames, unreadable, drawn, errors, events } = (globalThis as unknown as { wxrtcLatency: PageState }).wxrtcLatency;
-        return { samples, frames, unreadable, drawn, errors, events };
+        const { samples, frames, unreadable, repeats, watching, drawn, errors, events } = (globalThis as unknown as { wxrtcLatency: PageState }).wxrtcLatency;
+        return { samples, frames, unreadable, repeats, watching, drawn, errors, events };
       });
     const firstInBrowser = async () => {
       const deadline = Date.now() + FIRST_FRAME_TIMEOUT_MS;
       for (;;) {
         const s = await state();
-        if (s.samples.length > 0) return s.samples[0]!.shownAt;
-        if (Date.now() > deadline) throw new Error(`the browser read no timecode within ${FIRST_FRAME_TIMEOUT_MS / 1000} s: ${s.frames} frames looked at, ${s.unreadable} unreadable; events ${s.events.slice(-5).join(' | ')}; errors ${[...s.errors, ...pageErrors].slice(-3).join(' | ')}`);
+        if (s.samples.length > 0) return;
+        if (Date.now() > deadline) throw new Error(`the browser read no timecode within ${FIRST_FRAME_TIMEOUT_MS / 1000} s: ${s.watching} remote <video> watched, ${s.frames} frames looked at, ${s.unreadable} unreadable; videos ${await page.evaluate(() => (globalThis as unknown as { wxrtcLatency: { videos(): string } }).wxrtcLatency.videos())}; drawn ${s.drawn}; events ${s.events.slice(-5).join(' | ')}; errors ${[...s.errors, ...pageErrors].slice(-3).join(' | ')}`);
         await sleep(200);
       }
     };
@@ -350,24 +427,29 @@ async function browserBothWays(server: DevServer, seconds: number, progress: (m:
       firstInBrowser(),
       until(() => r.firstAt !== null, 'the mini-program read no timecode from the browser', FIRST_FRAME_TIMEOUT_MS, () => r.stderr.slice(-3).join(' | ')),
     ]);
-    const firstShownAt = results[0].status === 'fulfilled' ? results[0].value : null;
+    const readInBrowser = results[0].status === 'fulfilled';
     if (results.every((x) => x.status === 'rejected')) throw (results[0] as PromiseRejectedResult).reason;
     progress(`browser: timecodes read (${results.map((x, i) => `${i === 0 ? toBrowser : fromBrowser}: ${x.status === 'fulfilled' ? 'yes' : 'no'}`).join(', ')}); measuring ${seconds} s after a ${WARM_UP_MS / 1000} s warm-up`);
+    const from = Date.now() + WARM_UP_MS;
     await sleep(WARM_UP_MS + seconds * 1000);
+    const to = Date.now();
     const s = await state();
     const after = await measureOffset();
+    progress(`browser: ${s.drawn} canvas frames drawn, ${s.frames} frames read in the browser (${s.repeats} repeats)`);
     progress(`browser: clock offset after: ${after.offsetMs.toFixed(1)} ms (round trip ${after.roundTripMs} ms)`);
     const inBrowser: Direction =
-      firstShownAt === null
+      !readInBrowser
         ? failed(toBrowser, (results[0] as PromiseRejectedResult).reason)
         : {
             label: toBrowser,
-            samples: s.samples.filter((x) => x.shownAt - firstShownAt >= WARM_UP_MS).slice(0, MAX_SAMPLES).map((x) => x.shownAt - offset.offsetMs - x.stamp),
+            // Shown times on node's clock, kept within the same window as the other direction.
+            samples: s.samples.map((x) => ({ at: x.shownAt - offset.offsetMs, stamp: x.stamp })).filter((x) => x.at >= from && x.at <= to).map((x) => x.at - x.stamp),
             frames: s.frames,
             unreadable: s.unreadable,
+            repeats: s.repeats,
             failure: null,
           };
-    const inMini: Direction = results[1].status === 'fulfilled' ? { label: fromBrowser, samples: [...r.samples], frames: r.frames, unreadable: r.unreadable, failure: null } : failed(fromBrowser, results[1].reason);
+    const inMini: Direction = results[1].status === 'fulfilled' ? { label: fromBrowser, samples: r.within(from, to), frames: r.frames, unreadable: r.unreadable, repeats: r.repeats, failure: null } : failed(fromBrowser, results[1].reason);
     return { directions: [inBrowser, inMini], offset };
   } catch (error) {
     return { directions: [failed(toBrowser, error), failed(fromBrowser, error)], offset: null };
@@ -377,6 +459,7 @@ async function browserBothWays(server: DevServer, seconds: number, progress: (m:
     await pub.stop();
     await sub.stop();
     await browser.close().catch(() => undefined);
+    await pageServer?.close();
     if (browserPid) {
       try {
         process.kill(browserPid, 'SIGKILL');
@@ -427,7 +510,7 @@ export function latencyRows(result: LatencyResult): { rows: Row[]; notes: string
     const median: Sample = { median: stats.median, min: stats.min, max: stats.max, runs: stats.count };
     rows.push({ metric: `${head}${d.label}: median, ${stats.count} frames`, unit: 'ms', ours: median, theirs: null, target: targeted ? '<= 1500 ms' : '', met: targeted ? stats.median <= TARGET_MS : null });
     rows.push({ metric: `   ${d.label}: p95`, unit: 'ms', ours: stats.p95, theirs: null, target: '', met: null });
-    notes.push(`latency ${d.label}: ${d.frames} frames read, ${d.unreadable} without a readable timecode`);
+    notes.push(`latency ${d.label}: ${d.frames} frames decoded, ${d.unreadable} without a readable timecode, ${d.repeats} repeating a picture already counted`);
   });
   if (result.clockOffsetMs !== null) notes.push(`latency: chromium's clock - node's clock = ${result.clockOffsetMs.toFixed(1)} ms (page.evaluate round trip ${result.clockRoundTripMs} ms), subtracted`);
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');

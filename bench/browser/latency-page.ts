@@ -22,12 +22,16 @@ interface LatencyPageState {
   samples: Array<{ stamp: number; shownAt: number }>;
   frames: number;
   unreadable: number;
+  /** Presented frames whose picture was already counted (the same timecode again). */
+  repeats: number;
+  /** Remote <video> elements being read. */
+  watching: number;
   drawn: number;
   errors: string[];
   events: string[];
 }
 
-const state: LatencyPageState = { samples: [], frames: 0, unreadable: 0, drawn: 0, errors: [], events: [] };
+const state: LatencyPageState = { samples: [], frames: 0, unreadable: 0, repeats: 0, watching: 0, drawn: 0, errors: [], events: [] };
 (window as unknown as { wxrtcLatency: LatencyPageState }).wxrtcLatency = state;
 
 const now = () => performance.timeOrigin + performance.now();
@@ -90,6 +94,8 @@ let readerContext: CanvasRenderingContext2D | null = null;
 type FrameCallback = (now: number, metadata: { expectedDisplayTime?: number }) => void;
 type VideoWithFrames = HTMLVideoElement & { requestVideoFrameCallback?(callback: FrameCallback): number };
 
+const lastStamp = new WeakMap<HTMLVideoElement, number>();
+
 function read(video: HTMLVideoElement, shownAt: number): void {
   if (!video.videoWidth || !video.videoHeight) return;
   readerContext ??= reader.getContext('2d', { willReadFrequently: true });
@@ -102,12 +108,19 @@ function read(video: HTMLVideoElement, shownAt: number): void {
     state.unreadable += 1;
     return;
   }
+  // The first time a picture is shown is its latency; the same picture again is not a new sample.
+  if (stamp <= (lastStamp.get(video) ?? -1)) {
+    state.repeats += 1;
+    return;
+  }
+  lastStamp.set(video, stamp);
   if (state.samples.length < MAX_SAMPLES) state.samples.push({ stamp, shownAt });
 }
 
 function watch(video: VideoWithFrames): void {
   if (watched.has(video)) return;
   watched.add(video);
+  state.watching += 1;
   if (typeof video.requestVideoFrameCallback === 'function') {
     const onFrame: FrameCallback = (at, metadata) => {
       try {
@@ -158,3 +171,11 @@ async function join(options: Record<string, unknown>): Promise<void> {
   await room.enter();
 }
 (state as LatencyPageState & { join: typeof join }).join = join;
+
+/** What every <video> is doing, for a failure's message. */
+function videos(): string {
+  return Array.from(document.querySelectorAll('video'))
+    .map((v) => `[${v.srcObject ? 'stream' : v.src.slice(0, 30) || 'no src'} ready=${v.readyState} paused=${v.paused} t=${v.currentTime.toFixed(2)} ${v.videoWidth}x${v.videoHeight}${v.error ? ` error=${v.error.code}` : ''}]`)
+    .join(' ');
+}
+(state as LatencyPageState & { videos: typeof videos }).videos = videos;
