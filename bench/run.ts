@@ -42,7 +42,7 @@ const HELP = `npm run bench -- [--runs N] [--only group,group...] [--no-build]
                             players (a full room); a fresh process per sample
                  latency  8. glass-to-glass on loopback, timecodes burnt into the frames: mini-program ->
                             mini-program, mini-program -> browser and browser -> mini-program (chromium,
-                            dist/wxrtc-web.js, the web media bridge); median and p95 of 20 s each
+                            dist/wxrtc-web.js, the web media bridge); median and p95, 3 sessions of 10 s each
   --no-build   measure dist/trtc-wx.js as it is (no node build.mjs first)
   BENCH_OURS_FILE=<file>  measure another build of ours instead of dist/trtc-wx.js`;
 
@@ -331,7 +331,7 @@ async function main(): Promise<void> {
   }
   if (ONLY.has('latency')) {
     const missing = latencyAvailable();
-    step(`latency: glass to glass on loopback, 3 directions${missing ? ` (skipped: ${missing})` : ', about 2 minutes'}`);
+    step(`latency: glass to glass on loopback, 3 directions${missing ? ` (skipped: ${missing})` : ', about a minute'}`);
     if (missing) notes.push(`8. latency: not measured (${missing})`);
     else {
       const latency = latencyRows(await measureLatency({ progress: round }));

@@ -172,6 +172,15 @@ async function join(options: Record<string, unknown>): Promise<void> {
 }
 (state as LatencyPageState & { join: typeof join }).join = join;
 
+/** Leave the room (resolves on LOCAL_LEAVE), then tear the room down. */
+async function leave(): Promise<void> {
+  const room = (window as unknown as { wxrtcLatencyRoom?: WebRoomLike & { exit(): Promise<void> } }).wxrtcLatencyRoom;
+  if (!room) return;
+  await room.exit();
+  room.destroy();
+}
+(state as LatencyPageState & { leave: typeof leave }).leave = leave;
+
 /** What every <video> is doing, for a failure's message. */
 function videos(): string {
   return Array.from(document.querySelectorAll('video'))
