@@ -338,7 +338,7 @@ async function miniToMini(server: DevServer, sessions: number, seconds: number, 
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>wxrtc latency</title></head><body><div id="videos"></div><script src="/wxrtc-web.js"></script></body></html>';
 
 /** The page (tiles in #videos) and dist/wxrtc-web.js, on 127.0.0.1 at a random port. */
-async function servePage(bundle: Buffer): Promise<{ url: string; close(): Promise<void> }> {
+export async function servePage(bundle: Buffer): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     if (req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -364,7 +364,7 @@ async function servePage(bundle: Buffer): Promise<{ url: string; close(): Promis
 }
 
 /** The bench page's script (stamped canvas camera, frame reader), bundled for the browser. */
-async function pageScript(): Promise<string> {
+export async function pageScript(): Promise<string> {
   const { build } = await import('esbuild');
   const out = await build({ entryPoints: [join(ROOT, 'bench', 'browser', 'latency-page.ts')], bundle: true, write: false, format: 'iife', target: 'es2020', platform: 'browser', logLevel: 'silent' });
   return out.outputFiles[0]!.text;
