@@ -10,10 +10,12 @@
 //   browser -> mini-program       a canvas stream in Chromium (getUserMedia replaced) -> wxrtc/web's
 //                                 MediaRecorder -> ws -> the bridge's ffmpeg -> RTMP -> ffmpeg pull -> node
 //
-// Both browser directions run at once, as in a call. Node's clock (Date.now) and Chromium's
-// (performance.timeOrigin + performance.now) are the same machine's wall clock; the offset between them is
-// measured (the round trip of a page.evaluate, halved) and subtracted. Standalone:
-// `node --import tsx bench/latency.ts [--seconds N]`; `npm run bench -- --only latency` runs it too.
+// Each direction runs in a few sessions (a new player each); both browser directions run at once, as in a
+// call. Node's clock (Date.now) and Chromium's (performance.timeOrigin + performance.now) are the same
+// machine's wall clock; the offset between them is measured (the round trip of a page.evaluate, halved) and
+// subtracted. Every child (ffmpeg, chromium) is killed at the end. Standalone:
+// `node --import tsx bench/latency.ts [--sessions N] [--seconds N] [--no-browser]`; `npm run bench -- --only
+// latency` runs it too. BENCH_WEB_FILE=<file> plays another build of dist/wxrtc-web.js.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,9 +39,10 @@ export const HEIGHT = 240;
 export const FPS = 15;
 /** What the emulated live-pusher encodes at (src/testing/rtmp-media.ts defaults). */
 const VIDEO_KBPS = 300;
+/** The tone sent with the frames, and how many frames' worth of it goes ahead of the first frame. */
 const AUDIO_RATE = 48_000;
 const AUDIO_LEAD_FRAMES = 4;
-/** Samples from the first seconds after the first decoded frame are dropped: a player's start catches up. */
+/** Each session measures from this long after both ends read their first frame: a player's start catches up. */
 const WARM_UP_MS = 3_000;
 /** Every wait has a bound; a direction that never decodes a frame gives no row rather than a hang. */
 const FIRST_FRAME_TIMEOUT_MS = 30_000;
@@ -105,6 +108,15 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
+/** The last lines of a child's stderr (diagnostics for a failure), bounded. */
+function keepTail(lines: string[], chunk: string): void {
+  lines.push(chunk.trim());
+  if (lines.length > 20) lines.shift();
+}
+
+/** Frames written to a pusher's ffmpeg and not yet read by it, at most (about half a second of video). */
+const MAX_QUEUED_BYTES = 8 * WIDTH * HEIGHT;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -118,6 +130,7 @@ class StampPusher {
   private readonly audio: Writable;
   private audioFrames = 0;
   frames = 0;
+  dropped = 0;
   readonly stderr: string[] = [];
 
   constructor(url: string) {
@@ -137,7 +150,7 @@ class StampPusher {
     );
     this.audio = this.child.stdio[3] as Writable;
     this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (line: string) => this.stderr.push(line.trim()));
+    this.child.stderr!.on('data', (line: string) => keepTail(this.stderr, line));
     this.child.stdin!.on('error', () => undefined);
     this.audio.on('error', () => undefined);
     // Audio leads by a few frames: ffmpeg feeds its encoders lowest timestamp first, and video that is ahead of
@@ -149,6 +162,11 @@ class StampPusher {
 
   private frame(): void {
     if (!this.child.stdin!.writable) return;
+    // A camera does not queue: while ffmpeg has not taken the last frames (a stalled encoder), drop this one.
+    if (this.child.stdin!.writableLength > MAX_QUEUED_BYTES) {
+      this.dropped += 1;
+      return;
+    }
     const frame = new Uint8Array(WIDTH * HEIGHT);
     drawStampGray(frame, WIDTH, HEIGHT, Date.now());
     this.child.stdin!.write(frame);
@@ -189,11 +207,6 @@ class StampReader {
   firstAt: number | null = null;
   /** When each new picture arrived (node's clock) and its latency. */
   readonly samples: Array<{ at: number; latency: number }> = [];
-
-  /** The latencies of pictures that arrived within [from, to]. */
-  within(from: number, to: number): number[] {
-    return this.samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.latency);
-  }
   readonly stderr: string[] = [];
 
   /** `toNodeClock` maps a decoded time onto node's clock (the browser's stamps carry its own). */
@@ -208,8 +221,13 @@ class StampReader {
       ], { stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (line: string) => this.stderr.push(line.trim()));
+    this.child.stderr!.on('data', (line: string) => keepTail(this.stderr, line));
     this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk, Date.now()));
+  }
+
+  /** The latencies of pictures that arrived within [from, to]. */
+  within(from: number, to: number): number[] {
+    return this.samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.latency);
   }
 
   private onData(chunk: Buffer, at: number): void {
