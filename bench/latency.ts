@@ -577,7 +577,7 @@ export function latencyRows(result: LatencyResult): { rows: Row[]; notes: string
     }
     const sessions = d.sessionMedians.length;
     const median: Sample = { median: stats.median, min: Math.min(...d.sessionMedians), max: Math.max(...d.sessionMedians), runs: sessions };
-    rows.push({ metric: `${head}${d.label}: median of ${stats.count} frames, ${sessions} sessions`, unit: 'ms', ours: median, theirs: null, target, met: targeted ? stats.median <= TARGET_MS : null });
+    rows.push({ metric: `${head}${d.label}: median of ${stats.count} frames, ${sessions} session${sessions === 1 ? '' : 's'}`, unit: 'ms', ours: median, theirs: null, target, met: targeted ? stats.median <= TARGET_MS : null });
     rows.push({ metric: `   ${d.label}: p95`, unit: 'ms', ours: stats.p95, theirs: null, target: '', met: null });
     notes.push(
       `latency ${d.label}: ${d.frames} frames decoded, ${d.unreadable} without a readable timecode, ${d.repeats} repeating a picture already counted; ` +
