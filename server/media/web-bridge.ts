@@ -414,8 +414,11 @@ function publishArgs(rtmpUrl: string, copyVideo: boolean, keyframeIntervalSec: n
       ];
   return [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning',
-    // The chunks come as they are recorded: read them as they come, do not wait to fill a probe.
-    '-fflags', '+nobuffer', '-probesize', '32768', '-analyzeduration', '0',
+    // The chunks come as they are recorded: a small probe, so reading starts at once. Not `-fflags +nobuffer`:
+    // it drops the packets the probe read, the browser's first keyframe among them, and Chromium's
+    // MediaRecorder may not make another for a long time (copied H.264 and re-encoded VP8 alike had no
+    // decodable picture until then).
+    '-probesize', '32768', '-analyzeduration', '0',
     '-f', 'webm', '-i', 'pipe:0',
     '-map', '0:v?', '-map', '0:a?',
     ...video,
@@ -432,7 +435,9 @@ function playArgs(rtmpUrl: string, idleTimeoutMs: number): string[] {
   return [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning',
     '-rw_timeout', String(idleTimeoutMs * 1000),
-    '-fflags', '+nobuffer', '-analyzeduration', '500000',
+    // No `-fflags +nobuffer` (as for publish): the probe's packets, the media server's cached GOP and its
+    // keyframe, would be dropped and the browser would wait for the next keyframe to show anything.
+    '-analyzeduration', '500000',
     '-i', rtmpUrl,
     '-map', '0:v?', '-map', '0:a?',
     '-c', 'copy', '-f', 'flv', '-flvflags', 'no_duration_filesize', '-flush_packets', '1', 'pipe:1',

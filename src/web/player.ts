@@ -5,6 +5,7 @@
 // loading, 2006 ended, -2301 disconnected.
 
 import mpegts from 'mpegts.js';
+import { PlaySocketLoader } from './socket-loader';
 import type { NetStatusReport, StatusReport } from './types';
 
 const NET_STATUS_MS = 2_000;
@@ -131,7 +132,16 @@ export class WebPlayer {
     const live = () => generation === this.generation && !this.destroyed;
     const player = mpegts.createPlayer(
       { type: 'flv', isLive: true, url: src, hasAudio: this.view?.hasAudio !== false, hasVideo: this.view?.hasVideo !== false },
-      { enableWorker: false, enableStashBuffer: false, lazyLoad: false, liveBufferLatencyChasing: true, liveBufferLatencyMaxLatency: 1.5, liveBufferLatencyMinRemain: 0.3 },
+      {
+        enableWorker: false,
+        enableStashBuffer: false,
+        lazyLoad: false,
+        liveBufferLatencyChasing: true,
+        liveBufferLatencyMaxLatency: 1.5,
+        liveBufferLatencyMinRemain: 0.3,
+        // Ours, not mpegts.js's WebSocket loader: it keeps the close code that says why the socket ended.
+        customLoader: PlaySocketLoader as unknown as NonNullable<mpegts.Config['customLoader']>,
+      },
     );
     this.player = player;
     let begun = false;
@@ -143,10 +153,11 @@ export class WebPlayer {
       report(2001, 'connected to the server');
       report(2002, 'pull begin');
     });
-    player.on(mpegts.Events.ERROR, (type: string, detail: string) => {
+    player.on(mpegts.Events.ERROR, (type: string, detail: string, info?: { msg?: string }) => {
       if (!live()) return;
       this.unload();
-      report(-2301, `play failed: ${type} ${detail}`);
+      // A play socket's close says why (PlaySocketLoader): "pull url refused: not-subscribed", as a phone's does.
+      report(-2301, info?.msg ? info.msg : `play failed: ${type} ${detail}`);
     });
     player.on(mpegts.Events.LOADING_COMPLETE, () => {
       if (live()) report(2006, 'the stream ended');

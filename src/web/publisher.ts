@@ -4,6 +4,7 @@
 // cannot tell it from a phone: 1003 camera opened, 1001 connected, 1002 push begin, 1007 first frame, 1008
 // encoder started, -1301/-1302 camera/microphone failed, -1307 disconnected.
 
+import { WebMediaClose } from '../core/web-media';
 import type { DeviceKind, NetStatusReport, StatusReport } from './types';
 
 /** What MediaRecorder is asked for, best first: H.264 lets the server copy video rather than transcode it. */
@@ -13,6 +14,16 @@ const TIMESLICE_MS = 200;
 /** A socket that cannot send this much on time is too slow: chunks are dropped rather than queued for ever. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const NET_STATUS_MS = 2_000;
+/**
+ * A keyframe every second. Chromium's MediaRecorder otherwise makes one at the start and hardly ever again,
+ * and the server copies H.264 as it comes: a mini-program that started playing after the first keyframe (or
+ * whose probe missed it) got no picture it could decode ("Could not find codec parameters ... unspecified
+ * size"). Browsers without the option ignore it.
+ */
+const KEYFRAME_INTERVAL_MS = 1_000;
+
+/** MediaRecorderOptions with Chromium's keyframe interval (not yet in TypeScript's DOM typings). */
+type RecorderOptions = MediaRecorderOptions & { videoKeyFrameIntervalDuration?: number };
 
 export interface PublisherOptions {
   report: StatusReport;
@@ -107,7 +118,8 @@ export class WebPublisher {
       this.options.report(1001, 'connected to the push server');
       let recorder: MediaRecorder;
       try {
-        recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
+        const recorderOptions: RecorderOptions = { videoKeyFrameIntervalDuration: KEYFRAME_INTERVAL_MS, ...(mimeType ? { mimeType } : {}) };
+        recorder = new MediaRecorder(stream, recorderOptions);
       } catch (error) {
         this.options.report(-1307, `MediaRecorder refused the stream: ${String(error)}`);
         this.stopPush();
@@ -133,7 +145,10 @@ export class WebPublisher {
       this.startNetStatus();
     });
     socket.addEventListener('close', (event: CloseEvent) => {
-      if (generation === this.generation) this.fail(`the push socket closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
+      if (generation !== this.generation) return;
+      // A refused url reads as a phone's does ("push url refused: bad-signature"); other ends name their code.
+      if (event.code === WebMediaClose.REFUSED) this.fail(`push url refused: ${event.reason || 'refused'}`);
+      else this.fail(`the push socket closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
     });
   }
 

@@ -75,6 +75,31 @@ describeMedia('the web media bridge', () => {
     await closeSocket(play);
     await web.client.close();
   });
+  for (const codec of ['vp8', 'h264'] as const) {
+    test(`a ${codec} recording with one keyframe (Chromium's default) bridges whole: its first keyframe is not lost to ffmpeg's probe`, async () => {
+      rig = await startMediaRig();
+      const once = makeWebm(scratch.dir, { seconds: 5, codec, keyframes: 'first-only' });
+      const web = await joinAsWeb(rig.server, 'browser');
+      const watcher = await joinAsWeb(rig.server, 'watcher');
+      const publish = openMediaSocket(await web.publish());
+      const sending = sendPaced(publish, once, 5);
+      await watcher.client.waitFor('stream-added', (n) => n.userID === 'browser', 10_000);
+      const play = openMediaSocket(await watcher.subscribe('browser'));
+      await sending;
+      await until(() => play.bytes() > 20_000, 'the watcher got no FLV of the browser', 8_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Decoded, not just received: without the first keyframe nothing after it decodes.
+      const probed = await probeFlv(scratch.dir, Buffer.concat(play.received));
+      const video = probed.streams.find((s) => s.codec_type === 'video');
+      expect(video).toMatchObject({ codec_name: 'h264' });
+      expect(Number(video!.nb_read_frames)).toBeGreaterThan(20);
+      await closeSocket(play);
+      await closeSocket(publish);
+      await web.client.close();
+      await watcher.client.close();
+    });
+  }
+
   /** A browser that publishes to the room and plays the mini-program: both bridges up, with their ffmpeg. */
   async function browserInCall(r: MediaRig) {
     const web = await joinAsWeb(r.server, 'browser');

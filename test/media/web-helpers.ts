@@ -26,19 +26,22 @@ export function scratchDir(): { dir: string; cleanup(): void } {
  * What MediaRecorder makes of a camera and a microphone: live webm (no cues, no duration), VP8 and Opus, here
  * from a test pattern and a tone. `codec: 'h264'` as Chrome's `video/webm;codecs=h264` records it.
  */
-export function makeWebm(dir: string, options: { seconds?: number; codec?: 'vp8' | 'h264'; fps?: number } = {}): Buffer {
+export function makeWebm(dir: string, options: { seconds?: number; codec?: 'vp8' | 'h264'; fps?: number; keyframes?: 'every-second' | 'first-only' } = {}): Buffer {
   const seconds = options.seconds ?? 8;
   const fps = options.fps ?? 15;
-  const file = join(dir, `recorded-${options.codec ?? 'vp8'}-${seconds}.webm`);
+  // 'first-only' is Chromium's MediaRecorder when not asked for keyframes: one at the start.
+  const gop = options.keyframes === 'first-only' ? String(fps * seconds * 10) : String(fps);
+  const file = join(dir, `recorded-${options.codec ?? 'vp8'}-${seconds}-${options.keyframes ?? 'every-second'}.webm`);
   const video = options.codec === 'h264'
-    ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', String(fps)]
-    : ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', String(fps)];
+    ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', gop, ...(options.keyframes === 'first-only' ? ['-sc_threshold', '0'] : [])]
+    : ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', gop, ...(options.keyframes === 'first-only' ? ['-auto-alt-ref', '0'] : [])];
   const made = spawnSync(FFMPEG, [
     '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=${fps}`,
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-t', String(seconds), ...video, '-c:a', 'libopus', '-b:a', '48k',
-    '-f', 'webm', '-live', '1', file,
+    // ffmpeg's webm muxer refuses H.264; Chromium writes it anyway, into what is Matroska with a webm doctype.
+    ...(options.codec === 'h264' ? ['-f', 'matroska'] : ['-f', 'webm']), '-live', '1', file,
   ], { encoding: 'utf8', timeout: 60_000 });
   if (made.status !== 0) throw new Error(`making the webm failed: ${made.stderr}`);
   return readFileSync(file);
