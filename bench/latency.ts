@@ -69,6 +69,8 @@ export interface Direction {
   repeats: number;
   /** Why a session measured nothing. */
   failures: string[];
+  /** In the browser: how far the <video>'s buffer reached beyond the picture shown, per picture (ms). */
+  bufferedAheadMs?: number[];
 }
 
 export type Offset = { offsetMs: number; roundTripMs: number };
@@ -136,11 +138,12 @@ class StampPusher {
   constructor(url: string) {
     this.child = track(
       spawn(FFMPEG, [
-        '-hide_banner', '-nostdin', '-loglevel', 'error',
+        '-hide_banner', '-nostdin', '-loglevel', process.env.LATENCY_FFMPEG_LOG ?? 'error',
         '-f', 'rawvideo', '-pix_fmt', 'gray', '-video_size', `${WIDTH}x${HEIGHT}`, '-framerate', String(FPS), '-i', 'pipe:0',
         // A tone, as the live-pusher always sends audio: written by node with each frame (1/15 s of it), so
         // video and audio come from one clock and ffmpeg never holds frames back to wait for the other.
-        '-f', 's16le', '-ar', String(AUDIO_RATE), '-ac', '1', '-i', 'pipe:3',
+        // Nothing to probe in raw PCM: without these, opening it reads seconds of it before the picture flows.
+        '-probesize', '32', '-analyzeduration', '0', '-f', 's16le', '-ar', String(AUDIO_RATE), '-ac', '1', '-i', 'pipe:3',
         '-map', '0:v', '-map', '1:a', '-c:a', 'aac', '-b:a', '48k', '-ac', '1',
         '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
         '-g', String(FPS), '-b:v', `${VIDEO_KBPS}k`, '-maxrate', `${VIDEO_KBPS}k`, '-bufsize', `${VIDEO_KBPS * 2}k`,
@@ -162,7 +165,11 @@ class StampPusher {
 
   private frame(): void {
     if (!this.child.stdin!.writable) return;
-    // A camera does not queue: while ffmpeg has not taken the last frames (a stalled encoder), drop this one.
+    // The tone goes on whatever happens to the picture: ffmpeg may be reading only the audio pipe (opening
+    // it, or catching up on it), and holding it back would leave both sides waiting for the other.
+    this.tone();
+    // A camera does not queue: while ffmpeg has not taken the last frames (starting, or a stalled encoder),
+    // this one is dropped.
     if (this.child.stdin!.writableLength > MAX_QUEUED_BYTES) {
       this.dropped += 1;
       return;
@@ -170,7 +177,6 @@ class StampPusher {
     const frame = new Uint8Array(WIDTH * HEIGHT);
     drawStampGray(frame, WIDTH, HEIGHT, Date.now());
     this.child.stdin!.write(frame);
-    this.tone();
     this.frames += 1;
   }
 
@@ -180,7 +186,12 @@ class StampPusher {
     const tone = Buffer.alloc(samples * 2);
     for (let i = 0; i < samples; i++) tone.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 440 * (this.audioFrames * samples + i)) / AUDIO_RATE)), i * 2);
     this.audioFrames += 1;
-    if (this.audio.writable) this.audio.write(tone);
+    // Bounded too (a few seconds of it), should ffmpeg stop reading altogether.
+    if (this.audio.writable && this.audio.writableLength < 64 * tone.length) this.audio.write(tone);
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   stop(): void {
@@ -389,7 +400,7 @@ export async function pageScript(): Promise<string> {
 }
 
 interface PageState {
-  samples: Array<{ stamp: number; shownAt: number }>;
+  samples: Array<{ stamp: number; shownAt: number; aheadMs: number }>;
   frames: number;
   unreadable: number;
   repeats: number;
@@ -413,7 +424,7 @@ async function browserSessions(
   seconds: number,
   progress: (m: string) => void,
 ): Promise<{ directions: [Direction, Direction]; offsets: Offset[]; codec: string | null }> {
-  const toBrowser = direction('mini-program -> browser');
+  const toBrowser: Direction = { ...direction('mini-program -> browser'), bufferedAheadMs: [] };
   const fromBrowser = direction('browser -> mini-program');
   const offsets: Offset[] = [];
   const fail = (reason: string) => {
@@ -463,6 +474,12 @@ async function browserSessions(
         }
         offsets.push(offset!);
         const offsetMs = offset!.offsetMs;
+        // The mini-program's stream is live (a viewer has it) before the browser joins.
+        if (!viewer.joinedStreams.includes('mini-cam')) {
+          await viewer.client.waitFor('stream-added', (n) => n.userID === 'mini-cam', 15_000).catch((error: unknown) => {
+            throw new Error(`${why(error)}; the pusher's ffmpeg: ${pusher!.running ? 'running' : 'gone'}, ${pusher!.frames} frames written, ${pusher!.dropped} dropped, stderr ${pusher!.stderr.join(' | ') || '(none)'}`);
+          });
+        }
         await page.evaluate((o) => (globalThis as unknown as WebRoomHandle).wxrtcLatency.join(o), { serverUrl: server.wsUrl, sdkAppId: server.sdkAppID, userId, userSig: server.genUserSig(userId), roomId: ROOM_ID });
         await viewer.client.waitFor('stream-added', (n) => n.userID === userId, 20_000);
         const { url: playUrl } = await viewer.client.ok<'subscribe'>({ type: 'subscribe', userID: userId, streamType: 'main', audio: false, video: true });
@@ -495,8 +512,9 @@ async function browserSessions(
         const s = await state();
         if (first[0].status === 'fulfilled') {
           // Shown times on node's clock, within the same window as the other direction.
-          const samples = s.samples.map((x) => ({ at: x.shownAt - offsetMs, stamp: x.stamp })).filter((x) => x.at >= from && x.at <= to).map((x) => x.at - x.stamp);
-          add(toBrowser, { samples, frames: s.frames, unreadable: s.unreadable, repeats: s.repeats });
+          const kept = s.samples.map((x) => ({ ...x, at: x.shownAt - offsetMs })).filter((x) => x.at >= from && x.at <= to);
+          add(toBrowser, { samples: kept.map((x) => x.at - x.stamp), frames: s.frames, unreadable: s.unreadable, repeats: s.repeats });
+          toBrowser.bufferedAheadMs!.push(...kept.map((x) => x.aheadMs));
         } else toBrowser.failures.push(why(first[0].reason));
         if (first[1].status === 'fulfilled') add(fromBrowser, { samples: r.within(from, to), frames: r.frames, unreadable: r.unreadable, repeats: r.repeats });
         else fromBrowser.failures.push(why(first[1].reason));
@@ -582,6 +600,7 @@ export function latencyRows(result: LatencyResult): { rows: Row[]; notes: string
     notes.push(
       `latency ${d.label}: ${d.frames} frames decoded, ${d.unreadable} without a readable timecode, ${d.repeats} repeating a picture already counted; ` +
         `session medians ${d.sessionMedians.map((m) => m.toFixed(0)).join(', ')} ms; frames min ${stats.min.toFixed(0)}, max ${stats.max.toFixed(0)} ms` +
+        (d.bufferedAheadMs?.length ? `; the <video> had ${percentiles(d.bufferedAheadMs)!.median.toFixed(0)} ms buffered beyond the picture shown (median)` : '') +
         (d.failures.length ? `; sessions that measured nothing: ${d.failures.join('; ')}` : ''),
     );
   });

@@ -19,7 +19,8 @@ const READ_WIDTH = 160;
 const READ_HEIGHT = 120;
 
 interface LatencyPageState {
-  samples: Array<{ stamp: number; shownAt: number }>;
+  /** Each new picture: its timecode, when it was shown, and how much the <video> had buffered beyond it (ms). */
+  samples: Array<{ stamp: number; shownAt: number; aheadMs: number }>;
   frames: number;
   unreadable: number;
   /** Presented frames whose picture was already counted (the same timecode again). */
@@ -114,7 +115,9 @@ function read(video: HTMLVideoElement, shownAt: number): void {
     return;
   }
   lastStamp.set(video, stamp);
-  if (state.samples.length < MAX_SAMPLES) state.samples.push({ stamp, shownAt });
+  const { buffered } = video;
+  const aheadMs = buffered.length ? Math.max(0, (buffered.end(buffered.length - 1) - video.currentTime) * 1000) : 0;
+  if (state.samples.length < MAX_SAMPLES) state.samples.push({ stamp, shownAt, aheadMs });
 }
 
 function watch(video: VideoWithFrames): void {
