@@ -1,6 +1,6 @@
 // `npm run bench`: ours against Tencent's trtc-wx.js, each pair measured in this one process run (memory and
 // the server in child processes), alternating which goes first, medians of several runs after a warm-up.
-// Flags: --runs N (default 5), --only storm,meeting,bundle,memory,server,media,users, --no-build, --help.
+// Flags: --runs N (default 5), --only storm,meeting,bundle,memory,server,media,users,latency, --no-build, --help.
 // BENCH_OURS_FILE=<file> measures another build of ours instead of dist/trtc-wx.js (a what-if: another
 // esbuild target, say).
 
@@ -16,6 +16,7 @@ import { REDIS_SERVER } from '../test/scale/helpers/redis';
 import { serverBench, type ServerResult } from './server';
 import { mediaFanoutRows } from './media-fanout';
 import { USERS_STEPS, usersRows } from './users';
+import { latencyAvailable, latencyRows, measureLatency } from './latency';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -23,7 +24,7 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const RUNS = Number(flag('--runs') ?? 5);
-const GROUPS = ['storm', 'meeting', 'bundle', 'memory', 'server', 'media', 'users'] as const;
+const GROUPS = ['storm', 'meeting', 'bundle', 'memory', 'server', 'media', 'users', 'latency'] as const;
 const ONLY = new Set((flag('--only') ?? GROUPS.join(',')).split(','));
 
 const HELP = `npm run bench -- [--runs N] [--only group,group...] [--no-build]
@@ -39,6 +40,9 @@ const HELP = `npm run bench -- [--runs N] [--only group,group...] [--no-build]
                  users    7. where users are: cold start, 1v1 and 4-person calls (normal and --jitless),
                             steady state (minutes 20-30) of 1v1 / 4p / 8p calls, exitRoom at 8 / 50 / 299
                             players (a full room); a fresh process per sample
+                 latency  8. glass-to-glass on loopback, timecodes burnt into the frames: mini-program ->
+                            mini-program, mini-program -> browser and browser -> mini-program (chromium,
+                            dist/wxrtc-web.js, the web media bridge); median and p95, 3 sessions of 10 s each
   --no-build   measure dist/trtc-wx.js as it is (no node build.mjs first)
   BENCH_OURS_FILE=<file>  measure another build of ours instead of dist/trtc-wx.js`;
 
@@ -293,7 +297,7 @@ function machine(): string {
 
 async function main(): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) progress('note: run through `npm run bench` (node --expose-gc) for steadier numbers');
-  stepsTotal = (ONLY.has('storm') ? 3 : 0) + (ONLY.has('meeting') ? 2 : 0) + (ONLY.has('bundle') ? 1 : 0) + (ONLY.has('memory') ? 2 : 0) + (ONLY.has('server') ? 2 : 0) + (ONLY.has('users') ? USERS_STEPS : 0);
+  stepsTotal = (ONLY.has('storm') ? 3 : 0) + (ONLY.has('meeting') ? 2 : 0) + (ONLY.has('bundle') ? 1 : 0) + (ONLY.has('memory') ? 2 : 0) + (ONLY.has('server') ? 2 : 0) + (ONLY.has('users') ? USERS_STEPS : 0) + (ONLY.has('latency') ? 1 : 0);
   process.stderr.write(`wxrtc bench: ${machine()}; ${RUNS} runs per metric (medians, [min..max])\n`);
   process.stderr.write(`${stepsTotal} steps, a full run takes about 5 minutes on 2 cores; each figure prints as it is measured (= lines), the table at the end\n`);
   if (!args.includes('--no-build') && !process.env.BENCH_OURS_FILE) {
@@ -324,6 +328,16 @@ async function main(): Promise<void> {
     const users = await usersRows(RUNS, { step, round, figures });
     rows.push(...users.rows);
     notes.push(...users.notes);
+  }
+  if (ONLY.has('latency')) {
+    const missing = latencyAvailable();
+    step(`latency: glass to glass on loopback, 3 directions${missing ? ` (skipped: ${missing})` : ', about a minute'}`);
+    if (missing) notes.push(`8. latency: not measured (${missing})`);
+    else {
+      const latency = latencyRows(await measureLatency({ progress: round }));
+      rows.push(...figures(latency.rows));
+      notes.push(...latency.notes);
+    }
   }
   process.stderr.write(`done in ${elapsed()}\n`);
   console.log(`\nmachine: ${machine()}`);

@@ -34,7 +34,7 @@ test('a figure line says what the table row says', () => {
 test('--help names every group --only takes, the users group (7.) among them; an unknown group is refused', () => {
   const help = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   expect(help.status).toBe(0);
-  for (const group of ['storm', 'meeting', 'bundle', 'memory', 'server', 'media', 'users']) expect(help.stdout).toMatch(new RegExp(`^ +${group} +\\d\\.`, 'm'));
+  for (const group of ['storm', 'meeting', 'bundle', 'memory', 'server', 'media', 'users', 'latency']) expect(help.stdout).toMatch(new RegExp(`^ +${group} +\\d\\.`, 'm'));
   expect(help.stdout).toMatch(/users +7\. where users are: cold start/);
   const wrong = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--only', 'usres', '--no-build'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   expect(wrong.status).toBe(2);
