@@ -180,7 +180,7 @@ describe('websocket driver: a refusal puts the state back', () => {
     expect(d.trtc.getPusherAttributes().enableMic).toBe(true);
     expect((d.page.data as any).pusher.enableMic).toBe(true);
     // The inspector's last view of the pusher has the microphone on again.
-    const pusherSnapshots = d.inspected.filter((e) => e.type === '@xstate.snapshot' && e.actorRef.id === 'pusher');
+    const pusherSnapshots = d.inspected.filter((e) => e.type === '@xstate.snapshot' && (e.actorRef as { id?: string }).id === 'pusher');
     expect((pusherSnapshots.at(-1) as any).snapshot.context.attributes.enableMic).toBe(true);
     // The page's fail heard it: no ERROR as well.
     expect(d.errors).toEqual([]);
