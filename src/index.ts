@@ -6,7 +6,7 @@
  * @module wxrtc
  */
 
-export { TRTC, TRTC as default, type TRTCOptions, type TRTCInspectOption, type ComponentEventLike } from './trtc';
+export { TRTC, TRTC as default, type TRTCOptions, type TRTCInspectOption, type ComponentEventLike, type CallCallbacks, type CallResult, type CallFailure } from './trtc';
 export { EVENT, type EventCode, type EventHandler, type TRTCEvent } from './view/events';
 export { ErrorCode, WxrtcError, errorCodeName, type ErrorEventData, type WxrtcErrorCode } from './core/errors';
 export { LogLevel } from './core/log';
@@ -19,7 +19,7 @@ export { createActor } from 'xstate';
 export { roomMachine, type RoomMachine, type RoomActorRef, type RoomInput, type RoomContext, type RoomEvent, type RoomCommand, type ComponentEvent } from './machines/room.machine';
 export { pusherMachine, PusherStatus, type PusherMachine, type PusherEvent, type PusherInput } from './machines/pusher.machine';
 export { playerMachine, PlayerStatus, type PlayerMachine, type PlayerEvent, type PlayerInput } from './machines/player.machine';
-export type { RoomEmitted, RoomEmittedType, RoomView, RemoteStream, ConnectionState, PlayerRef } from './machines/room-events';
+export type { RoomEmitted, RoomEmittedType, RoomView, RemoteStream, ConnectionState, PlayerRef, ConfirmedCall, CallSettled } from './machines/room-events';
 export {
   DEFAULT_PUSHER_ATTRIBUTES,
   DEFAULT_PLAYER_ATTRIBUTES,
