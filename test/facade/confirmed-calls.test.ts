@@ -590,3 +590,19 @@ describe('before and outside a room (either driver)', () => {
     expect(cb.heard.fail).toEqual([expect.objectContaining({ errCode: ErrorCode.WRONG_STATE })]);
   });
 });
+
+describe('websocket driver: a flood of calls while the session is down stays bounded', () => {
+  test('beyond 64 held calls each is refused at once with SIGNALING_UNAVAILABLE; the held ones go out once back', async () => {
+    const d = await ws();
+    d.socket.drop();
+    const failed: number[] = [];
+    for (let i = 0; i < 70; i++) d.trtc.muteLocal({ audio: i % 2 === 0, fail: (r) => void failed.push(r.errCode) });
+    await tick(20);
+    expect(failed).toEqual(Array.from({ length: 6 }, () => ErrorCode.SIGNALING_UNAVAILABLE));
+    const back = d.sockets[1]!;
+    back.open();
+    back.reply(back.lastOf('resume')!, { sessionId: 's1', resumeToken: 't2', publishUrl: 'rtmp://media/live/alice?sign=1', subscriptions: [{ userID: 'bob', streamType: 'main', url: 'rtmp://media/live/bob?sign=1' }], missed: [], users: ['bob'], streams: JOINED.streams });
+    await tick();
+    expect(back.sent.filter((r) => r.type === 'mute')).toHaveLength(64);
+  });
+});
