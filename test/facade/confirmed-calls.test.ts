@@ -606,3 +606,25 @@ describe('websocket driver: a flood of calls while the session is down stays bou
     expect(back.sent.filter((r) => r.type === 'mute')).toHaveLength(64);
   });
 });
+
+describe('websocket driver: a publish whose answer went with the socket', () => {
+  test('is asked again after the resume, and publish() is answered then', async () => {
+    const d = await ws();
+    d.trtc.unpublish();
+    d.socket.reply(d.socket.lastOf('unpublish')!, {});
+    await tick();
+    const cb = callbacks();
+    d.trtc.publish({ ...cb });
+    expect(d.socket.lastOf('publish')).toBeDefined();
+    d.socket.drop();
+    await tick(20);
+    const back = d.sockets[1]!;
+    back.open();
+    back.reply(back.lastOf('resume')!, { sessionId: 's1', resumeToken: 't2', publishUrl: null, subscriptions: [{ userID: 'bob', streamType: 'main', url: 'rtmp://media/live/bob?sign=1' }], missed: [], users: ['bob'], streams: JOINED.streams });
+    await tick();
+    back.reply(back.lastOf('publish')!, { url: 'rtmp://media/live/alice?sign=3', expiresAt: 0 });
+    await tick();
+    expect(cb.heard.success).toEqual([{ errMsg: 'publish:ok' }]);
+    expect(d.trtc.getPusherAttributes().url).toBe('rtmp://media/live/alice?sign=3');
+  });
+});

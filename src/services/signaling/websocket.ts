@@ -584,7 +584,11 @@ class SignalingSession {
       for (const missed of result.missed) this.onNotification(missed);
       this.reconcile(result);
       this.flushEarly();
-      if (this.publishing && result.publishUrl && result.publishUrl !== this.publishing.url) {
+      if (this.publishing && this.publishing.url === null) {
+        // The publish answer went with the socket (or the request never arrived): ask again, so the room hears
+        // it published (and a page's publish() its answer) instead of waiting for ever.
+        this.publish(this.publishing.streamType);
+      } else if (this.publishing && result.publishUrl && result.publishUrl !== this.publishing.url) {
         if (this.acceptsUrl(result.publishUrl, 'push')) {
           this.publishing.url = result.publishUrl;
           this.sendBack({ type: 'LOCAL_URL_CHANGED', url: result.publishUrl });
