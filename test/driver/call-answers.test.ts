@@ -130,6 +130,19 @@ describe('websocket', () => {
     d.stop();
   });
 
+  test('a refusal without a readable error, or a huge message, is still one CALL_REFUSED (MALFORMED_ANSWER / cut)', async () => {
+    const { d, socket } = await joined();
+    d.send({ type: 'MUTE_LOCAL', audio: true, video: false, callId: 11 });
+    socket.raw(JSON.stringify({ v: 1, id: socket.lastOf('mute')!.id, type: 'response', ok: false, error: { code: 'x' } }));
+    d.send({ type: 'MUTE_LOCAL', audio: false, video: false, callId: 12 });
+    socket.refuse(socket.lastOf('mute')!, ErrorCode.INTERNAL, 'x'.repeat(5000));
+    await tick();
+    expect(d.answers(11)).toEqual([expect.objectContaining({ type: 'CALL_REFUSED', code: ErrorCode.MALFORMED_ANSWER })]);
+    const [twelve] = d.answers(12) as Array<{ message: string }>;
+    expect(twelve!.message.length).toBeLessThanOrEqual(512);
+    d.stop();
+  });
+
   test('a call while leaving is refused with 7051 at once', async () => {
     const { d } = await joined();
     d.send({ type: 'LEAVE' });
