@@ -463,13 +463,14 @@ describe('trtc-room driver: what the tags carry is confirmed at once; visibility
     expect(d.trtc.actor.getSnapshot().context.calls).toEqual([]);
   });
 
-  test('publish and unpublish succeed (the room url publishes; enableCamera / enableMic govern what goes up)', async () => {
+  test('publish succeeds (the room url publishes); unpublish fails with 7013 and the stream stays published', async () => {
     const d = trtcRoom();
     const heard: string[] = [];
-    d.trtc.unpublish({ success: (r) => void heard.push(r.errMsg) });
     d.trtc.publish({ success: (r) => void heard.push(r.errMsg) });
+    d.trtc.unpublish({ fail: (r) => void heard.push(`${r.errCode}`) });
     await tick();
-    expect(heard).toEqual(['unpublish:ok', 'publish:ok']);
+    expect(heard).toEqual(['publish:ok', `${ErrorCode.NOT_SUPPORTED_BY_DRIVER}`]);
+    expect(d.trtc.actor.getSnapshot().matches({ active: { inRoom: { publication: 'published' } } })).toBe(true);
     expect(d.errors).toEqual([]);
   });
 

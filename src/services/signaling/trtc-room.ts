@@ -243,6 +243,16 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
         break;
       }
       case 'UNPUBLISH':
+        // The room url publishes for as long as the pusher runs: there is nothing to take down without stopping it.
+        if (command.callId !== undefined) {
+          sendBack({
+            type: 'CALL_REFUSED',
+            callId: command.callId,
+            code: ErrorCode.NOT_SUPPORTED_BY_DRIVER,
+            message: 'unpublish needs the websocket driver; with Tencent Cloud the pusher publishes while it runs: stop() it, or muteLocal',
+          });
+        }
+        break;
       case 'SUBSCRIBE':
       case 'UNSUBSCRIBE':
       case 'MUTE_LOCAL':
