@@ -1149,7 +1149,8 @@ export const roomMachine = setup({
         },
         /** Players and pusher are already stopped; waiting for the server to confirm (bounded). */
         exiting: {
-          entry: { type: 'toSignaling', params: { type: 'LEAVE' } },
+          // Calls still waiting are answered now: the room is left, and what a late refusal would put back is gone.
+          entry: ['failPendingCalls', { type: 'toSignaling', params: { type: 'LEAVE' } }],
           on: {
             EXIT_CONFIRMED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
             // Answers still in flight when we left (a publish result) must not give the reset pusher a url.
