@@ -209,6 +209,15 @@ describe('websocket driver: a refusal puts the state back', () => {
     }
   });
 
+  test("setPusherAttributes' enableMic is the same local publish state: refused, it is put back and said as an ERROR", async () => {
+    const d = await ws();
+    expect(d.trtc.setPusherAttributes({ enableMic: false, beautyLevel: 5 }).enableMic).toBe(false);
+    d.socket.refuse(d.socket.lastOf('mute')!, ErrorCode.REQUEST_OUT_OF_STATE, 'no');
+    await tick();
+    expect(d.trtc.getPusherAttributes()).toMatchObject({ enableMic: true, beautyLevel: 5 });
+    expect(d.errors).toEqual([{ code: ErrorCode.REQUEST_OUT_OF_STATE, message: 'no', data: { call: 'setPusherAttributes' } }]);
+  });
+
   test('subscribe refused (8023): fail, the player is muted again, STREAM_FAILED says it is not retried', async () => {
     const d = await ws({ manual: true });
     const cb = callbacks();
