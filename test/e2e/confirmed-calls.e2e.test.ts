@@ -102,4 +102,24 @@ describe('confirmed calls against the dev server', () => {
     expect(viewer.trtc.getPlayerList().find((p) => p.id === 'bob_main')).toMatchObject({ muteAudio: false, muteVideo: false });
     await viewer.waitUntil(() => viewer.mounted.player('bob_main')?.reported.includes(2004), 'bob never played');
   });
+
+  test('trtc-room on the headless runtime: muteLocal succeeds once set and the peer hears it; unpublish fails 7013 and keeps publishing', async () => {
+    await start();
+    const tencent = (userID: string) => {
+      const p = new Participant(runtime, { userID, trtc: { exitTimeoutMs: 1_000 } });
+      participants.push(p);
+      p.enter({ sdkAppID: server.sdkAppID, userSig: server.genUserSig(userID), roomID: 4344 });
+      return p;
+    };
+    const alice = tencent('alice');
+    const bob = tencent('bob');
+    await bob.waitFor('STREAM_ADDED', (d) => d.userID === 'alice');
+    const muted = await answer((cb) => alice.page.setData({ pusher: alice.trtc.muteLocal({ audio: true, ...cb }) }));
+    expect(muted).toEqual({ ok: true, result: expect.objectContaining({ errMsg: 'muteLocal:ok' }) });
+    await bob.waitFor('MUTE_AUDIO', (d) => d.userID === 'alice');
+    const unpublished = await answer((cb) => alice.trtc.unpublish(cb));
+    expect(unpublished).toEqual({ ok: false, result: expect.objectContaining({ errCode: ErrorCode.NOT_SUPPORTED_BY_DRIVER }) });
+    expect(alice.trtc.actor.getSnapshot().matches({ active: { inRoom: { publication: 'published' } } })).toBe(true);
+    expect(bob.of('STREAM_REMOVED').some((e) => e.data.userID === 'alice')).toBe(false);
+  });
 });
