@@ -8,7 +8,7 @@
  * @module wxrtc
  */
 
-export { TRTC, TRTC as default, type TRTCOptions, type TRTCInspectOption, type ComponentEventLike } from './trtc';
+export { TRTC, TRTC as default, type TRTCOptions, type TRTCInspectOption, type ComponentEventLike, type CallCallbacks, type CallResult, type CallFailure } from './trtc';
 export { EVENT, type EventCode, type EventHandler, type TRTCEvent } from './view/events';
 export { ErrorCode, WxrtcError, errorCodeName, type ErrorEventData, type WxrtcErrorCode } from './core/errors';
 export { LogLevel } from './core/log';

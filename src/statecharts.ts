@@ -14,7 +14,7 @@ export { roomMachine, type RoomMachine, type RoomActorRef, type RoomInput, type 
 export { PusherStatus, PlayerStatus, RoomStatus } from './core/status-codes';
 export { pusherMachine, type PusherMachine, type PusherEvent, type PusherInput } from './machines/pusher.machine';
 export { playerMachine, type PlayerMachine, type PlayerEvent, type PlayerInput } from './machines/player.machine';
-export type { RoomEmitted, RoomEmittedType, RoomView, RemoteStream, ConnectionState, PlayerRef } from './machines/room-events';
+export type { RoomEmitted, RoomEmittedType, RoomView, RemoteStream, ConnectionState, PlayerRef, ConfirmedCall, CallSettled } from './machines/room-events';
 export { bindPage, computePatch, type PageBinding, type PageBindingOptions, type SetDataHost, type JsonValue } from './view/page-binding';
 export { userListOf, playerListOf, type RemoteUserEntry } from './view/event-data';
 export { DEFAULT_PUSHER_ATTRIBUTES, DEFAULT_PLAYER_ATTRIBUTES, checkPusherAttributes, checkPlayerAttributes, playerIdOf, parsePlayerId } from './core/attributes';

@@ -17,7 +17,8 @@ import type { RetryPolicy } from './core/retry';
 import type { SignalingLogic } from './services/signaling/types';
 import { Reporter, type ReporterOptions } from './services/reporter';
 import { roomKeyOf } from './core/enter-params';
-import type { PageHost } from './wx/host';
+import { hasFailCallback, type PageHost } from './wx/host';
+import type { CallSettled, ConfirmedCall } from './machines/room-events';
 import { bindPage, isSetDataHost, type PageBinding, type PageBindingOptions } from './view/page-binding';
 
 /**
@@ -88,6 +89,46 @@ function componentPayload(event: ComponentEventLike): Record<string, unknown> {
   return { ...(event.detail ?? {}), detail: event.detail, currentTarget: event.currentTarget, target: event.target, type: event.type };
 }
 
+/**
+ * What the page's `success` and `complete` hear when a call took effect: WeChat's `errMsg` (`'muteLocal:ok'`), and
+ * the state to bind: `pusher` for muteLocal, `playerList` for muteRemote, subscribe and unsubscribe.
+ */
+export interface CallResult {
+  errMsg: string;
+  pusher?: PusherAttributes;
+  playerList?: PlayerAttributes[];
+}
+
+/**
+ * What `fail` and `complete` hear when a call did not take effect: `errCode` from {@link ErrorCode} (or the server's
+ * code), and the state after the roll-back to bind again.
+ */
+export interface CallFailure extends CallResult {
+  errCode: number;
+}
+
+/**
+ * The callbacks every confirmed call accepts (WeChat's convention): `success` once the server confirmed the call (or
+ * the driver knows nothing can refuse it), `fail` when it was refused, timed out or could not be made; `complete`
+ * after either. Without a `fail`, a failure is an ERROR event carrying `data.call`.
+ */
+export interface CallCallbacks {
+  success?: (result: CallResult) => void;
+  fail?: (result: CallFailure) => void;
+  complete?: (result: CallResult | CallFailure) => void;
+}
+
+function callbacksIn(options: unknown): CallCallbacks | null {
+  if (typeof options !== 'object' || options === null) return null;
+  const o = options as Record<string, unknown>;
+  const picked: CallCallbacks = {
+    ...(typeof o.success === 'function' ? { success: o.success as CallCallbacks['success'] } : {}),
+    ...(typeof o.fail === 'function' ? { fail: o.fail as CallCallbacks['fail'] } : {}),
+    ...(typeof o.complete === 'function' ? { complete: o.complete as CallCallbacks['complete'] } : {}),
+  };
+  return Object.keys(picked).length > 0 ? picked : null;
+}
+
 function guarded<A extends unknown[]>(name: string, body: (...args: A) => void): (...args: A) => void {
   return (...args: A) => {
     try {
@@ -116,6 +157,9 @@ export class TRTC {
   private readonly reporter: Reporter | null;
   private readonly delivery: EventDelivery;
   private binding: PageBinding | null = null;
+  /** The callbacks of calls not answered yet, by ticket (CALL_SETTLED names it). */
+  private readonly waiting = new Map<number, { call: ConfirmedCall; callbacks: CallCallbacks }>();
+  private nextTicket = 1;
 
   constructor(page: PageHost, options: TRTCOptions = {}) {
     if (typeof options.logLevel === 'number') logger.setLevel(options.logLevel);
@@ -138,6 +182,10 @@ export class TRTC {
     this.actor.on('KICKED_OUT', () => this.playerHandles.clear());
     this.reporter = options.report?.endpoint ? new Reporter(options.report) : null;
     this.delivery = new EventDelivery(this.actor, (emitted) => {
+      if (emitted.type === 'CALL_SETTLED') {
+        this.settle(emitted);
+        return;
+      }
       if (this.reporter) this.report(emitted);
       if (!this.emitter.has(emitted.type)) {
         // Pages often register no ERROR listener (trtc-wx's own guide does not): a refused call would be silent.
@@ -276,57 +324,88 @@ export class TRTC {
   }
 
   // --- visibility, business id, mute, explicit publish/subscribe -------------------------------------------
+  // Each takes WeChat-style `success` / `fail` / `complete` and says whether it took effect; the return values
+  // stay trtc-wx's (what the page binds at once). A refusal or a timeout puts the state back (README: Confirmed calls).
 
-  /** Business id for the server's callbacks; call before enterRoom. */
-  setBusinessId(businessId: string): void {
-    this.send({ type: 'SET_BUSINESS_ID', businessId });
+  /** Business id for the server's callbacks; call before enterRoom. `success` once kept, `fail` 7012 / 7020. */
+  setBusinessId(businessId: string, callbacks?: CallCallbacks): void {
+    this.send({ type: 'SET_BUSINESS_ID', businessId, ...this.ticketFor('setBusinessId', callbacks) });
   }
 
-  /** Visible users count toward the room's 8; invisible (silent) ones, up to 2000, cannot publish. */
-  setUserVisibility(visible: boolean): void {
-    this.send({ type: 'SET_VISIBILITY', visible: visible !== false });
+  /**
+   * Visible users count toward the room's 8; invisible (silent) ones, up to 2000, cannot publish. In a room, `success`
+   * once the server agreed; `fail` (a limit, 7013 with the trtc-room driver) puts the visibility back.
+   */
+  setUserVisibility(visible: boolean, callbacks?: CallCallbacks): void {
+    this.send({ type: 'SET_VISIBILITY', visible: visible !== false, ...this.ticketFor('setUserVisibility', callbacks) });
   }
 
-  /** Disable local audio / video: `true` means disabled. Returns pusherAttributes. */
-  muteLocal(options: { audio?: boolean; video?: boolean }): PusherAttributes {
-    this.send({ type: 'MUTE_LOCAL', ...pickFlags(options) });
+  /**
+   * Disable local audio / video: `true` means disabled. Returns pusherAttributes at once; `success` when the server
+   * told the others, `fail` when it refused or did not answer, and the attributes are put back.
+   */
+  muteLocal(options: { audio?: boolean; video?: boolean } & CallCallbacks): PusherAttributes {
+    this.send({ type: 'MUTE_LOCAL', ...pickFlags(options), ...this.ticketFor('muteLocal', options) });
     return this.pusherAttributes();
   }
 
   /**
-   * Stop receiving a remote user's audio / video: `true` means disabled. Returns playerList. A user who is not in the
-   * room is answered with ERROR UNKNOWN_PLAYER (7011); so are subscribe and unsubscribe.
+   * Stop receiving a remote user's audio / video: `true` means disabled. Returns playerList at once; `success` /
+   * `fail` as muteLocal (a refusal puts the player back). A user who is not in the room is answered with
+   * UNKNOWN_PLAYER (7011); so are subscribe and unsubscribe.
    */
-  muteRemote(userID: string, options: { audio?: boolean; video?: boolean; streamType?: StreamType }): PlayerAttributes[] {
-    this.send({ type: 'MUTE_REMOTE', userID, ...pickFlags(options), ...(options?.streamType ? { streamType: options.streamType } : {}) });
+  muteRemote(userID: string, options: { audio?: boolean; video?: boolean; streamType?: StreamType } & CallCallbacks): PlayerAttributes[] {
+    this.send({
+      type: 'MUTE_REMOTE',
+      userID,
+      ...pickFlags(options),
+      ...(options?.streamType ? { streamType: options.streamType } : {}),
+      ...this.ticketFor('muteRemote', options),
+    });
     return this.getPlayerList();
   }
 
-  /** Publish the local stream again after unpublish (the websocket driver; trtc-room pushers publish on start). */
-  publish(): void {
-    this.send({ type: 'PUBLISH' });
+  /**
+   * Publish the local stream again after unpublish (the websocket driver; trtc-room pushers publish on start).
+   * `success` once published, `fail` with the server's code (8025 for an invisible user ...).
+   */
+  publish(callbacks?: CallCallbacks): void {
+    this.send({ type: 'PUBLISH', ...this.ticketFor('publish', callbacks) });
   }
 
-  /** Stop publishing the local stream while staying in the room. */
-  unpublish(): void {
-    this.send({ type: 'UNPUBLISH' });
+  /** Stop publishing the local stream while staying in the room. `success` once the server took it down. */
+  unpublish(callbacks?: CallCallbacks): void {
+    this.send({ type: 'UNPUBLISH', ...this.ticketFor('unpublish', callbacks) });
   }
 
-  /** Receive a remote user's stream (both tracks unless told otherwise). Returns playerList. */
-  subscribe(userID: string, options: { audio?: boolean; video?: boolean; streamType?: StreamType } = {}): PlayerAttributes[] {
-    this.send({ type: 'SUBSCRIBE', userID, ...pickFlags(options), ...(options.streamType ? { streamType: options.streamType } : {}) });
+  /**
+   * Receive a remote user's stream (both tracks unless told otherwise). Returns playerList; `success` once the server
+   * gave the stream, `fail` (8023 at the subscription limit ...) puts the player back.
+   */
+  subscribe(userID: string, options: { audio?: boolean; video?: boolean; streamType?: StreamType } & CallCallbacks = {}): PlayerAttributes[] {
+    this.send({
+      type: 'SUBSCRIBE',
+      userID,
+      ...pickFlags(options),
+      ...(options.streamType ? { streamType: options.streamType } : {}),
+      ...this.ticketFor('subscribe', options),
+    });
     return this.getPlayerList();
   }
 
-  /** Stop receiving a remote user's stream; returns playerList. */
-  unsubscribe(userID: string, options: { streamType?: StreamType } = {}): PlayerAttributes[] {
-    this.send({ type: 'UNSUBSCRIBE', userID, ...(options.streamType ? { streamType: options.streamType } : {}) });
+  /** Stop receiving a remote user's stream; returns playerList. `success` / `fail` as subscribe. */
+  unsubscribe(userID: string, options: { streamType?: StreamType } & CallCallbacks = {}): PlayerAttributes[] {
+    this.send({ type: 'UNSUBSCRIBE', userID, ...(options.streamType ? { streamType: options.streamType } : {}), ...this.ticketFor('unsubscribe', options) });
     return this.getPlayerList();
   }
 
   /** Stop everything this instance started (call from the page's onUnload). */
   destroy(): void {
     this.emitter.off();
+    // Calls still waiting are answered: the page goes, and their answers with it.
+    for (const [ticket, { call }] of [...this.waiting]) {
+      this.settle({ type: 'CALL_SETTLED', ticket, call, ok: false, code: ErrorCode.WRONG_STATE, message: 'the TRTC instance was destroyed' });
+    }
     // Stopping the room ends the binding too; nothing more goes to a page that is unloading.
     this.binding = null;
     this.actor.stop();
@@ -417,6 +496,46 @@ export class TRTC {
     const volume = Number(event?.detail?.volume);
     if (Number.isFinite(volume)) this.send({ type: 'LIVE_PLAYER_AUDIO_VOLUME', id: playerIdOfEvent(event), volume });
   });
+
+  // --- call answers ----------------------------------------------------------------------------------------
+
+  /** A ticket for a call with callbacks; `answered` when it has a `fail` (a refusal then is not an ERROR too). */
+  private ticketFor(call: ConfirmedCall, options: unknown): { ticket?: number; answered?: boolean } {
+    const callbacks = callbacksIn(options);
+    if (!callbacks) return {};
+    const ticket = this.nextTicket++;
+    this.waiting.set(ticket, { call, callbacks });
+    return { ticket, ...(hasFailCallback(callbacks as never) ? { answered: true } : {}) };
+  }
+
+  /**
+   * The room's answer to one call, to its callbacks, always after the call has returned (never in the middle of
+   * it, whether the answer came at once or from the server), with the state as it is then (rolled back on a failure).
+   */
+  private settle(settled: CallSettled): void {
+    const entry = this.waiting.get(settled.ticket);
+    if (!entry) return;
+    this.waiting.delete(settled.ticket);
+    void Promise.resolve().then(() => {
+      const call = settled.call;
+      const state = call === 'muteLocal' ? { pusher: this.pusherAttributes() } : call === 'muteRemote' || call === 'subscribe' || call === 'unsubscribe' ? { playerList: this.getPlayerList() } : {};
+      const { success, fail, complete } = entry.callbacks;
+      try {
+        if (settled.ok) {
+          const result: CallResult = { errMsg: `${call}:ok`, ...state };
+          success?.(result);
+          complete?.(result);
+        } else {
+          const result: CallFailure = { errMsg: `${call}:fail ${settled.message}`, errCode: settled.code, ...state };
+          fail?.(result);
+          complete?.(result);
+        }
+      } catch (error) {
+        // The page's own callback threw: logged, and the room goes on.
+        logger.error(`${call} callback failed`, error);
+      }
+    });
+  }
 
   // --- reading the actors -------------------------------------------------------------------------------
 

@@ -34,6 +34,25 @@ export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'REC
 
 type StreamKey = { userID: string; streamType: StreamType };
 
+/** The page calls that report whether they took effect (their `success` / `fail` callbacks). */
+export type ConfirmedCall =
+  | 'muteLocal'
+  | 'muteRemote'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'publish'
+  | 'unpublish'
+  | 'setUserVisibility'
+  | 'setBusinessId';
+
+/**
+ * The answer to one page call that gave a `ticket` (the facade's handle on its callbacks). Not a public EVENT:
+ * the facade turns it into the call's `success` or `fail`; a refused call the page did not answer is an ERROR too.
+ */
+export type CallSettled =
+  | { type: 'CALL_SETTLED'; ticket: number; call: ConfirmedCall; ok: true }
+  | { type: 'CALL_SETTLED'; ticket: number; call: ConfirmedCall; ok: false; code: number; message: string };
+
 /** Everything the room chart emits: the public events (LOCAL_JOIN, REMOTE_VIDEO_ADD ...) with their payloads. */
 export type RoomEmitted =
   | { type: 'LOCAL_JOIN' }
@@ -59,7 +78,8 @@ export type RoomEmitted =
   | ({ type: 'UPDATE_URL'; url: string; local: boolean } & StreamKey)
   | ({ type: 'STREAM_FAILED'; code: number; reason: string; willRetry: boolean; local: boolean } & StreamKey)
   | ({ type: 'MUTE_AUDIO' | 'UNMUTE_AUDIO' | 'MUTE_VIDEO' | 'UNMUTE_VIDEO' } & StreamKey)
-  | { type: 'CONNECTION_STATE_CHANGED'; state: ConnectionState; prevState: ConnectionState };
+  | { type: 'CONNECTION_STATE_CHANGED'; state: ConnectionState; prevState: ConnectionState }
+  | CallSettled;
 
 /** The `type` of a {@link RoomEmitted} event. */
 export type RoomEmittedType = RoomEmitted['type'];

@@ -17,7 +17,8 @@ import { BUSINESS_ID_RULE, isBusinessId } from '../core/protocol';
 import { playerMachine, type PlayerEvent, type PlayerReport } from './player.machine';
 import { pusherMachine, type PusherEvent, type PusherReport } from './pusher.machine';
 import { planRemoteUrl, planStreamUpdate, planUserList, planUsersJoined, planUsersLeft, wantedTracks, type Step } from './remote-streams';
-import type { ConnectionState, PlayerRef, RemoteStream, RoomEmitted, RoomView } from './room-events';
+import type { ConfirmedCall, ConnectionState, PlayerRef, RemoteStream, RoomEmitted, RoomView } from './room-events';
+import { confirmCall, pendingCall, playerRevert, pusherRevert, withdrawCall, type CallTag, type PendingCall, type UndoEntry } from './calls';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../core/retry';
 import { deadlinePolicy } from '../core/reconnect-policy';
 import { forgetChildren } from './forget-children';
@@ -65,6 +66,10 @@ export interface RoomContext {
   visible: boolean;
   businessId: string | null;
   connection: ConnectionState;
+  /** Page calls sent to the driver and not answered yet, oldest first: what a refusal puts back (calls.ts). */
+  calls: readonly PendingCall[];
+  /** The last callId handed to the driver. */
+  callSeq: number;
 }
 
 /** Play options for the pusher and player handles: the page's own callbacks, passed to WeChat untouched. */
@@ -78,22 +83,26 @@ export type RoomCommand =
   | { type: 'CREATE_PUSHER'; attributes?: unknown }
   | { type: 'ENTER_ROOM'; params: unknown }
   | { type: 'EXIT_ROOM' }
-  | { type: 'SET_PUSHER_ATTRIBUTES'; attributes: unknown }
+  /** `via`: muteLocal, which answers the page; enableMic / enableCamera changes are confirmed by the driver either way. */
+  | ({ type: 'SET_PUSHER_ATTRIBUTES'; attributes: unknown; via?: 'muteLocal' } & CallTag)
   | { type: 'PUSHER'; command: Extract<PusherEvent, { type: 'START' | 'STOP' | 'PAUSE' | 'RESUME' | 'START_PREVIEW' | 'STOP_PREVIEW' | 'SWITCH_CAMERA' | 'PLAY_BGM' | 'PAUSE_BGM' | 'RESUME_BGM' | 'STOP_BGM' | 'CONTEXT_CALL' }> }
   /** `via`: the wxrtc call it stands for (muteRemote ...), whose unknown user is an ERROR rather than a warning. */
-  | { type: 'SET_PLAYER_ATTRIBUTES'; id: string; attributes: unknown; via?: RemoteCall }
+  | ({ type: 'SET_PLAYER_ATTRIBUTES'; id: string; attributes: unknown; via?: RemoteCall } & CallTag)
   | ({ type: 'PLAYER'; id: string; method: PlayerContextMethod } & CallOptions)
   | { type: 'SWITCH_STREAM_TYPE'; id: string }
-  | { type: 'SET_BUSINESS_ID'; businessId: unknown }
-  | { type: 'SET_VISIBILITY'; visible: boolean }
+  | ({ type: 'SET_BUSINESS_ID'; businessId: unknown } & CallTag)
+  | ({ type: 'SET_VISIBILITY'; visible: boolean } & CallTag)
   /** true = disabled (volc semantics). */
-  | { type: 'MUTE_LOCAL'; audio?: boolean; video?: boolean }
-  | { type: 'MUTE_REMOTE'; userID: string; streamType?: StreamType; audio?: boolean; video?: boolean }
-  | { type: 'PUBLISH' }
-  | { type: 'UNPUBLISH' }
+  | ({ type: 'MUTE_LOCAL'; audio?: boolean; video?: boolean } & CallTag)
+  | ({ type: 'MUTE_REMOTE'; userID: string; streamType?: StreamType; audio?: boolean; video?: boolean } & CallTag)
+  | ({ type: 'PUBLISH' } & CallTag)
+  | ({ type: 'UNPUBLISH' } & CallTag)
   /** audio/video: which tracks to receive (default both). */
-  | { type: 'SUBSCRIBE'; userID: string; streamType?: StreamType; audio?: boolean; video?: boolean }
-  | { type: 'UNSUBSCRIBE'; userID: string; streamType?: StreamType };
+  | ({ type: 'SUBSCRIBE'; userID: string; streamType?: StreamType; audio?: boolean; video?: boolean } & CallTag)
+  | ({ type: 'UNSUBSCRIBE'; userID: string; streamType?: StreamType } & CallTag);
+
+/** Raised by the room itself: a refused unpublish puts the publication back. */
+export type RoomInternalEvent = { type: 'UNPUBLISH_UNDONE' };
 
 /** What the page's <live-pusher>/<live-player> tags report, forwarded by the facade's handler methods. */
 export type ComponentEvent =
@@ -110,7 +119,7 @@ export type ComponentEvent =
   | { type: 'LIVE_PLAYER_FULLSCREEN_CHANGE'; id: string | null; detail: unknown };
 
 /** Every event the room chart accepts: commands from the page, component events, signaling news, reports. */
-export type RoomEvent = RoomCommand | ComponentEvent | SignalingEvent | PusherReport | PlayerReport | AppLifecycleEvent;
+export type RoomEvent = RoomCommand | ComponentEvent | SignalingEvent | PusherReport | PlayerReport | AppLifecycleEvent | RoomInternalEvent;
 
 /** <live-player> codes trtc-wx reports as PLAYER_WARNING rather than REMOTE_STATE_UPDATE. */
 const PLAYER_WARNING_CODES = new Set([6002, 6003, 6004, 6005]);
@@ -176,6 +185,49 @@ function errorEvent(error: WxrtcError): RoomEmitted {
   return { type: 'ERROR', ...error.toEventData() };
 }
 
+type CallName = PendingCall['call'];
+type CallOutcome = { ok: true } | { ok: false; code: number; message: string; data?: Record<string, unknown> };
+
+/** The answer tag a page command carries (none for the room's own sends). */
+function tagOf(event: RoomEvent): CallTag {
+  const tagged = event as CallTag;
+  return {
+    ...(typeof tagged.ticket === 'number' ? { ticket: tagged.ticket } : {}),
+    ...(tagged.answered === true ? { answered: true } : {}),
+  };
+}
+
+/**
+ * How one call is answered: CALL_SETTLED for the facade (when the page gave callbacks), and for a refusal the page
+ * gave no `fail` for, an ERROR with the code and `data.call`, so that no refusal goes unheard. `quiet` refusals
+ * (the room was left first) reach only the callbacks.
+ */
+function answersOf(tag: CallTag, call: CallName, outcome: CallOutcome, quiet = false): RoomEmitted[] {
+  const out: RoomEmitted[] = [];
+  if (tag.ticket !== undefined && call !== 'setPusherAttributes') {
+    out.push(
+      outcome.ok
+        ? { type: 'CALL_SETTLED', ticket: tag.ticket, call, ok: true }
+        : { type: 'CALL_SETTLED', ticket: tag.ticket, call, ok: false, code: outcome.code, message: outcome.message },
+    );
+  }
+  if (!outcome.ok && !quiet && !tag.answered) out.push(errorEvent(new WxrtcError(outcome.code, outcome.message, { ...outcome.data, call })));
+  return out;
+}
+
+/** The command that brings the server's subscription in line with what the player wants, and the new `subscribed`. */
+function subscriptionCommand(
+  stream: RemoteStream,
+  wanted: { audio: boolean; video: boolean },
+  force: boolean,
+): { command: Extract<SignalingCommand, { type: 'SUBSCRIBE' | 'UNSUBSCRIBE' }>; subscribed: RemoteStream['subscribed'] } | null {
+  const key = { userID: stream.userID, streamType: stream.streamType };
+  if (!wanted.audio && !wanted.video) return stream.subscribed ? { command: { type: 'UNSUBSCRIBE', ...key }, subscribed: null } : null;
+  const unchanged = stream.subscribed?.audio === wanted.audio && stream.subscribed?.video === wanted.video;
+  if (unchanged && !force) return null;
+  return { command: { type: 'SUBSCRIBE', ...key, audio: wanted.audio, video: wanted.video }, subscribed: { ...wanted } };
+}
+
 function localKey(context: RoomContext): { userID: string; streamType: 'main' } {
   return { userID: context.params?.userID ?? '', streamType: 'main' };
 }
@@ -209,10 +261,180 @@ export const roomMachine = setup({
      * get a PLAYER_WARNING: trtc-wx is silent there, and Tencent's trtc-cloud-wx sets a remote view's attributes
      * before its stream arrives, which must not surface as an error in its onError.
      */
-    emitUnknownPlayer: emit((_, params: { id: string; via?: RemoteCall | undefined }): RoomEmitted => {
+    emitUnknownPlayer: enqueueActions(({ event, enqueue }, params: { id: string; via?: RemoteCall | undefined }) => {
       const message = `${params.via ?? 'call'}: no player '${params.id}' in the room; nothing changed`;
-      if (params.via) return errorEvent(new WxrtcError(ErrorCode.UNKNOWN_PLAYER, message, { id: params.id }));
-      return { type: 'PLAYER_WARNING', id: params.id, detail: { code: ErrorCode.UNKNOWN_PLAYER, message, id: params.id } };
+      if (!params.via) {
+        enqueue.emit({ type: 'PLAYER_WARNING', id: params.id, detail: { code: ErrorCode.UNKNOWN_PLAYER, message, id: params.id } });
+        return;
+      }
+      const tag = tagOf(event);
+      for (const answer of answersOf(tag, params.via, { ok: false, code: ErrorCode.UNKNOWN_PLAYER, message }, true)) enqueue.emit(answer);
+      if (!tag.answered) enqueue.emit(errorEvent(new WxrtcError(ErrorCode.UNKNOWN_PLAYER, message, { id: params.id })));
+    }),
+
+    /** A call that is already so, or that nothing can refuse: answered at once. */
+    confirmAtOnce: enqueueActions(({ event, enqueue }, params: { call: ConfirmedCall }) => {
+      for (const answer of answersOf(tagOf(event), params.call, { ok: true })) enqueue.emit(answer);
+    }),
+
+    /** A call the room refuses without asking anyone (wrong state, bad argument): `fail`, or ERROR without one. */
+    refuseCall: enqueueActions(({ event, enqueue }, params: { call: ConfirmedCall; code: number; message: string }) => {
+      for (const answer of answersOf(tagOf(event), params.call, { ok: false, code: params.code, message: params.message })) enqueue.emit(answer);
+    }),
+
+    /**
+     * enableMic / enableCamera changed in a room (muteLocal, or setPusherAttributes): the driver tells the server and
+     * answers; the values before are kept to put back on a refusal. muteLocal with neither flag is answered at once.
+     */
+    trackLocalMute: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SET_PUSHER_ATTRIBUTES') return;
+      const changed = event.attributes as Record<string, unknown>;
+      const keys = (['enableMic', 'enableCamera'] as const).filter((key) => typeof changed[key] === 'boolean');
+      const call: CallName = event.via ?? 'setPusherAttributes';
+      if (keys.length === 0) {
+        if (event.via) for (const answer of answersOf(tagOf(event), event.via, { ok: true })) enqueue.emit(answer);
+        return;
+      }
+      const before = context.pusher?.getSnapshot().context.attributes as Record<string, unknown> | undefined;
+      const callId = context.callSeq + 1;
+      const undo: UndoEntry[] = keys.map((key) => ({ field: { kind: 'pusher', key }, value: before?.[key] === true }));
+      enqueue.assign({ callSeq: callId, calls: [...context.calls, { callId, call, answered: tagOf(event).answered === true, undo, ...tagOf(event) }] });
+      const mute = localMuteOf(context);
+      enqueue.sendTo('signaling', {
+        type: 'MUTE_LOCAL',
+        callId,
+        audio: typeof changed.enableMic === 'boolean' ? !changed.enableMic : mute.audio,
+        video: typeof changed.enableCamera === 'boolean' ? !changed.enableCamera : mute.video,
+      });
+    }),
+
+    /**
+     * muteRemote, subscribe, unsubscribe on a player in the room: its attributes have been set; the subscription
+     * follows, and the driver's answer settles the call. The player's mute flags and subscription before it are kept
+     * to put back on a refusal. Nothing to ask (the subscription is already so) answers at once.
+     */
+    trackRemoteCall: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SET_PLAYER_ATTRIBUTES' || !event.via) return;
+      const stream = streamById(context, event.id);
+      const after = subscriptionAfter(context, event.id, event.attributes);
+      const plan = stream && after.wanted ? subscriptionCommand(stream, after.wanted, false) : null;
+      if (!stream || !plan) {
+        for (const answer of answersOf(tagOf(event), event.via, { ok: true })) enqueue.emit(answer);
+        return;
+      }
+      const attributes = stream.ref.getSnapshot().context.attributes;
+      const changes = event.attributes as Record<string, unknown>;
+      const undo: UndoEntry[] = [
+        ...(['muteAudio', 'muteVideo'] as const)
+          .filter((key) => key in changes)
+          .map((key): UndoEntry => ({ field: { kind: 'player', id: stream.id, key }, value: attributes[key] === true })),
+        { field: { kind: 'player', id: stream.id, key: 'subscribed' }, value: stream.subscribed },
+      ];
+      const callId = context.callSeq + 1;
+      enqueue.assign({
+        callSeq: callId,
+        calls: [
+          ...context.calls,
+          {
+            callId,
+            call: event.via,
+            answered: tagOf(event).answered === true,
+            undo,
+            ...tagOf(event),
+            ...(plan.command.type === 'SUBSCRIBE' ? { subscribing: { userID: stream.userID, streamType: stream.streamType } } : {}),
+          },
+        ],
+        streams: context.streams.map((s) => (s === stream ? { ...s, subscribed: plan.subscribed } : s)),
+      });
+      enqueue.sendTo('signaling', { ...plan.command, callId });
+    }),
+
+    /** setUserVisibility in a room: shown at once, told to the server; the driver's answer settles it. */
+    trackVisibility: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SET_VISIBILITY') return;
+      const callId = context.callSeq + 1;
+      const undo: UndoEntry[] = [{ field: { kind: 'visible' }, value: context.visible }];
+      enqueue.assign({
+        visible: event.visible,
+        callSeq: callId,
+        calls: [...context.calls, { callId, call: 'setUserVisibility', answered: tagOf(event).answered === true, undo, ...tagOf(event) }],
+      });
+      enqueue.sendTo('signaling', { type: 'SET_VISIBILITY', visible: event.visible, callId });
+    }),
+
+    /** publish(): settled by the publication itself (LOCAL_STREAM_PUBLISHED or LOCAL_STREAM_FAILED), not by a callId. */
+    trackPublish: enqueueActions(({ context, event, enqueue }) => {
+      const callId = context.callSeq + 1;
+      enqueue.assign({ callSeq: callId, calls: [...context.calls, { callId, call: 'publish', answered: tagOf(event).answered === true, undo: [], ...tagOf(event) }] });
+    }),
+
+    /** The publication reached its end (published, failed, or unpublished first): every publish() waiting is answered. */
+    settlePublishCalls: enqueueActions(({ context, enqueue }, params: CallOutcome) => {
+      const waiting = context.calls.filter((c) => c.call === 'publish');
+      if (waiting.length === 0) return;
+      enqueue.assign({ calls: context.calls.filter((c) => c.call !== 'publish') });
+      for (const call of waiting) for (const answer of answersOf(call, 'publish', params)) enqueue.emit(answer);
+    }),
+
+    /** unpublish() while publishing or published: the driver's answer settles it; a refusal puts `published` back. */
+    trackUnpublish: enqueueActions(({ context, event, enqueue }, params: { published: boolean }) => {
+      const callId = context.callSeq + 1;
+      const undo: UndoEntry[] = [{ field: { kind: 'published' }, value: params.published }];
+      enqueue.assign({ callSeq: callId, calls: [...context.calls, { callId, call: 'unpublish', answered: tagOf(event).answered === true, undo, ...tagOf(event) }] });
+      enqueue.sendTo('signaling', { type: 'UNPUBLISH', callId });
+    }),
+
+    /** The driver confirmed a call: nothing goes back, the page hears success. An unknown callId changes nothing. */
+    settleConfirmedCall: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'CALL_CONFIRMED') return;
+      const call = pendingCall(context.calls, event.callId);
+      if (!call) return;
+      enqueue.assign({ calls: confirmCall(context.calls, event.callId) });
+      for (const answer of answersOf(call, call.call, { ok: true })) enqueue.emit(answer);
+    }),
+
+    /**
+     * The driver refused a call (the server said no, no answer in time, the session was lost): what it changed goes
+     * back to the last value nothing pending replaces (calls.ts), on the pusher, the players and the room, so the page,
+     * its binding and the inspector show the truth again; the page hears the code. An unknown callId changes nothing.
+     */
+    rollBackCall: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'CALL_REFUSED') return;
+      const call = pendingCall(context.calls, event.callId);
+      if (!call) return;
+      const { rest, revert } = withdrawCall(context.calls, event.callId);
+      enqueue.assign({ calls: rest });
+      const pusher = pusherRevert(revert);
+      if (context.pusher && Object.keys(pusher).length > 0) enqueue.sendTo(context.pusher, { type: 'SET_ATTRIBUTES', attributes: pusher });
+      for (const stream of context.streams) {
+        const back = playerRevert(revert, stream.id);
+        if (!back) continue;
+        if (Object.keys(back.attributes).length > 0) enqueue.sendTo(stream.ref, { type: 'SET_ATTRIBUTES', attributes: back.attributes });
+        if ('subscribed' in back) {
+          enqueue.assign({ streams: ({ context: now }) => now.streams.map((s) => (s.id === stream.id ? { ...s, subscribed: back.subscribed ?? null } : s)) });
+        }
+      }
+      for (const entry of revert) {
+        if (entry.field.kind === 'visible') {
+          enqueue.assign({ visible: entry.value === true });
+          enqueue.raise({ type: 'VISIBILITY_CHANGED', visible: entry.value === true });
+        }
+        if (entry.field.kind === 'published' && entry.value === true) enqueue.raise({ type: 'UNPUBLISH_UNDONE' });
+      }
+      // A refused subscribe is that stream's failure as well, as for the room's own subscribes; the page's wish is
+      // withdrawn, so nothing retries it.
+      if (call.subscribing) {
+        enqueue.emit({ type: 'STREAM_FAILED', ...call.subscribing, code: event.code, reason: event.message, willRetry: false, local: false });
+      }
+      for (const answer of answersOf(call, call.call, { ok: false, code: event.code, message: event.message })) enqueue.emit(answer);
+    }),
+
+    /** The room was left (or the driver stopped) before these calls were answered: their callbacks hear it, nothing more. */
+    failPendingCalls: enqueueActions(({ context, enqueue }) => {
+      if (context.calls.length === 0) return;
+      enqueue.assign({ calls: [] });
+      const outcome: CallOutcome = { ok: false, code: ErrorCode.WRONG_STATE, message: 'the room was left before the call was answered' };
+      for (const call of context.calls) for (const answer of answersOf(call, call.call, outcome, true)) enqueue.emit(answer);
     }),
 
     /** A player method for a player that is not there: its `fail` callback with the code, or ERROR without one. */
@@ -319,21 +541,10 @@ export const roomMachine = setup({
       ({ context, enqueue }, params: { id: string; wanted?: { audio: boolean; video: boolean }; force?: boolean }) => {
         const stream = streamById(context, params.id);
         if (!stream) return;
-        const wanted = params.wanted ?? wantedTracks(stream);
-        const key = { userID: stream.userID, streamType: stream.streamType };
-        const setSubscribed = (subscribed: RemoteStream['subscribed']) =>
-          enqueue.assign({ streams: ({ context: now }) => now.streams.map((s) => (s.id === params.id ? { ...s, subscribed } : s)) });
-        if (!wanted.audio && !wanted.video) {
-          if (stream.subscribed) {
-            enqueue.sendTo('signaling', { type: 'UNSUBSCRIBE', ...key });
-            setSubscribed(null);
-          }
-          return;
-        }
-        const unchanged = stream.subscribed?.audio === wanted.audio && stream.subscribed?.video === wanted.video;
-        if (unchanged && !params.force) return;
-        enqueue.sendTo('signaling', { type: 'SUBSCRIBE', ...key, audio: wanted.audio, video: wanted.video });
-        setSubscribed({ ...wanted });
+        const plan = subscriptionCommand(stream, params.wanted ?? wantedTracks(stream), params.force === true);
+        if (!plan) return;
+        enqueue.sendTo('signaling', plan.command);
+        enqueue.assign({ streams: ({ context: now }) => now.streams.map((s) => (s.id === params.id ? { ...s, subscribed: plan.subscribed } : s)) });
       },
     ),
 
@@ -464,6 +675,8 @@ export const roomMachine = setup({
     visible: true,
     businessId: null,
     connection: 'DISCONNECTED',
+    calls: [],
+    callSeq: 0,
   }),
   initial: 'idle',
   invoke: { id: 'playerContexts', src: 'playerContexts', input: ({ context }) => ({ page: context.page }) },
@@ -490,12 +703,16 @@ export const roomMachine = setup({
             type: 'SET_ATTRIBUTES' as const,
             attributes: event.attributes as Readonly<Record<string, unknown>>,
           })),
+          // Outside a room muteLocal is only the pusher's attributes (the join carries them): done.
+          { type: 'confirmAtOnce', params: ({ event }) => ({ call: event.via ?? 'muteLocal' }) },
         ],
       },
     ],
     MUTE_LOCAL: {
       actions: raise(({ event }) => ({
         type: 'SET_PUSHER_ATTRIBUTES' as const,
+        via: 'muteLocal' as const,
+        ...tagOf(event),
         attributes: {
           ...(typeof event.audio === 'boolean' ? { enableMic: !event.audio } : {}),
           ...(typeof event.video === 'boolean' ? { enableCamera: !event.video } : {}),
@@ -571,21 +788,25 @@ export const roomMachine = setup({
     UNSUBSCRIBE: { actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: mainIdOf(event), via: 'unsubscribe' as const }) } },
     SWITCH_STREAM_TYPE: { actions: { type: 'emitUnknownPlayer', params: ({ event }) => ({ id: event.id }) } },
     PLAYER: { actions: { type: 'refusePlayerCall', params: ({ event }) => ({ id: event.id, method: event.method, options: event.options }) } },
-    SET_VISIBILITY: { actions: assign({ visible: ({ event }) => event.visible }) },
+    // Before a room: kept for enterRoom, which hands it to the driver; nothing to wait for.
+    SET_VISIBILITY: { actions: [assign({ visible: ({ event }) => event.visible }), { type: 'confirmAtOnce', params: { call: 'setUserVisibility' } }] },
     SET_BUSINESS_ID: [
       {
         guard: ({ event }) => !isBusinessId(event.businessId),
-        actions: { type: 'emitError', params: { code: ErrorCode.INVALID_ARGUMENT, message: `businessId must be ${BUSINESS_ID_RULE}` } },
+        actions: { type: 'refuseCall', params: { call: 'setBusinessId', code: ErrorCode.INVALID_ARGUMENT, message: `businessId must be ${BUSINESS_ID_RULE}` } },
       },
-      { actions: assign({ businessId: ({ event }) => event.businessId as string }) },
+      { actions: [assign({ businessId: ({ event }) => event.businessId as string }), { type: 'confirmAtOnce', params: { call: 'setBusinessId' } }] },
     ],
+    // Outside a room (or still entering) there is no publication to start or stop: said, never dropped.
+    PUBLISH: { actions: { type: 'refuseCall', params: { call: 'publish', code: ErrorCode.WRONG_STATE, message: 'publish: not in a room (wait for LOCAL_JOIN)' } } },
+    UNPUBLISH: { actions: { type: 'refuseCall', params: { call: 'unpublish', code: ErrorCode.WRONG_STATE, message: 'unpublish: not in a room (wait for LOCAL_JOIN)' } } },
     ENTER_ROOM: {
       actions: { type: 'emitError', params: { code: ErrorCode.WRONG_STATE, message: 'already in a room: call exitRoom first' } },
     },
   },
   states: {
     idle: {
-      entry: [{ type: 'setConnection', params: { state: 'DISCONNECTED' } }],
+      entry: [{ type: 'setConnection', params: { state: 'DISCONNECTED' } }, 'failPendingCalls'],
       always: {
         guard: 'hasPendingEnter',
         actions: [raise(({ context }) => ({ type: 'ENTER_ROOM' as const, params: context.pendingEnter })), assign({ pendingEnter: null })],
@@ -625,7 +846,11 @@ export const roomMachine = setup({
       ],
       on: {
         CREATE_PUSHER: { actions: { type: 'emitError', params: { code: ErrorCode.WRONG_STATE, message: 'createPusher while in a room: exitRoom first' } } },
-        SET_BUSINESS_ID: { actions: { type: 'emitError', params: { code: ErrorCode.WRONG_STATE, message: 'setBusinessId must be called before enterRoom' } } },
+        SET_BUSINESS_ID: { actions: { type: 'refuseCall', params: { call: 'setBusinessId', code: ErrorCode.WRONG_STATE, message: 'setBusinessId must be called before enterRoom' } } },
+        // Entering or in the room: shown at once, confirmed or refused by the driver (a refusal puts it back).
+        SET_VISIBILITY: { actions: 'trackVisibility' },
+        CALL_CONFIRMED: { actions: 'settleConfirmedCall' },
+        CALL_REFUSED: { actions: 'rollBackCall' },
         LIVE_PUSHER_STATUS: {
           actions: ['forwardPusherStatus', sendTo('signaling', ({ event }) => ({ type: 'PUSHER_STATUS' as const, code: event.code, message: event.message }))],
         },
@@ -652,16 +877,7 @@ export const roomMachine = setup({
                 attributes: event.attributes as Readonly<Record<string, unknown>>,
               })),
               // enableMic / enableCamera are the local publish state: the server tells the others (MUTE_AUDIO ...).
-              enqueueActions(({ context, event, enqueue }) => {
-                const changed = event.attributes as Record<string, unknown>;
-                if (!('enableMic' in changed) && !('enableCamera' in changed)) return;
-                const before = localMuteOf(context);
-                enqueue.sendTo('signaling', {
-                  type: 'MUTE_LOCAL',
-                  audio: typeof changed.enableMic === 'boolean' ? !changed.enableMic : before.audio,
-                  video: typeof changed.enableCamera === 'boolean' ? !changed.enableCamera : before.video,
-                });
-              }),
+              'trackLocalMute',
             ],
           },
         ],
@@ -749,22 +965,44 @@ export const roomMachine = setup({
                 unpublished: {
                   on: {
                     PUBLISH: [
-                      { guard: ({ context }) => context.visible, target: 'publishing' },
-                      { actions: { type: 'emitError', params: { code: ErrorCode.PUBLISH_NOT_ALLOWED, message: 'an invisible user cannot publish: setUserVisibility(true) first' } } },
+                      { guard: ({ context }) => context.visible, target: 'publishing', actions: 'trackPublish' },
+                      {
+                        actions: {
+                          type: 'refuseCall',
+                          params: { call: 'publish', code: ErrorCode.PUBLISH_NOT_ALLOWED, message: 'an invisible user cannot publish: setUserVisibility(true) first' },
+                        },
+                      },
                     ],
+                    // Already so.
+                    UNPUBLISH: { actions: { type: 'confirmAtOnce', params: { call: 'unpublish' } } },
+                    // The server refused an unpublish of a published stream: it is still published.
+                    UNPUBLISH_UNDONE: 'published',
                   },
                 },
                 publishing: {
                   entry: { type: 'toSignaling', params: { type: 'PUBLISH' } },
                   on: {
-                    LOCAL_STREAM_PUBLISHED: 'published',
-                    LOCAL_STREAM_FAILED: { target: 'unpublished', actions: 'emitLocalStreamFailed' },
-                    UNPUBLISH: { target: 'unpublished', actions: { type: 'toSignaling', params: { type: 'UNPUBLISH' } } },
+                    // Answered with the publish under way.
+                    PUBLISH: { actions: 'trackPublish' },
+                    LOCAL_STREAM_PUBLISHED: { target: 'published', actions: { type: 'settlePublishCalls', params: { ok: true } } },
+                    LOCAL_STREAM_FAILED: {
+                      target: 'unpublished',
+                      actions: ['emitLocalStreamFailed', { type: 'settlePublishCalls', params: ({ event }) => ({ ok: false, code: event.code, message: event.reason }) }],
+                    },
+                    UNPUBLISH: {
+                      target: 'unpublished',
+                      actions: [
+                        { type: 'settlePublishCalls', params: { ok: false, code: ErrorCode.WRONG_STATE, message: 'publish: unpublish() was called before the stream was published' } },
+                        { type: 'trackUnpublish', params: { published: false } },
+                      ],
+                    },
                   },
                 },
                 published: {
                   on: {
-                    UNPUBLISH: { target: 'unpublished', actions: { type: 'toSignaling', params: { type: 'UNPUBLISH' } } },
+                    // Already so.
+                    PUBLISH: { actions: { type: 'confirmAtOnce', params: { call: 'publish' } } },
+                    UNPUBLISH: { target: 'unpublished', actions: { type: 'trackUnpublish', params: { published: true } } },
                     LOCAL_STREAM_UNPUBLISHED: 'unpublished',
                     LOCAL_STREAM_FAILED: { target: 'unpublished', actions: 'emitLocalStreamFailed' },
                   },
@@ -821,7 +1059,9 @@ export const roomMachine = setup({
                         actions: [
                           { type: 'applyRemotePlan', params: ({ context, event }) => ({ steps: planInfiniteAnchorPull(context, event.id) }) },
                           'sendPlayerAttributes',
-                          { type: 'syncSubscription', params: ({ context, event }) => subscriptionAfter(context, event.id, event.attributes) },
+                          // setPlayerAttributes (trtc-wx's) follows the player; muteRemote / subscribe / unsubscribe are answered.
+                          { type: 'syncSubscription', params: ({ context, event }) => (event.via ? { id: '' } : subscriptionAfter(context, event.id, event.attributes)) },
+                          'trackRemoteCall',
                         ],
                       },
                     ],
@@ -830,6 +1070,7 @@ export const roomMachine = setup({
                         type: 'SET_PLAYER_ATTRIBUTES' as const,
                         id: mainIdOf(event),
                         via: 'muteRemote' as const,
+                        ...tagOf(event),
                         attributes: {
                           ...(typeof event.audio === 'boolean' ? { muteAudio: event.audio } : {}),
                           ...(typeof event.video === 'boolean' ? { muteVideo: event.video } : {}),
@@ -841,6 +1082,7 @@ export const roomMachine = setup({
                         type: 'SET_PLAYER_ATTRIBUTES' as const,
                         id: mainIdOf(event),
                         via: 'subscribe' as const,
+                        ...tagOf(event),
                         attributes: { muteAudio: event.audio === false, muteVideo: event.video === false },
                       })),
                     },
@@ -849,6 +1091,7 @@ export const roomMachine = setup({
                         type: 'SET_PLAYER_ATTRIBUTES' as const,
                         id: mainIdOf(event),
                         via: 'unsubscribe' as const,
+                        ...tagOf(event),
                         attributes: { muteAudio: true, muteVideo: true },
                       })),
                     },
@@ -890,9 +1133,6 @@ export const roomMachine = setup({
             visibility: {
               initial: 'deciding',
               on: {
-                SET_VISIBILITY: {
-                  actions: [assign({ visible: ({ event }) => event.visible }), sendTo('signaling', ({ event }) => ({ type: 'SET_VISIBILITY' as const, visible: event.visible }))],
-                },
                 // The server's word is final, including a refusal that puts back the previous visibility.
                 VISIBILITY_CHANGED: [
                   { guard: ({ event }) => event.visible, target: '.visible', actions: assign({ visible: true }) },
@@ -909,7 +1149,8 @@ export const roomMachine = setup({
         },
         /** Players and pusher are already stopped; waiting for the server to confirm (bounded). */
         exiting: {
-          entry: { type: 'toSignaling', params: { type: 'LEAVE' } },
+          // Calls still waiting are answered now: the room is left, and what a late refusal would put back is gone.
+          entry: ['failPendingCalls', { type: 'toSignaling', params: { type: 'LEAVE' } }],
           on: {
             EXIT_CONFIRMED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
             // Answers still in flight when we left (a publish result) must not give the reset pusher a url.
@@ -919,6 +1160,7 @@ export const roomMachine = setup({
             KICKED: { target: '#room.idle', actions: emit({ type: 'LOCAL_LEAVE' }) },
             // A second exitRoom while the first is confirmed: answered at once; the first is answered on confirmation.
             EXIT_ROOM: { actions: 'answerExit' },
+            SET_VISIBILITY: { actions: { type: 'refuseCall', params: { call: 'setUserVisibility', code: ErrorCode.WRONG_STATE, message: 'setUserVisibility: the room is being left' } } },
             ENTER_ROOM: [
               { guard: 'validEnter', actions: assign({ pendingEnter: ({ event }) => event.params }) },
               { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },
@@ -931,7 +1173,7 @@ export const roomMachine = setup({
     },
     /** Removed by the server (kick, banned, room-disband): everything is stopped; enterRoom starts over. */
     kicked: {
-      entry: { type: 'setConnection', params: { state: 'DISCONNECTED' } },
+      entry: [{ type: 'setConnection', params: { state: 'DISCONNECTED' } }, 'failPendingCalls'],
       on: {
         ENTER_ROOM: [
           { guard: 'validEnter', target: 'active', actions: ['ensurePusher', 'enterRoom'] },

@@ -241,6 +241,8 @@ export class WebRoom {
   }
 
   private deliver(emitted: RoomEmitted): void {
+    // Only callbacks given to a call have a ticket, and this room's calls take none: a refusal is its ERROR.
+    if (emitted.type === 'CALL_SETTLED') return;
     if (!this.emitter.has(emitted.type)) {
       if (emitted.type === 'ERROR') logger.warn(`ERROR ${emitted.code} (no ERROR listener): ${emitted.message}`);
       return;

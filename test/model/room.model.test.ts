@@ -32,7 +32,7 @@ const SIGNALING_EVENTS = new Set<string>([
   'LOCAL_URL_READY', 'LOCAL_URL_CHANGED', 'ENTER_SUCCEEDED', 'ENTER_FAILED', 'EXIT_CONFIRMED', 'KICKED', 'REMOTE_USERS_JOINED',
   'REMOTE_USERS_LEFT', 'REMOTE_USER_LIST', 'REMOTE_STREAM_UPDATED', 'REMOTE_URL_CHANGED', 'REMOTE_STREAM_FAILED', 'LOCAL_STREAM_PUBLISHED',
   'LOCAL_STREAM_UNPUBLISHED', 'LOCAL_STREAM_FAILED', 'VISIBILITY_CHANGED', 'CONNECTION_LOST', 'CONNECTION_RESTORED', 'CONNECTION_FAILED',
-  'REENTER_REQUIRED', 'APP_SUSPENDED', 'FLOAT_WINDOW_CLOSED', 'SIGNALING_ERROR', 'SIGNALING_WARNING',
+  'REENTER_REQUIRED', 'APP_SUSPENDED', 'FLOAT_WINDOW_CLOSED', 'SIGNALING_ERROR', 'SIGNALING_WARNING', 'CALL_CONFIRMED', 'CALL_REFUSED',
 ]);
 const APP_EVENTS = new Set<string>(['APP_SHOWN']);
 
@@ -67,6 +67,7 @@ function alphabet(snapshot: Snapshot): AnyEventObject[] {
     { type: 'MUTE_LOCAL', audio: true },
     { type: 'MUTE_REMOTE', userID: 'bob', video: true },
     { type: 'PUBLISH' },
+    { type: 'PUBLISH', ticket: 1, answered: true },
     { type: 'UNPUBLISH' },
     { type: 'SUBSCRIBE', userID: 'bob' },
     { type: 'UNSUBSCRIBE', userID: 'bob' },
@@ -113,6 +114,12 @@ function alphabet(snapshot: Snapshot): AnyEventObject[] {
     { type: 'FLOAT_WINDOW_CLOSED' },
     { type: 'SIGNALING_ERROR', code: -3302, message: 'server error' },
     { type: 'SIGNALING_WARNING', code: 8026, message: 'android' },
+    // Answers to the page calls the room waits on (the last one it sent, and one it never sent).
+    { type: 'CALL_CONFIRMED', callId: snapshot.context.callSeq },
+    { type: 'CALL_REFUSED', callId: snapshot.context.callSeq, code: 8023, message: 'refused' },
+    { type: 'CALL_REFUSED', callId: 9999, code: 8023, message: 'unknown call' },
+    // Raised by the room when the server refused an unpublish.
+    { type: 'UNPUBLISH_UNDONE' },
     // --- reports of the children (as the pusher / a player sends them)
     { type: 'PUSHER_FAILED', code: -1307, reason: 'push failed', willRetry: true },
     { type: 'PUSHER_RETRY' },
@@ -186,6 +193,9 @@ function checkInvariants(s: Snapshot, where: string, everSeen: ReadonlySet<Playe
   if (!inRoom(s)) {
     expect([tag('no users outside a room'), c.users, c.streams.length]).toEqual([tag('no users outside a room'), [], 0]);
   }
+  // A page call waits only while a driver can answer it: leaving the room answers every one still waiting.
+  if (s.matches('idle') || s.matches('kicked')) expect([tag('no call waits outside a room'), c.calls]).toEqual([tag('no call waits outside a room'), []]);
+  expect([tag('call ids are handed out once'), c.calls.every((call) => call.callId <= c.callSeq)]).toEqual([tag('call ids are handed out once'), true]);
   if (c.pusher) {
     const attributes = c.pusher.getSnapshot().context.attributes;
     expect([tag('pusher attributes'), checkPusherAttributes(attributes)?.message ?? null]).toEqual([tag('pusher attributes'), null]);

@@ -235,16 +235,34 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
         // The room url already publishes: what goes up is governed by enableCamera / enableMic.
         sendBack({ type: 'LOCAL_STREAM_PUBLISHED' });
         break;
-      case 'SET_VISIBILITY':
-        sendBack({
-          type: 'SIGNALING_ERROR',
-          code: ErrorCode.NOT_SUPPORTED_BY_DRIVER,
-          message: 'setUserVisibility needs the websocket driver; with Tencent Cloud use scene live and role audience',
-        });
+      case 'SET_VISIBILITY': {
+        const message = 'setUserVisibility needs the websocket driver; with Tencent Cloud use scene live and role audience';
+        // A page call is refused (and its visibility put back); anything else is an ERROR as before.
+        if (command.callId !== undefined) sendBack({ type: 'CALL_REFUSED', callId: command.callId, code: ErrorCode.NOT_SUPPORTED_BY_DRIVER, message });
+        else sendBack({ type: 'SIGNALING_ERROR', code: ErrorCode.NOT_SUPPORTED_BY_DRIVER, message });
+        break;
+      }
+      case 'UNPUBLISH':
+        // The room url publishes for as long as the pusher runs: there is nothing to take down without stopping it.
+        if (command.callId !== undefined) {
+          sendBack({
+            type: 'CALL_REFUSED',
+            callId: command.callId,
+            code: ErrorCode.NOT_SUPPORTED_BY_DRIVER,
+            message: 'unpublish needs the websocket driver; with Tencent Cloud the pusher publishes while it runs: stop() it, or muteLocal',
+          });
+        }
+        break;
+      case 'SUBSCRIBE':
+      case 'UNSUBSCRIBE':
+      case 'MUTE_LOCAL':
+        // With trtc-room these are carried by the pusher and player attributes themselves (enableMic, muteVideo,
+        // src), which the room has already set: there is no request Tencent could refuse, so a page call is
+        // confirmed at once. What fails later shows on the tags (-1307, -2301: STREAM_FAILED, ERROR).
+        if (command.callId !== undefined) sendBack({ type: 'CALL_CONFIRMED', callId: command.callId });
         break;
       default:
-        // UNPUBLISH, SUBSCRIBE, UNSUBSCRIBE, MUTE_LOCAL, PLAYER_STATUS: with trtc-room these are carried by the
-        // pusher and player attributes themselves (enableMic, muteVideo, src), which the room already set.
+        // PLAYER_STATUS: the players' codes are the player machines' business.
         break;
     }
   });

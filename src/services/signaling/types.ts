@@ -11,15 +11,24 @@ import type { KickReasonWire } from '../../core/protocol';
 /** Why the server took us out of the room (TRTC's names). */
 export type KickReason = KickReasonWire;
 
+/**
+ * A page call the room waits on (muteLocal, muteRemote, subscribe, unsubscribe, unpublish, setUserVisibility):
+ * the driver answers each command that carries a `callId` exactly once, with CALL_CONFIRMED or CALL_REFUSED.
+ * Commands the room sends on its own (autoSubscribe, a retry) carry none and get no answer.
+ */
+export interface CallTracked {
+  callId?: number;
+}
+
 /** What the room asks of its driver. Audio/video flags in MUTE_LOCAL mean "disabled" (the volc semantics). */
 export type SignalingCommand =
   | { type: 'LEAVE' }
   | { type: 'PUBLISH' }
-  | { type: 'UNPUBLISH' }
-  | { type: 'SUBSCRIBE'; userID: string; streamType: StreamType; audio: boolean; video: boolean }
-  | { type: 'UNSUBSCRIBE'; userID: string; streamType: StreamType }
-  | { type: 'MUTE_LOCAL'; audio: boolean; video: boolean }
-  | { type: 'SET_VISIBILITY'; visible: boolean }
+  | ({ type: 'UNPUBLISH' } & CallTracked)
+  | ({ type: 'SUBSCRIBE'; userID: string; streamType: StreamType; audio: boolean; video: boolean } & CallTracked)
+  | ({ type: 'UNSUBSCRIBE'; userID: string; streamType: StreamType } & CallTracked)
+  | ({ type: 'MUTE_LOCAL'; audio: boolean; video: boolean } & CallTracked)
+  | ({ type: 'SET_VISIBILITY'; visible: boolean } & CallTracked)
   /** A status code from the page's <live-pusher> (bindstatechange). */
   | { type: 'PUSHER_STATUS'; code: number; message: string }
   /** A status code from one of the page's <live-player>s. */
@@ -71,7 +80,11 @@ export type SignalingEvent =
   /** trtc-room 5001: the user closed the mini-program's floating window. */
   | { type: 'FLOAT_WINDOW_CLOSED' }
   | { type: 'SIGNALING_ERROR'; code: number; message: string }
-  | { type: 'SIGNALING_WARNING'; code: number; message: string };
+  | { type: 'SIGNALING_WARNING'; code: number; message: string }
+  /** The command with this callId took effect (the server said so, or the driver knows nothing can refuse it). */
+  | { type: 'CALL_CONFIRMED'; callId: number }
+  /** The command with this callId did not take effect: refused (the server's code), timed out, or lost for good. */
+  | { type: 'CALL_REFUSED'; callId: number; code: number; message: string };
 
 /** What the room hands its driver when it invokes it. */
 export interface SignalingInput {

@@ -84,6 +84,12 @@ const MAX_EARLY_NOTIFICATIONS = 1024;
 
 type Pending = { resolve: (result: unknown) => void; reject: (error: WireError) => void; timer: ReturnType<typeof setTimeout> };
 type Subscription = { userID: string; streamType: StreamType; audio: boolean; video: boolean; url: string | null };
+/** A page call the room waits on: answered once, with CALL_CONFIRMED or CALL_REFUSED. */
+type CallCommand = Extract<SignalingCommand, { type: 'MUTE_LOCAL' | 'SUBSCRIBE' | 'UNSUBSCRIBE' | 'UNPUBLISH' | 'SET_VISIBILITY' }> & { callId: number };
+/** Calls held while the session is not joined (entering, reconnecting); more are refused, so memory stays bounded. */
+const MAX_HELD_CALLS = 64;
+
+const isCallCommand = (command: SignalingCommand): command is CallCommand => 'callId' in command && typeof command.callId === 'number';
 
 
 /** The seq of a notification frame that failed validation, or 0 when even that cannot be read. */
@@ -132,6 +138,8 @@ class SignalingSession {
   /** REMOTE_USER_LIMIT is said once per session, not once per user over the limit. */
   private userLimitWarned = false;
   private readonly policies: SignalingReconnectPolicies;
+  /** Page calls that came while the session was not joined, or whose answer a dropped socket lost: sent once back. */
+  private heldCalls: CallCommand[] = [];
 
   constructor(
     private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform' | 'urlSchemes'>> & { platform: Platform; urlSchemes?: readonly string[] },
@@ -158,6 +166,10 @@ class SignalingSession {
   // --- commands from the room ---------------------------------------------------------------------------
 
   handle(command: SignalingCommand): void {
+    if (isCallCommand(command)) {
+      this.handleCall(command);
+      return;
+    }
     switch (command.type) {
       case 'LEAVE':
         this.leave();
@@ -543,6 +555,7 @@ class SignalingSession {
         this.reconcile(result);
         this.flushEarly();
       }
+      this.flushHeldCalls();
     } catch (error) {
       const wire = asWireError(error);
       if (this.phase === 'closed' || this.phase === 'leaving') return;
@@ -571,7 +584,11 @@ class SignalingSession {
       for (const missed of result.missed) this.onNotification(missed);
       this.reconcile(result);
       this.flushEarly();
-      if (this.publishing && result.publishUrl && result.publishUrl !== this.publishing.url) {
+      if (this.publishing && this.publishing.url === null) {
+        // The publish answer went with the socket (or the request never arrived): ask again, so the room hears
+        // it published (and a page's publish() its answer) instead of waiting for ever.
+        this.publish(this.publishing.streamType);
+      } else if (this.publishing && result.publishUrl && result.publishUrl !== this.publishing.url) {
         if (this.acceptsUrl(result.publishUrl, 'push')) {
           this.publishing.url = result.publishUrl;
           this.sendBack({ type: 'LOCAL_URL_CHANGED', url: result.publishUrl });
@@ -588,6 +605,7 @@ class SignalingSession {
           this.sendBack({ type: 'REMOTE_URL_CHANGED', userID: current.userID, streamType: current.streamType, url: current.url });
         }
       }
+      this.flushHeldCalls();
     } catch (error) {
       const wire = asWireError(error);
       if (this.phase === 'closed' || this.phase === 'leaving' || wire.code === ErrorCode.SIGNALING_UNAVAILABLE) return;
@@ -656,16 +674,24 @@ class SignalingSession {
       });
   }
 
-  private subscribe(userID: string, streamType: StreamType, audio: boolean, video: boolean, force = false): void {
+  private subscribe(userID: string, streamType: StreamType, audio: boolean, video: boolean, force = false, call?: CallCommand): void {
     const key = streamKey(userID, streamType);
     const previous = this.subscriptions.get(key);
     this.subscriptions.set(key, { userID, streamType, audio, video, url: force ? null : (previous?.url ?? null) });
     this.request<'subscribe'>({ type: 'subscribe', userID, streamType, audio, video })
       .then((result) => {
         const sub = this.subscriptions.get(key);
-        if (!sub) return;
+        if (!sub) {
+          if (call) this.confirmCall(call);
+          return;
+        }
         const url = urlOfResult(result);
         if (!this.acceptsUrl(url, 'play')) {
+          if (call) {
+            this.restoreSubscription(key, previous);
+            this.refuseCall(call, { code: ErrorCode.URL_REFUSED, message: 'the server sent a play url with a scheme that is not accepted' });
+            return;
+          }
           this.refusePlayUrl(userID, streamType);
           return;
         }
@@ -677,27 +703,154 @@ class SignalingSession {
           sub.url = url;
           this.sendBack({ type: 'REMOTE_URL_CHANGED', userID, streamType, url });
         }
+        if (call) this.confirmCall(call);
       })
       .catch((thrown: unknown) => {
         const error = asWireError(thrown);
+        if (call) {
+          // A page's subscribe is answered (and put back by the room), not retried as a failed stream.
+          this.restoreSubscription(key, previous);
+          // No answer in time: the server may still add it, so it is taken back there too when there was none before.
+          if (error.code === ErrorCode.SIGNALING_TIMEOUT && !previous) this.fireAndForget({ type: 'unsubscribe', userID, streamType });
+          this.callFailed(call, error);
+          return;
+        }
         if (error.code === ErrorCode.SIGNALING_UNAVAILABLE) return; // re-subscribed after reconnect
         this.subscriptions.delete(key);
         this.sendBack({ type: 'REMOTE_STREAM_FAILED', userID, streamType, code: error.code, reason: error.message });
       });
   }
 
-  private setVisibility(visible: boolean): void {
+  private setVisibility(visible: boolean, call?: CallCommand): void {
     this.request<'set-visibility'>({ type: 'set-visibility', visible })
       .then((result) => {
         if (typeof result?.visible !== 'boolean') throw { code: ErrorCode.MALFORMED_ANSWER, message: 'the server answered set-visibility without a visibility' } satisfies WireError;
         this.visible = result.visible;
         this.sendBack({ type: 'VISIBILITY_CHANGED', visible: result.visible });
+        if (call) this.confirmCall(call);
       })
       .catch((thrown: unknown) => {
         const error = asWireError(thrown);
-        this.sendBack({ type: 'SIGNALING_ERROR', code: error.code, message: error.message });
+        if (call && this.holdsAgain(error)) {
+          this.heldCalls.push(call);
+          return;
+        }
+        if (call) {
+          // No answer in time: the server may still apply it, so the visibility the room goes back to is said again.
+          if (error.code === ErrorCode.SIGNALING_TIMEOUT) this.fireAndForget({ type: 'set-visibility', visible: this.visible });
+          this.refuseCall(call, error);
+        } else {
+          this.sendBack({ type: 'SIGNALING_ERROR', code: error.code, message: error.message });
+        }
         this.sendBack({ type: 'VISIBILITY_CHANGED', visible: this.visible });
       });
+  }
+
+  // --- page calls the room waits on -------------------------------------------------------------------------
+  // muteLocal, muteRemote / subscribe / unsubscribe, unpublish and setUserVisibility carry a callId: each is
+  // answered exactly once. A server answer (ok or refused) or a timeout (SIGNALING_TIMEOUT) settles it; a call made
+  // while the session is not joined, or whose answer went with a dropped socket, is held and sent once the session
+  // is back (joined or resumed); the room fails whatever is still waiting when it leaves.
+
+  private handleCall(call: CallCommand): void {
+    if (this.phase === 'joined') {
+      this.sendCall(call);
+      return;
+    }
+    if (this.phase === 'leaving' || this.phase === 'closed' || this.heldCalls.length >= MAX_HELD_CALLS) {
+      this.refuseCall(call, { code: ErrorCode.SIGNALING_UNAVAILABLE, message: `${call.type.toLowerCase()}: the signaling session is not available` });
+      return;
+    }
+    this.heldCalls.push(call);
+  }
+
+  private flushHeldCalls(): void {
+    const held = this.heldCalls;
+    this.heldCalls = [];
+    for (const call of held) this.sendCall(call);
+  }
+
+  private sendCall(call: CallCommand): void {
+    switch (call.type) {
+      case 'MUTE_LOCAL': {
+        const before = this.mute;
+        this.mute = { audio: call.audio, video: call.video };
+        this.request<'mute'>({ type: 'mute', audio: call.audio, video: call.video }).then(
+          () => this.confirmCall(call),
+          (thrown: unknown) => {
+            const error = asWireError(thrown);
+            // What a rejoin would announce is what the room shows again.
+            if (this.mute.audio === call.audio && this.mute.video === call.video) this.mute = before;
+            // No answer in time: the server may still apply it, so the state the room goes back to is said again.
+            if (error.code === ErrorCode.SIGNALING_TIMEOUT) this.fireAndForget({ type: 'mute', ...this.mute });
+            this.callFailed(call, error);
+          },
+        );
+        break;
+      }
+      case 'SUBSCRIBE':
+        this.subscribe(call.userID, call.streamType, call.audio, call.video, false, call);
+        break;
+      case 'UNSUBSCRIBE': {
+        const key = streamKey(call.userID, call.streamType);
+        const previous = this.subscriptions.get(key);
+        this.subscriptions.delete(key);
+        this.request<'unsubscribe'>({ type: 'unsubscribe', userID: call.userID, streamType: call.streamType }).then(
+          () => this.confirmCall(call),
+          (thrown: unknown) => {
+            this.restoreSubscription(key, previous);
+            this.callFailed(call, asWireError(thrown));
+          },
+        );
+        break;
+      }
+      case 'UNPUBLISH': {
+        const previous = this.publishing;
+        this.publishing = null;
+        this.request<'unpublish'>({ type: 'unpublish', streamType: 'main' }).then(
+          () => this.confirmCall(call),
+          (thrown: unknown) => {
+            // Refused: the stream is still published, and a rejoin publishes it again.
+            if (!this.publishing) this.publishing = previous;
+            this.callFailed(call, asWireError(thrown));
+          },
+        );
+        break;
+      }
+      case 'SET_VISIBILITY':
+        this.setVisibility(call.visible, call);
+        break;
+    }
+  }
+
+  /** A socket that went while the call was out: the call waits for the session to come back (not while joined). */
+  private holdsAgain(error: WireError): boolean {
+    return error.code === ErrorCode.SIGNALING_UNAVAILABLE && (this.phase === 'reconnecting' || this.phase === 'connecting' || this.phase === 'joining');
+  }
+
+  /** A failed call: held again when only the socket went, refused otherwise (the driver's own state is already put back). */
+  private callFailed(call: CallCommand, error: WireError): void {
+    if (this.holdsAgain(error)) {
+      this.heldCalls.push(call);
+      return;
+    }
+    this.refuseCall(call, error);
+  }
+
+  private confirmCall(call: CallCommand): void {
+    this.sendBack({ type: 'CALL_CONFIRMED', callId: call.callId });
+  }
+
+  private refuseCall(call: CallCommand, error: WireError): void {
+    // The room answers the page (its fail callback, or an ERROR): this is the driver's own trace.
+    logger.info(`${call.type.toLowerCase()} did not take effect (code ${error.code}): ${error.message}`);
+    this.sendBack({ type: 'CALL_REFUSED', callId: call.callId, code: error.code, message: error.message });
+  }
+
+  private restoreSubscription(key: string, previous: Subscription | undefined): void {
+    // A stream that went meanwhile (its user left) keeps no subscription.
+    if (previous && this.knownStreams.has(key)) this.subscriptions.set(key, previous);
+    else this.subscriptions.delete(key);
   }
 
   private reportMedia(kind: 'push' | 'play', userID: string, streamType: StreamType, code: number): void {
