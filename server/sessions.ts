@@ -57,6 +57,11 @@ export class Session {
   readonly pulls = new Map<string, Pull>();
   /** The latest media state the client reported per stream (volc 2.1.0), for the admin view. */
   readonly mediaStates = new Map<string, MediaStateReport>();
+  /**
+   * When the userSig the session holds expires (unix seconds): set by join, moved on by renew-user-sig. 0 when
+   * unknown here (a cluster session restored on another process): a renewal is then checked without it.
+   */
+  userSigExpiresAt = 0;
   private seq = 0;
   private readonly buffer: Notification[] = [];
 

@@ -228,6 +228,12 @@ function translateUserList(code: number, entries: UserEntry[], events: Signaling
   }
 }
 
+/**
+ * Codes after which <live-pusher> enters the room again: 1021 (the network changed, enter again) and -1307 (the push
+ * was cut, retried). A userSig given by updateUserSig goes into the url then, so the re-entry carries it.
+ */
+const REENTERING_CODES: ReadonlySet<number> = new Set([RoomStatus.NEED_REENTER, -1307]);
+
 export interface TrtcRoomInput extends SignalingInput {
   /** Forces the url's `component`; without it, read where trtc-wx reads it, when the url is built. */
   component?: number;
@@ -238,10 +244,20 @@ export interface TrtcRoomInput extends SignalingInput {
  * 1018 says we are in. Leaving is stopping the pusher, which the room does, so LEAVE is confirmed at once.
  */
 export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, SignalingEvent>(({ input, sendBack, receive }) => {
-  sendBack({ type: 'LOCAL_URL_READY', url: buildRoomUrl(input.params, input.component ?? componentOf(currentTuiScene())) });
+  const component = input.component ?? componentOf(currentTuiScene());
+  // The userSig the page gave last, and the one the pusher's url carries. Tencent checks a sig when the pusher
+  // enters, not during the call, so a new one waits for the next entering (see refreshUrlBefore).
+  let userSig = input.params.userSig;
+  let urlUserSig = userSig;
+  sendBack({ type: 'LOCAL_URL_READY', url: buildRoomUrl(input.params, component) });
   receive((command) => {
     switch (command.type) {
       case 'PUSHER_STATUS': {
+        if (urlUserSig !== userSig && REENTERING_CODES.has(command.code)) {
+          // The pusher is about to enter again: with the new sig in its url (UPDATE_URL for the page to bind).
+          urlUserSig = userSig;
+          sendBack({ type: 'LOCAL_URL_CHANGED', url: buildRoomUrl({ ...input.params, userSig }, component) });
+        }
         const { events, dropped } = translatePusherStatus(command.code, command.message);
         for (const reason of dropped) logger.warn(`dropped malformed <live-pusher> status (code ${ErrorCode.MALFORMED_NOTIFICATION})`, reason);
         for (const event of events) sendBack(event);
@@ -260,6 +276,12 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
           code: ErrorCode.NOT_SUPPORTED_BY_DRIVER,
           message: 'setUserVisibility needs the websocket driver; with Tencent Cloud use scene live and role audience',
         });
+        break;
+      case 'UPDATE_USER_SIG':
+        // Nothing here can verify it (only Tencent's backend holds the secret): it is taken as given.
+        userSig = command.userSig;
+        sendBack({ type: 'USER_SIG_UPDATED', userSig });
+        command.reply?.(null);
         break;
       default:
         // UNPUBLISH, SUBSCRIBE, UNSUBSCRIBE, MUTE_LOCAL, PLAYER_STATUS: with trtc-room these are carried by the
