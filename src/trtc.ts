@@ -342,7 +342,15 @@ export class TRTC {
       this.send({
         type: 'UPDATE_USER_SIG',
         userSig,
-        reply: (refusal) => (refusal ? reject(new WxrtcError(refusal.code, refusal.message)) : resolve()),
+        reply: (refusal) => {
+          if (refusal) {
+            reject(new WxrtcError(refusal.code, refusal.message));
+            return;
+          }
+          // Reports are signed with the userSig: from now on with the one that is still valid.
+          this.identifyReporter();
+          resolve();
+        },
       });
     });
   }
@@ -446,12 +454,15 @@ export class TRTC {
   private report(emitted: Parameters<typeof reportOf>[0]): void {
     const entry = reportOf(emitted, Date.now());
     if (!entry || !this.reporter) return;
-    const params = this.actor.getSnapshot().context.params;
-    if (emitted.type === 'LOCAL_JOIN' && params) {
-      this.reporter.identify({ sdkAppID: params.sdkAppID, userID: params.userID, roomID: roomKeyOf(params), userSig: params.userSig });
-    }
+    if (emitted.type === 'LOCAL_JOIN') this.identifyReporter();
     this.reporter.record(entry);
     if (emitted.type === 'LOCAL_LEAVE' || emitted.type === 'KICKED_OUT') void this.reporter.flush();
+  }
+
+  /** Who the reports are about, signed with the room's current userSig. */
+  private identifyReporter(): void {
+    const params = this.actor.getSnapshot().context.params;
+    if (this.reporter && params) this.reporter.identify({ sdkAppID: params.sdkAppID, userID: params.userID, roomID: roomKeyOf(params), userSig: params.userSig });
   }
 
   /** A copy of the pusher's attributes; `{}` before any pusher exists (as trtc-wx after a reset). */

@@ -129,6 +129,32 @@ describe('token renewal through the websocket driver', () => {
     expect(alice.codes()).not.toContain('LOCAL_LEAVE');
   });
 
+  test('event reports after the first sig expired are signed with the renewed one, so they still reach the server', async () => {
+    await start();
+    const first = shortSig('reporter', 2);
+    const p = new Participant(runtime, {
+      userID: 'reporter',
+      trtc: {
+        signaling: createWebSocketSignaling({ url: server.wsUrl, platform: 'ios' }),
+        report: { endpoint: `${server.httpUrl}/v1/reports`, flushIntervalMs: 20, maxBatch: 50 },
+      },
+    });
+    participants.push(p);
+    p.trtc.on(p.trtc.EVENT.USER_SIG_WILL_EXPIRE, () => void p.trtc.updateUserSig(server.genUserSig('reporter')));
+    p.enter({ sdkAppID: server.sdkAppID, userSig: first.userSig, roomID: 4343 });
+    await p.waitFor('LOCAL_JOIN');
+    await p.waitUntil(() => p.trtc.actor.getSnapshot().context.params?.userSig !== first.userSig, 'the sig was never renewed');
+    await outlive(first.expiresAtMs);
+    p.exit();
+    await p.waitFor('LOCAL_LEAVE');
+    const types = await p.waitUntil(() => {
+      const all = server.reports.list?.({ userID: 'reporter' }) ?? [];
+      const seen = all.flatMap((batch: any) => batch.events.map((e: any) => e.type));
+      return seen.includes('LOCAL_LEAVE') ? seen : null;
+    }, 'the reports sent after the first sig expired never arrived');
+    expect(types).toEqual(expect.arrayContaining(['LOCAL_JOIN', 'USER_SIG_WILL_EXPIRE', 'LOCAL_LEAVE']));
+  });
+
   test('refused renewals reject with the server code and change nothing; outside a room it is WRONG_STATE', async () => {
     await start();
     const alice = join('alice', server.genUserSig('alice', 3600));
