@@ -9,6 +9,7 @@ import { ErrorCode } from '../../core/errors';
 import { logger } from '../../core/log';
 import { backoffPolicy, type ReconnectPolicy } from '../../core/reconnect-policy';
 import { parsePlayerId, type StreamType } from '../../core/attributes';
+import { PlayerStatus, PusherStatus } from '../../core/status-codes';
 import { connectWxSocket, type SocketFactory, type SocketLike } from '../../wx/socket';
 import { currentPlatform, type Platform } from '../../wx/system';
 import {
@@ -830,7 +831,14 @@ class SignalingSession {
   }
 
   private reportMedia(kind: 'push' | 'play', userID: string, streamType: StreamType, code: number): void {
-    const state = code === 1002 || code === 2004 ? 'started' : code === -1307 || code === -2301 ? 'failed' : code === 2006 ? 'stopped' : null;
+    const state =
+      code === PusherStatus.PUSH_BEGIN || code === PlayerStatus.PLAYING
+        ? 'started'
+        : code === PusherStatus.DISCONNECTED || code === PlayerStatus.DISCONNECTED
+          ? 'failed'
+          : code === PlayerStatus.ENDED
+            ? 'stopped'
+            : null;
     if (state) this.fireAndForget({ type: 'media-state', kind, userID, streamType, state, code });
   }
 
