@@ -9,7 +9,7 @@ import { logger } from '../../core/log';
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
 import { KICK_REASON_CODES } from '../../core/protocol';
-import { RoomStatus } from '../../core/status-codes';
+import { PusherStatus, RoomStatus } from '../../core/status-codes';
 import { currentTuiScene } from '../../wx/tui-scene';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic } from './types';
 
@@ -213,7 +213,7 @@ function translateUserList(code: number, entries: UserEntry[], events: Signaling
  * Codes after which <live-pusher> enters the room again: 1021 (the network changed, enter again) and -1307 (the push
  * was cut, retried). A userSig given by updateUserSig goes into the url then, so the re-entry carries it.
  */
-const REENTERING_CODES: ReadonlySet<number> = new Set([RoomStatus.NEED_REENTER, -1307]);
+const REENTERING_CODES: ReadonlySet<number> = new Set([RoomStatus.NEED_REENTER, PusherStatus.DISCONNECTED]);
 
 export interface TrtcRoomInput extends SignalingInput {
   /** Forces the url's `component`; without it, read where trtc-wx reads it, when the url is built. */
