@@ -174,3 +174,49 @@ describe('token renewal through the websocket driver', () => {
     expect(await refusal(alice.trtc.updateUserSig(server.genUserSig('alice')))).toEqual([true, ErrorCode.WRONG_STATE]);
   });
 });
+
+describe('token renewal through the trtc-room driver (the emulated Tencent room on the dev server)', () => {
+  /** A trtc-room participant: <live-pusher> enters the room itself, with the userSig in its room:// url. */
+  function joinTrtcRoom(userID: string, userSig: string): Participant {
+    const p = new Participant(runtime, { userID, trtc: { reconnectTimeoutMs: 20_000 } });
+    participants.push(p);
+    p.enter({ sdkAppID: server.sdkAppID, userSig, roomID: 4344 });
+    return p;
+  }
+
+  /** WeChat reports 1021 after a network change: the pusher enters the room again. */
+  const networkChanged = (p: Participant) => p.mounted.pusher.report(1021, 'network type changed, need reenter');
+
+  test('after the first sig expired, a network change re-enters with the renewed sig: the call goes on', async () => {
+    await start();
+    const first = shortSig('alice', 2);
+    const alice = joinTrtcRoom('alice', first.userSig);
+    const bob = joinTrtcRoom('bob', server.genUserSig('bob'));
+    await alice.waitFor('LOCAL_JOIN');
+    await bob.waitFor('LOCAL_JOIN');
+    await alice.trtc.updateUserSig(server.genUserSig('alice'));
+    // Tencent checks a sig on entering: nothing re-entered for the renewal itself.
+    expect(String(alice.page.data.pusher.url)).toContain(`usersig=${first.userSig}&`);
+    await outlive(first.expiresAtMs);
+    networkChanged(alice);
+    const url = await alice.waitFor('UPDATE_URL', (d) => d.local);
+    expect(url.data.url).not.toContain(first.userSig);
+    await alice.waitUntil(() => alice.mounted.pusher.reported.filter((c) => c === 1018).length >= 2, 'alice never entered again', 10_000);
+    await alice.waitUntil(() => alice.trtc.actor.getSnapshot().matches({ active: { inRoom: { connection: 'connected' } } }), 'alice never reconnected', 10_000);
+    await bob.waitUntil(() => bob.trtc.actor.getSnapshot().context.users.includes('alice'), 'bob lost alice', 10_000);
+    expect(alice.mounted.pusher.reported).not.toContain(-100018);
+    expect(alice.codes()).not.toContain('LOCAL_LEAVE');
+  });
+
+  test('without the renewal the same re-entry is refused (-100018): the old sig is in the url again', async () => {
+    await start();
+    const first = shortSig('alice', 2);
+    const alice = joinTrtcRoom('alice', first.userSig);
+    await alice.waitFor('LOCAL_JOIN');
+    await outlive(first.expiresAtMs);
+    networkChanged(alice);
+    expect((await alice.waitFor('ERROR', (d) => d.code === -100018, 10_000)).data.code).toBe(-100018);
+    expect(alice.of('UPDATE_URL').filter((e) => e.data.local)).toEqual([]);
+  });
+});
+

@@ -211,11 +211,19 @@ describe('trtc-room driver: updateUserSig', () => {
     // Tencent checks a sig when entering, not during the call: nothing re-enters for it.
     expect(localUrls(r)).toEqual([]);
     expect(pusherUrl(r)).toContain('usersig=sig-alice&');
+    r.clear();
     r.status(status.networkChanged());
     expect(localUrls(r)).toHaveLength(1);
     expect(localUrls(r)[0]).toContain('usersig=sig-alice-2&');
     expect(pusherUrl(r)).toContain('usersig=sig-alice-2&');
-    r.status(status.pushBegin(), status.networkChanged());
+    // The new url is the re-entry (the page binds it); a context restart now would enter with the old url first.
+    expect(r.wx.callsOf('pusher').map((c) => c.method)).toEqual([]);
+    expect(r.of('CONNECTION_STATE_CHANGED').map((e) => e.data.state)).toEqual(['RECONNECTING']);
+    r.status(status.pushBegin());
+    expect(r.of('CONNECTION_STATE_CHANGED').map((e) => e.data.state)).toEqual(['RECONNECTING', 'CONNECTED']);
+    // A later 1021 with nothing new to carry restarts the pusher as before.
+    r.status(status.networkChanged());
+    expect(r.wx.callsOf('pusher').map((c) => c.method)).toEqual(['stop', 'start']);
     expect(localUrls(r)).toHaveLength(1);
     // No expiry warning: nothing here can read a sig's expiry without inflating it (a README driver difference).
     expect(r.codes()).not.toContain('USER_SIG_WILL_EXPIRE');

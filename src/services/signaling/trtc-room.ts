@@ -234,14 +234,20 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
   receive((command) => {
     switch (command.type) {
       case 'PUSHER_STATUS': {
-        if (urlUserSig !== userSig && REENTERING_CODES.has(command.code)) {
+        const renewing = urlUserSig !== userSig && REENTERING_CODES.has(command.code);
+        if (renewing) {
           // The pusher is about to enter again: with the new sig in its url (UPDATE_URL for the page to bind).
           urlUserSig = userSig;
           sendBack({ type: 'LOCAL_URL_CHANGED', url: buildRoomUrl({ ...input.params, userSig }, component) });
         }
         const { events, dropped } = translatePusherStatus(command.code, command.message);
         for (const reason of dropped) logger.warn(`dropped malformed <live-pusher> status (code ${ErrorCode.MALFORMED_NOTIFICATION})`, reason);
-        for (const event of events) sendBack(event);
+        for (const event of events) {
+          // The new url is the re-entry: <live-pusher> enters again once the page binds it. Restarting its context
+          // now would enter first with the url still bound, whose sig may have expired (-100018).
+          if (renewing && event.type === 'REENTER_REQUIRED') sendBack({ type: 'CONNECTION_LOST', reason: 'entering again with the renewed userSig' });
+          else sendBack(event);
+        }
         break;
       }
       case 'LEAVE':
