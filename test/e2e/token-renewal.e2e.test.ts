@@ -196,7 +196,7 @@ describe('token renewal through the trtc-room driver (the emulated Tencent room 
     await bob.waitFor('LOCAL_JOIN');
     await alice.trtc.updateUserSig(server.genUserSig('alice'));
     // Tencent checks a sig on entering: nothing re-entered for the renewal itself.
-    expect(String(alice.page.data.pusher.url)).toContain(`usersig=${first.userSig}&`);
+    expect(String((alice.page.data.pusher as { url?: unknown }).url)).toContain(`usersig=${first.userSig}&`);
     await outlive(first.expiresAtMs);
     networkChanged(alice);
     const url = await alice.waitFor('UPDATE_URL', (d) => d.local);
