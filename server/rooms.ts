@@ -195,6 +195,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
         throw new WxrtcError(ErrorCode.USER_SIG_NOT_NEWER, `the new userSig expires at ${new Date(check.expiresAt * 1000).toISOString()}, before the one in use (${new Date(session.userSigExpiresAt * 1000).toISOString()})`);
       }
       session.userSigExpiresAt = check.expiresAt;
+      if (this.cluster) await this.cluster.saveUserSigExpiry(session);
       return { userSigExpiresInMs: expiresInMs(check.expiresAt) };
     });
   }
@@ -289,6 +290,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       held.epoch = claim.epoch;
       held.floorVersion = claim.floorVersion;
       held.lastEventSeq = Math.max(held.lastEventSeq, claim.eventSeq);
+      held.userSigExpiresAt = Math.max(held.userSigExpiresAt, claim.userSigExpiresAt);
       const snapshot = await this.store.snapshotFor(token.key, held.userID);
       // Urls of streams and subscriptions the room no longer has are not handed back (another process may
       // have dropped them while this one held the session).
