@@ -252,6 +252,12 @@ export const roomMachine = setup({
       params: ({ context, event }) => (event.type === 'USER_SIG_UPDATED' && context.params ? { ...context.params, userSig: event.userSig } : context.params),
     }),
 
+    /** The driver counted down to the warning: the page hears USER_SIG_WILL_EXPIRE and calls updateUserSig. */
+    warnUserSigExpiry: emit(({ event }) => ({
+      type: 'USER_SIG_WILL_EXPIRE' as const,
+      expiresInMs: event.type === 'USER_SIG_WILL_EXPIRE' ? event.expiresInMs : 0,
+    })),
+
     /** trtc-wx emits LOCAL_LEAVE for every exitRoom, in a room or not: an exit with nothing to leave still gets it. */
     answerExit: emit({ type: 'LOCAL_LEAVE' }),
 
@@ -670,7 +676,7 @@ export const roomMachine = setup({
           { actions: { type: 'refuseUserSig', params: { code: ErrorCode.INVALID_USER_SIG, message: `updateUserSig: the userSig must be a string of 1..${MAX_USER_SIG_CHARS} characters` } } },
         ],
         USER_SIG_UPDATED: { actions: 'keepUserSig' },
-        USER_SIG_WILL_EXPIRE: { actions: emit(({ event }) => ({ type: 'USER_SIG_WILL_EXPIRE' as const, expiresInMs: event.expiresInMs })) },
+        USER_SIG_WILL_EXPIRE: { actions: 'warnUserSigExpiry' },
         SIGNALING_WARNING: { actions: emit(({ event }) => ({ type: 'PLAYER_WARNING' as const, id: null, detail: { code: event.code, message: event.message } })) },
         SET_PUSHER_ATTRIBUTES: [
           {
