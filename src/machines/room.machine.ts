@@ -462,7 +462,8 @@ export const roomMachine = setup({
   },
   guards: {
     validEnter: ({ event }) => event.type === 'ENTER_ROOM' && checkEnterParams(event.params).ok,
-    validUserSig: ({ event }) => event.type === 'UPDATE_USER_SIG' && isUserSig(event.userSig),
+    /** As enterRoom takes a userSig: a well-formed string of 1..4096 characters that is not blank. */
+    validUserSig: ({ event }) => event.type === 'UPDATE_USER_SIG' && isUserSig(event.userSig) && event.userSig.trim().length > 0,
     hasPusher: ({ context }) => context.pusher !== null,
     hasPendingEnter: ({ context }) => context.pendingEnter !== null,
     isStartCommand: ({ event }) => event.type === 'PUSHER' && event.command.type === 'START',
@@ -673,7 +674,7 @@ export const roomMachine = setup({
         SIGNALING_ERROR: { actions: emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message })) },
         UPDATE_USER_SIG: [
           { guard: 'validUserSig', actions: 'forwardUserSig' },
-          { actions: { type: 'refuseUserSig', params: { code: ErrorCode.INVALID_USER_SIG, message: `updateUserSig: the userSig must be a string of 1..${MAX_USER_SIG_CHARS} characters` } } },
+          { actions: { type: 'refuseUserSig', params: { code: ErrorCode.INVALID_USER_SIG, message: `updateUserSig: the userSig must be a non-blank string of 1..${MAX_USER_SIG_CHARS} characters` } } },
         ],
         USER_SIG_UPDATED: { actions: 'keepUserSig' },
         USER_SIG_WILL_EXPIRE: { actions: 'warnUserSigExpiry' },

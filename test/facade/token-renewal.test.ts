@@ -184,6 +184,8 @@ describe('websocket driver: updateUserSig', () => {
     const { rig: r, sockets } = await joined(60_000);
     expect(await outcome(r.trtc.updateUserSig(42 as unknown as string))).toBe(ErrorCode.INVALID_USER_SIG);
     expect(await outcome(r.trtc.updateUserSig('x'.repeat(5000)))).toBe(ErrorCode.INVALID_USER_SIG);
+    expect(await outcome(r.trtc.updateUserSig('   '))).toBe(ErrorCode.INVALID_USER_SIG);
+    expect(sockets[0]!.lastOf('renew-user-sig')).toBeUndefined();
     const first = outcome(r.trtc.updateUserSig('sig-alice-2'));
     const second = outcome(r.trtc.updateUserSig('sig-alice-3'));
     expect(await first).toBe(ErrorCode.WRONG_STATE);
