@@ -72,6 +72,8 @@ export interface RoomCluster {
   detach(session: Session): Promise<number | null>;
   expire(key: RoomKey, sessionId: string): Promise<ExpireResult>;
   saveUrls(session: Session): Promise<void>;
+  /** Persist a renewed userSig's expiry, so a resume on another process keeps the "no shorter" rule. */
+  saveUserSigExpiry(session: Session): Promise<void>;
   saveMedia(session: Session): Promise<void>;
   describe(key: RoomKey, sessionIds: string[]): Promise<Map<string, SessionView>>;
   /** Sessions that end on one process are told to every process's media access (their media is cut there too). */
@@ -236,6 +238,7 @@ export class RedisCluster implements RoomCluster, SessionSink {
       userID: session.userID,
       platform: session.platform,
       businessId: session.businessId,
+      userSigExpiresAt: session.userSigExpiresAt,
     });
   }
 
@@ -268,6 +271,7 @@ export class RedisCluster implements RoomCluster, SessionSink {
     }
     for (const [streamType, minted] of Object.entries(urls.pub ?? {}) as Array<['main' | 'aux', MintedUrl]>) session.publications.set(streamType, minted);
     for (const pull of urls.pulls ?? []) session.pulls.set(pullKey(pull.userID, pull.streamType), pull);
+    session.userSigExpiresAt = claim.userSigExpiresAt;
     return session;
   }
 
@@ -291,6 +295,10 @@ export class RedisCluster implements RoomCluster, SessionSink {
   async saveUrls(session: Session): Promise<void> {
     const urls: PersistedUrls = { pub: Object.fromEntries(session.publications), pulls: [...session.pulls.values()] };
     await this.store.setSessionFields(session.room.key, session.id, this.processId, { urls: JSON.stringify(urls) });
+  }
+
+  async saveUserSigExpiry(session: Session): Promise<void> {
+    await this.store.setSessionFields(session.room.key, session.id, this.processId, { sigExp: String(Math.trunc(session.userSigExpiresAt)) });
   }
 
   async saveMedia(session: Session): Promise<void> {

@@ -78,6 +78,9 @@ export interface RoomServiceOptions {
 type Body<T extends RequestBody['type']> = Extract<RequestBody, { type: T }>;
 type UserLeftReason = 'leave' | 'timeout' | 'kicked' | 'invisible';
 
+/** Milliseconds from now until a userSig expiry (unix seconds), never negative: what the client counts down from. */
+const expiresInMs = (expiresAtSec: number): number => Math.max(0, expiresAtSec * 1000 - Date.now());
+
 /** Close codes the server uses beyond the standard ones. */
 export const CLOSE_KICKED = 4001;
 export const CLOSE_SUPERSEDED = 4002;
@@ -117,6 +120,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       const platform = req.platform ?? 'unknown';
       const businessId = req.businessId ?? null;
       const session = cluster ? cluster.newSession(req.userID, room, platform, businessId) : new Session(req.userID, room, platform, businessId, this.config.resumeBufferSize);
+      session.userSigExpiresAt = check.expiresAt;
       if (cluster) {
         // Subscribed before the member exists, so nothing published after our snapshot can pass us by; the
         // session recorded before the member, so a process dying here never leaves a member without one.
@@ -172,7 +176,27 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
         streams: snapshot.streams,
         heartbeatIntervalMs: this.config.heartbeatIntervalMs,
         graceMs: this.config.graceMs,
+        userSigExpiresInMs: expiresInMs(session.userSigExpiresAt),
       };
+    });
+  }
+
+  /**
+   * A fresh userSig for the session on this connection (the page's updateUserSig): the same TLS-Sig-API v2 check as
+   * join, against the session's own userID (so never another user's sig), and it must not expire before the one it
+   * replaces. Nothing else changes: the session, its resume token and its seq stay, and a rejoin after a restart is
+   * the client's business (it joins with the newest sig it has).
+   */
+  async renewUserSig(conn: SessionLink, req: Body<'renew-user-sig'>, reply: Reply<ResultByType['renew-user-sig']>): Promise<void> {
+    await this.inSession(conn, reply, async (session) => {
+      const check = verifyUserSig(req.userSig, { sdkAppID: this.config.sdkAppID, secret: this.config.secret, userID: session.userID });
+      if (!check.ok) throw new WxrtcError(check.code, check.message);
+      if (check.expiresAt < session.userSigExpiresAt) {
+        throw new WxrtcError(ErrorCode.USER_SIG_NOT_NEWER, `the new userSig expires at ${new Date(check.expiresAt * 1000).toISOString()}, before the one in use (${new Date(session.userSigExpiresAt * 1000).toISOString()})`);
+      }
+      session.userSigExpiresAt = check.expiresAt;
+      if (this.cluster) await this.cluster.saveUserSigExpiry(session);
+      return { userSigExpiresInMs: expiresInMs(check.expiresAt) };
     });
   }
 
@@ -266,6 +290,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
       held.epoch = claim.epoch;
       held.floorVersion = claim.floorVersion;
       held.lastEventSeq = Math.max(held.lastEventSeq, claim.eventSeq);
+      held.userSigExpiresAt = Math.max(held.userSigExpiresAt, claim.userSigExpiresAt);
       const snapshot = await this.store.snapshotFor(token.key, held.userID);
       // Urls of streams and subscriptions the room no longer has are not handed back (another process may
       // have dropped them while this one held the session).

@@ -57,6 +57,12 @@ export class Session {
   readonly pulls = new Map<string, Pull>();
   /** The latest media state the client reported per stream (volc 2.1.0), for the admin view. */
   readonly mediaStates = new Map<string, MediaStateReport>();
+  /**
+   * When the userSig the session holds expires (unix seconds): set by join, moved on by renew-user-sig, kept in
+   * Redis for a cluster session (a resume on another process restores it). 0 when unknown (a record written
+   * before this field): a renewal is then checked without it.
+   */
+  userSigExpiresAt = 0;
   private seq = 0;
   private readonly buffer: Notification[] = [];
 

@@ -239,6 +239,8 @@ export class Connection implements SessionLink {
         return rooms.subscribe(this, req, reply);
       case 'unsubscribe':
         return rooms.unsubscribe(this, req, reply);
+      case 'renew-user-sig':
+        return rooms.renewUserSig(this, req, reply);
       case 'set-visibility':
         return rooms.setVisibility(this, req, reply);
       case 'media-state':

@@ -8,7 +8,7 @@ import { EVENT, type EventHandler } from './view/events';
 import { copyOf, eventDataOf, playerListOf, reportOf } from './view/event-data';
 import { PlayerInstance, PusherInstance } from './instances';
 import { logger } from './core/log';
-import { ErrorCode } from './core/errors';
+import { ErrorCode, WxrtcError } from './core/errors';
 import { playerIdOf, type PlayerAttributes, type PusherAttributes, type StreamType } from './core/attributes';
 import type { EnterRoomParams } from './core/enter-params';
 import { roomMachine, type RoomActorRef, type RoomEvent, type RoomInput } from './machines/room.machine';
@@ -399,6 +399,35 @@ export class TRTC {
     return this.getPlayerList();
   }
 
+  // --- token renewal --------------------------------------------------------------------------------------
+
+  /**
+   * Hand the SDK a fresh userSig, typically on USER_SIG_WILL_EXPIRE: every later resume, rejoin (after a server
+   * restart) and re-enter uses it. Resolves once it took effect (the websocket driver: the server verified it, for the
+   * same sdkAppID and userID, expiring no earlier than the one in use); rejects with a WxrtcError otherwise (WRONG_STATE
+   * outside a room, INVALID_USER_SIG, or the server's 8010-8013). The trtc-room driver cannot verify a sig: it takes
+   * it as given and puts it in the room url the next time the pusher enters (1021, or a push retried after -1307).
+   * Named as Volcengine's updateToken, with Tencent's word for the token; Tencent's own SDKs have no such call (they
+   * ask to enter or log in again with a new userSig once it expired).
+   */
+  updateUserSig(userSig: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.send({
+        type: 'UPDATE_USER_SIG',
+        userSig,
+        reply: (refusal) => {
+          if (refusal) {
+            reject(new WxrtcError(refusal.code, refusal.message));
+            return;
+          }
+          // Reports are signed with the userSig: from now on with the one that is still valid.
+          this.identifyReporter();
+          resolve();
+        },
+      });
+    });
+  }
+
   /** Stop everything this instance started (call from the page's onUnload). */
   destroy(): void {
     this.emitter.off();
@@ -542,12 +571,15 @@ export class TRTC {
   private report(emitted: Parameters<typeof reportOf>[0]): void {
     const entry = reportOf(emitted, Date.now());
     if (!entry || !this.reporter) return;
-    const params = this.actor.getSnapshot().context.params;
-    if (emitted.type === 'LOCAL_JOIN' && params) {
-      this.reporter.identify({ sdkAppID: params.sdkAppID, userID: params.userID, roomID: roomKeyOf(params), userSig: params.userSig });
-    }
+    if (emitted.type === 'LOCAL_JOIN') this.identifyReporter();
     this.reporter.record(entry);
     if (emitted.type === 'LOCAL_LEAVE' || emitted.type === 'KICKED_OUT') void this.reporter.flush();
+  }
+
+  /** Who the reports are about, signed with the room's current userSig. */
+  private identifyReporter(): void {
+    const params = this.actor.getSnapshot().context.params;
+    if (this.reporter && params) this.reporter.identify({ sdkAppID: params.sdkAppID, userID: params.userID, roomID: roomKeyOf(params), userSig: params.userSig });
   }
 
   /** A copy of the pusher's attributes; `{}` before any pusher exists (as trtc-wx after a reset). */

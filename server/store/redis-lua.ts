@@ -552,8 +552,8 @@ local missed = {}
 for _, text in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
   if tonumber(string.match(text, '"seq":(%d+)')) > lastSeq then table.insert(missed, text) end
 end
-local r = redis.call('HMGET', KEYS[1], 'userID', 'platform', 'businessId', 'urls', 'epoch', 'floor')
-return {'ok', previous, num(seq), num(roomEseq), r[1], r[2], r[3], r[4] or '{}', r[5] or '', r[6] or '0', missed}
+local r = redis.call('HMGET', KEYS[1], 'userID', 'platform', 'businessId', 'urls', 'epoch', 'floor', 'sigExp')
+return {'ok', previous, num(seq), num(roomEseq), r[1], r[2], r[3], r[4] or '{}', r[5] or '', r[6] or '0', missed, r[7] or '0'}
 `,
     3,
   ),

@@ -66,6 +66,8 @@ export interface SessionRecordInit {
   userID: string;
   platform: string;
   businessId: string | null;
+  /** When the userSig the session holds expires (unix seconds): a renewal on any process must not shorten it. */
+  userSigExpiresAt: number;
 }
 
 export type ClaimResult =
@@ -83,6 +85,8 @@ export type ClaimResult =
       floorVersion: number;
       /** Notification frames after the client's lastSeq, ready to send. */
       missed: string[];
+      /** When the session's userSig expires (unix seconds) as last persisted; 0 for a record without it. */
+      userSigExpiresAt: number;
     }
   | { ok: false; reason: 'gone' | 'token' | 'closed' | 'expired' | 'replaced' | 'seq' | 'log' | 'buffer' };
 
@@ -433,6 +437,7 @@ export class RedisRoomStore implements RoomStore {
       epoch: '',
       urls: '{}',
       media: '[]',
+      sigExp: String(Math.max(0, Math.trunc(init.userSigExpiresAt))),
     };
     await this.run('sessCreate', [sess, this.ownedKey(init.owner)], [this.roomPrefix(key), this.sessionEntry(key, init.sessionId), ...Object.entries(fields).flat()]);
   }
@@ -484,6 +489,7 @@ export class RedisRoomStore implements RoomStore {
       epoch: str(r[8]),
       floorVersion: Number(r[9]),
       missed: strings(r[10]),
+      userSigExpiresAt: Number(str(r[11])) || 0,
     };
   }
 

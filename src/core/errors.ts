@@ -88,6 +88,11 @@ export const ErrorCode = {
   USER_SIG_EXPIRED: 8011,
   /** userSig was issued for another userID. */
   USER_SIG_MISMATCH: 8012,
+  /**
+   * A renewal (updateUserSig) brought a userSig that expires before the one the session holds: out-of-order
+   * renewals must not shorten a session. The one held stays.
+   */
+  USER_SIG_NOT_NEWER: 8013,
   /** The room already has the maximum of visible users (8 through the mini-program). */
   VISIBLE_USER_LIMIT: 8020,
   /** The room already has the maximum of silent users (2000). */

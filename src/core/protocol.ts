@@ -83,6 +83,11 @@ export interface ResumeRequest {
   lastSeq: number;
 }
 
+export interface RenewUserSigRequest {
+  type: 'renew-user-sig';
+  userSig: string;
+}
+
 export type RequestBody =
   | JoinRequest
   | ResumeRequest
@@ -94,6 +99,11 @@ export type RequestBody =
   | { type: 'subscribe'; userID: string; streamType: StreamTypeWire; audio: boolean; video: boolean }
   | { type: 'unsubscribe'; userID: string; streamType: StreamTypeWire }
   | { type: 'set-visibility'; visible: boolean }
+  /**
+   * A fresh userSig for the session (the page's updateUserSig): verified like join's, for the same sdkAppID and
+   * userID, unexpired and expiring no earlier than the one it replaces. The session, its token and its seq stay.
+   */
+  | RenewUserSigRequest
   /** What the client's own <live-pusher>/<live-player> report (volc 2.1.0: the SDK tells the server). */
   | { type: 'media-state'; kind: 'push' | 'play'; userID: string; streamType: StreamTypeWire; state: 'started' | 'stopped' | 'failed'; code: number }
   | { type: 'ping' };
@@ -108,6 +118,16 @@ export interface JoinResult extends RoomSnapshot {
   resumeToken: string;
   heartbeatIntervalMs: number;
   graceMs: number;
+  /**
+   * How long the userSig the session joined with stays valid, in ms from the moment the server answered: relative,
+   * so the client counts down on its own clock and a skewed phone clock does not matter. Absent from older servers.
+   */
+  userSigExpiresInMs?: number;
+}
+
+/** The answer to renew-user-sig: how long the new userSig stays valid, relative like JoinResult's. */
+export interface RenewUserSigResult {
+  userSigExpiresInMs: number;
 }
 
 export interface ResumeResult extends RoomSnapshot {
@@ -131,6 +151,7 @@ export interface ResultByType {
   subscribe: { url: string; expiresAt: number; warning?: WireError };
   unsubscribe: Record<string, never>;
   'set-visibility': { visible: boolean };
+  'renew-user-sig': RenewUserSigResult;
   'media-state': Record<string, never>;
   ping: { now: number };
 }
@@ -191,7 +212,7 @@ export function encodeNotification(seq: number, body: NotificationBody): string 
 }
 
 const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
-  'join', 'resume', 'leave', 'publish', 'unpublish', 'mute', 'subscribe', 'unsubscribe', 'set-visibility', 'media-state', 'ping',
+  'join', 'resume', 'leave', 'publish', 'unpublish', 'mute', 'subscribe', 'unsubscribe', 'set-visibility', 'renew-user-sig', 'media-state', 'ping',
 ]);
 
 export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: number | null; code: number; message: string };
@@ -245,6 +266,11 @@ export const STR_ROOM_ID_RULE = 'at most 64 bytes of a-z A-Z 0-9 and !$%()+-:;<.
 /** What {@link isBusinessId} accepts. */
 export const BUSINESS_ID_RULE = '1..128 characters of a-z A-Z 0-9 _ - . :';
 
+/** The longest userSig either end accepts (a TLS-Sig v2 sig is a few hundred characters). */
+export const MAX_USER_SIG_CHARS = 4096;
+/** A userSig as it may travel: its own checks (signature, expiry) are the server's. */
+export const isUserSig = (value: unknown): value is string => isWellFormedString(value, MAX_USER_SIG_CHARS);
+
 export const isUserID = (value: unknown): value is string => typeof value === 'string' && USER_ID_PATTERN.test(value);
 export const isStrRoomID = (value: unknown): value is string => typeof value === 'string' && STR_ROOM_ID_PATTERN.test(value);
 export const isBusinessId = (value: unknown): value is string => typeof value === 'string' && BUSINESS_ID_PATTERN.test(value);
@@ -272,6 +298,7 @@ const REQUEST_FIELDS: Record<RequestType, readonly string[]> = {
   subscribe: ['userID', 'streamType', 'audio', 'video'],
   unsubscribe: ['userID', 'streamType'],
   'set-visibility': ['visible'],
+  'renew-user-sig': ['userSig'],
   'media-state': ['kind', 'userID', 'streamType', 'state', 'code'],
   ping: [],
 };
@@ -302,7 +329,7 @@ export function parseRequest(text: string): ParsedRequest {
     case 'join':
       if (!Number.isSafeInteger(f.sdkAppID) || (f.sdkAppID as number) <= 0) return fail(ErrorCode.BAD_REQUEST, 'join.sdkAppID must be a positive integer');
       if (!isUserID(f.userID)) return fail(ErrorCode.BAD_REQUEST, `join.userID must be ${USER_ID_RULE}`);
-      if (!isNonEmptyString(f.userSig, 4096)) return fail(ErrorCode.BAD_REQUEST, 'join.userSig is required');
+      if (!isUserSig(f.userSig)) return fail(ErrorCode.BAD_REQUEST, 'join.userSig is required');
       if ((f.roomID === undefined) === (f.strRoomID === undefined)) return fail(ErrorCode.BAD_REQUEST, 'join needs exactly one of roomID and strRoomID');
       if (f.roomID !== undefined && !isRoomID(f.roomID)) return fail(ErrorCode.BAD_REQUEST, `join.roomID must be an integer in 1..${MAX_ROOM_ID}`);
       if (f.strRoomID !== undefined && !isStrRoomID(f.strRoomID)) return fail(ErrorCode.BAD_REQUEST, `join.strRoomID must be ${STR_ROOM_ID_RULE}`);
@@ -333,6 +360,9 @@ export function parseRequest(text: string): ParsedRequest {
       break;
     case 'set-visibility':
       if (!isBool(f.visible)) return fail(ErrorCode.BAD_REQUEST, 'set-visibility.visible must be a boolean');
+      break;
+    case 'renew-user-sig':
+      if (!isUserSig(f.userSig)) return fail(ErrorCode.BAD_REQUEST, `renew-user-sig.userSig must be a string of 1..${MAX_USER_SIG_CHARS} characters`);
       break;
     case 'media-state':
       if (f.kind !== 'push' && f.kind !== 'play') return fail(ErrorCode.BAD_REQUEST, "media-state.kind must be 'push' or 'play'");

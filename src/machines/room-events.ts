@@ -79,7 +79,9 @@ export type RoomEmitted =
   | ({ type: 'STREAM_FAILED'; code: number; reason: string; willRetry: boolean; local: boolean } & StreamKey)
   | ({ type: 'MUTE_AUDIO' | 'UNMUTE_AUDIO' | 'MUTE_VIDEO' | 'UNMUTE_VIDEO' } & StreamKey)
   | { type: 'CONNECTION_STATE_CHANGED'; state: ConnectionState; prevState: ConnectionState }
-  | CallSettled;
+  | CallSettled
+  /** The userSig in use expires in `expiresInMs`: updateUserSig with a fresh one (websocket driver only). */
+  | { type: 'USER_SIG_WILL_EXPIRE'; expiresInMs: number };
 
 /** The `type` of a {@link RoomEmitted} event. */
 export type RoomEmittedType = RoomEmitted['type'];

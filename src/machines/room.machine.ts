@@ -7,13 +7,13 @@
 import { assign, emit, enqueueActions, raise, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { ErrorCode, WxrtcError } from '../core/errors';
 import { roomUrlValue, trtcRoomSignaling } from '../services/signaling/trtc-room';
-import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput } from '../services/signaling/types';
+import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput, UserSigReply } from '../services/signaling/types';
 import { appLifecycle, type AppLifecycleEvent } from '../wx/app-lifecycle';
 import { failCall, hasFailCallback, type PageHost, type WxCallbacks } from '../wx/host';
 import { playerContextsKeeper, type PlayerContextMethod } from '../wx/live-player';
 import { checkPlayerAttributes, checkPusherAttributes, parsePlayerId, playerIdOf, type StreamType } from '../core/attributes';
 import { checkEnterParams, pusherAttributesIn, publicRoomFields, type RoomParams } from '../core/enter-params';
-import { BUSINESS_ID_RULE, isBusinessId } from '../core/protocol';
+import { BUSINESS_ID_RULE, MAX_USER_SIG_CHARS, isBusinessId, isUserSig } from '../core/protocol';
 import { playerMachine, type PlayerEvent, type PlayerReport } from './player.machine';
 import { pusherMachine, type PusherEvent, type PusherReport } from './pusher.machine';
 import { planRemoteUrl, planStreamUpdate, planUserList, planUsersJoined, planUsersLeft, wantedTracks, type Step } from './remote-streams';
@@ -99,7 +99,9 @@ export type RoomCommand =
   | ({ type: 'UNPUBLISH' } & CallTag)
   /** audio/video: which tracks to receive (default both). */
   | ({ type: 'SUBSCRIBE'; userID: string; streamType?: StreamType; audio?: boolean; video?: boolean } & CallTag)
-  | ({ type: 'UNSUBSCRIBE'; userID: string; streamType?: StreamType } & CallTag);
+  | ({ type: 'UNSUBSCRIBE'; userID: string; streamType?: StreamType } & CallTag)
+  /** A fresh userSig (updateUserSig); `reply` hears once whether it took effect, or the refusal. */
+  | { type: 'UPDATE_USER_SIG'; userSig: unknown; reply?: UserSigReply };
 
 /** Raised by the room itself: a refused unpublish puts the publication back. */
 export type RoomInternalEvent = { type: 'UNPUBLISH_UNDONE' };
@@ -453,6 +455,31 @@ export const roomMachine = setup({
       if (!hasFailCallback(options)) enqueue.emit(errorEvent(new WxrtcError(ErrorCode.WRONG_STATE, errMsg)));
     }),
 
+    /** updateUserSig that cannot act: its reply hears the refusal, or (no reply, the actor used directly) ERROR. */
+    refuseUserSig: enqueueActions(({ event, enqueue }, params: { code: number; message: string }) => {
+      const reply = event.type === 'UPDATE_USER_SIG' ? event.reply : undefined;
+      if (reply) enqueue(() => reply({ code: params.code, message: params.message }));
+      else enqueue.emit(errorEvent(new WxrtcError(params.code, params.message)));
+    }),
+
+    /** The driver gets the new userSig (and its reply) and answers once it took effect. */
+    forwardUserSig: sendTo('signaling', ({ event }) => ({
+      type: 'UPDATE_USER_SIG' as const,
+      userSig: event.type === 'UPDATE_USER_SIG' ? (event.userSig as string) : '',
+      reply: event.type === 'UPDATE_USER_SIG' ? event.reply : undefined,
+    })),
+
+    /** The driver took the new userSig: the room's params (what the inspector and the reporter read) say so. */
+    keepUserSig: assign({
+      params: ({ context, event }) => (event.type === 'USER_SIG_UPDATED' && context.params ? { ...context.params, userSig: event.userSig } : context.params),
+    }),
+
+    /** The driver counted down to the warning: the page hears USER_SIG_WILL_EXPIRE and calls updateUserSig. */
+    warnUserSigExpiry: emit(({ event }) => ({
+      type: 'USER_SIG_WILL_EXPIRE' as const,
+      expiresInMs: event.type === 'USER_SIG_WILL_EXPIRE' ? event.expiresInMs : 0,
+    })),
+
     /** trtc-wx emits LOCAL_LEAVE for every exitRoom, in a room or not: an exit with nothing to leave still gets it. */
     answerExit: emit({ type: 'LOCAL_LEAVE' }),
 
@@ -646,6 +673,8 @@ export const roomMachine = setup({
   },
   guards: {
     validEnter: ({ event }) => event.type === 'ENTER_ROOM' && checkEnterParams(event.params).ok,
+    /** As enterRoom takes a userSig: a well-formed string of 1..4096 characters that is not blank. */
+    validUserSig: ({ event }) => event.type === 'UPDATE_USER_SIG' && isUserSig(event.userSig) && event.userSig.trim().length > 0,
     hasPusher: ({ context }) => context.pusher !== null,
     hasPendingEnter: ({ context }) => context.pendingEnter !== null,
     isStartCommand: ({ event }) => event.type === 'PUSHER' && event.command.type === 'START',
@@ -803,6 +832,10 @@ export const roomMachine = setup({
     ENTER_ROOM: {
       actions: { type: 'emitError', params: { code: ErrorCode.WRONG_STATE, message: 'already in a room: call exitRoom first' } },
     },
+    // Outside a room there is no sig to replace: the next enterRoom takes it in its params.
+    UPDATE_USER_SIG: {
+      actions: { type: 'refuseUserSig', params: { code: ErrorCode.WRONG_STATE, message: 'updateUserSig: not in a room (give the userSig to enterRoom)' } },
+    },
   },
   states: {
     idle: {
@@ -864,6 +897,12 @@ export const roomMachine = setup({
         },
         KICKED: { target: 'kicked', actions: ['leaveLocally', emit(({ event }) => ({ type: 'KICKED_OUT' as const, reason: event.reason }))] },
         SIGNALING_ERROR: { actions: emit(({ event }) => ({ type: 'ERROR' as const, code: event.code, message: event.message })) },
+        UPDATE_USER_SIG: [
+          { guard: 'validUserSig', actions: 'forwardUserSig' },
+          { actions: { type: 'refuseUserSig', params: { code: ErrorCode.INVALID_USER_SIG, message: `updateUserSig: the userSig must be a non-blank string of 1..${MAX_USER_SIG_CHARS} characters` } } },
+        ],
+        USER_SIG_UPDATED: { actions: 'keepUserSig' },
+        USER_SIG_WILL_EXPIRE: { actions: 'warnUserSigExpiry' },
         SIGNALING_WARNING: { actions: emit(({ event }) => ({ type: 'PLAYER_WARNING' as const, id: null, detail: { code: event.code, message: event.message } })) },
         SET_PUSHER_ATTRIBUTES: [
           {
@@ -1161,6 +1200,9 @@ export const roomMachine = setup({
             // A second exitRoom while the first is confirmed: answered at once; the first is answered on confirmation.
             EXIT_ROOM: { actions: 'answerExit' },
             SET_VISIBILITY: { actions: { type: 'refuseCall', params: { call: 'setUserVisibility', code: ErrorCode.WRONG_STATE, message: 'setUserVisibility: the room is being left' } } },
+            // Leaving: a new sig has nothing left to enter, and a warning about the old one nobody to warn.
+            UPDATE_USER_SIG: { actions: { type: 'refuseUserSig', params: { code: ErrorCode.WRONG_STATE, message: 'updateUserSig: the room is being left' } } },
+            USER_SIG_WILL_EXPIRE: {},
             ENTER_ROOM: [
               { guard: 'validEnter', actions: assign({ pendingEnter: ({ event }) => event.params }) },
               { actions: emit(({ event }) => errorEvent((checkEnterParams(event.params) as { error: WxrtcError }).error)) },

@@ -150,6 +150,8 @@ export function eventDataOf(event: RoomEmitted, pusher: () => PusherAttributes):
       };
     case 'CONNECTION_STATE_CHANGED':
       return { state: event.state, prevState: event.prevState };
+    case 'USER_SIG_WILL_EXPIRE':
+      return { expiresInMs: event.expiresInMs };
   }
 }
 
@@ -185,6 +187,8 @@ export function reportOf(event: RoomEmitted, at: number): ({ type: string; at: n
       return { type: event.type, at, userID: event.userID, streamType: event.streamType, code: event.code, reason: event.reason, willRetry: event.willRetry };
     case 'CONNECTION_STATE_CHANGED':
       return { type: event.type, at, state: event.state, prevState: event.prevState };
+    case 'USER_SIG_WILL_EXPIRE':
+      return { type: event.type, at, expiresInMs: event.expiresInMs };
     default:
       return null;
   }

@@ -39,6 +39,8 @@ export const EVENT = Object.freeze({
   MUTE_VIDEO: 'MUTE_VIDEO',
   UNMUTE_VIDEO: 'UNMUTE_VIDEO',
   CONNECTION_STATE_CHANGED: 'CONNECTION_STATE_CHANGED',
+  // Token renewal (Agora's token-privilege-will-expire, Volcengine's onTokenWillExpire): answer with updateUserSig.
+  USER_SIG_WILL_EXPIRE: 'USER_SIG_WILL_EXPIRE',
 } as const);
 
 /** One of the {@link EVENT} names. */

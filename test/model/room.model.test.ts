@@ -33,6 +33,7 @@ const SIGNALING_EVENTS = new Set<string>([
   'REMOTE_USERS_LEFT', 'REMOTE_USER_LIST', 'REMOTE_STREAM_UPDATED', 'REMOTE_URL_CHANGED', 'REMOTE_STREAM_FAILED', 'LOCAL_STREAM_PUBLISHED',
   'LOCAL_STREAM_UNPUBLISHED', 'LOCAL_STREAM_FAILED', 'VISIBILITY_CHANGED', 'CONNECTION_LOST', 'CONNECTION_RESTORED', 'CONNECTION_FAILED',
   'REENTER_REQUIRED', 'APP_SUSPENDED', 'FLOAT_WINDOW_CLOSED', 'SIGNALING_ERROR', 'SIGNALING_WARNING', 'CALL_CONFIRMED', 'CALL_REFUSED',
+  'USER_SIG_UPDATED', 'USER_SIG_WILL_EXPIRE',
 ]);
 const APP_EVENTS = new Set<string>(['APP_SHOWN']);
 
@@ -71,6 +72,8 @@ function alphabet(snapshot: Snapshot): AnyEventObject[] {
     { type: 'UNPUBLISH' },
     { type: 'SUBSCRIBE', userID: 'bob' },
     { type: 'UNSUBSCRIBE', userID: 'bob' },
+    { type: 'UPDATE_USER_SIG', userSig: 'sig-alice-2' },
+    { type: 'UPDATE_USER_SIG', userSig: '' },
     // --- <live-pusher> / <live-player> events forwarded by the facade
     { type: 'LIVE_PUSHER_STATUS', code: 1002, message: 'push begin' },
     { type: 'LIVE_PUSHER_STATUS', code: -1307, message: 'push disconnected' },
@@ -120,6 +123,8 @@ function alphabet(snapshot: Snapshot): AnyEventObject[] {
     { type: 'CALL_REFUSED', callId: 9999, code: 8023, message: 'unknown call' },
     // Raised by the room when the server refused an unpublish.
     { type: 'UNPUBLISH_UNDONE' },
+    { type: 'USER_SIG_UPDATED', userSig: 'sig-alice-2' },
+    { type: 'USER_SIG_WILL_EXPIRE', expiresInMs: 30_000 },
     // --- reports of the children (as the pusher / a player sends them)
     { type: 'PUSHER_FAILED', code: -1307, reason: 'push failed', willRetry: true },
     { type: 'PUSHER_RETRY' },

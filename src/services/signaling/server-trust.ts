@@ -115,7 +115,16 @@ export function checkJoinResult(value: unknown): JoinResult | null {
     heartbeatIntervalMs: clampHeartbeat(r.heartbeatIntervalMs),
     graceMs: typeof r.graceMs === 'number' && Number.isFinite(r.graceMs) ? r.graceMs : 0,
     ...snapshot,
+    ...(userSigExpiresInMsOf(r.userSigExpiresInMs) !== null ? { userSigExpiresInMs: userSigExpiresInMsOf(r.userSigExpiresInMs)! } : {}),
   };
+}
+
+/**
+ * How long a userSig stays valid, as a join or renew-user-sig answer says (relative ms), or null when it says
+ * nothing usable: not a finite non-negative number. An older server sends none; the SDK then warns of nothing.
+ */
+export function userSigExpiresInMsOf(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
 }
 
 /**

@@ -9,7 +9,7 @@ import { logger } from '../../core/log';
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
 import { KICK_REASON_CODES } from '../../core/protocol';
-import { RoomStatus } from '../../core/status-codes';
+import { PusherStatus, RoomStatus } from '../../core/status-codes';
 import { currentTuiScene } from '../../wx/tui-scene';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic } from './types';
 
@@ -209,6 +209,12 @@ function translateUserList(code: number, entries: UserEntry[], events: Signaling
   }
 }
 
+/**
+ * Codes after which <live-pusher> enters the room again: 1021 (the network changed, enter again) and -1307 (the push
+ * was cut, retried). A userSig given by updateUserSig goes into the url then, so the re-entry carries it.
+ */
+const REENTERING_CODES: ReadonlySet<number> = new Set([RoomStatus.NEED_REENTER, PusherStatus.DISCONNECTED]);
+
 export interface TrtcRoomInput extends SignalingInput {
   /** Forces the url's `component`; without it, read where trtc-wx reads it, when the url is built. */
   component?: number;
@@ -219,13 +225,29 @@ export interface TrtcRoomInput extends SignalingInput {
  * 1018 says we are in. Leaving is stopping the pusher, which the room does, so LEAVE is confirmed at once.
  */
 export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, SignalingEvent>(({ input, sendBack, receive }) => {
-  sendBack({ type: 'LOCAL_URL_READY', url: buildRoomUrl(input.params, input.component ?? componentOf(currentTuiScene())) });
+  const component = input.component ?? componentOf(currentTuiScene());
+  // The userSig the page gave last, and the one the pusher's url carries. Tencent checks a sig when the pusher
+  // enters, not during the call, so a new one waits for the next entering (see refreshUrlBefore).
+  let userSig = input.params.userSig;
+  let urlUserSig = userSig;
+  sendBack({ type: 'LOCAL_URL_READY', url: buildRoomUrl(input.params, component) });
   receive((command) => {
     switch (command.type) {
       case 'PUSHER_STATUS': {
+        const renewing = urlUserSig !== userSig && REENTERING_CODES.has(command.code);
+        if (renewing) {
+          // The pusher is about to enter again: with the new sig in its url (UPDATE_URL for the page to bind).
+          urlUserSig = userSig;
+          sendBack({ type: 'LOCAL_URL_CHANGED', url: buildRoomUrl({ ...input.params, userSig }, component) });
+        }
         const { events, dropped } = translatePusherStatus(command.code, command.message);
         for (const reason of dropped) logger.warn(`dropped malformed <live-pusher> status (code ${ErrorCode.MALFORMED_NOTIFICATION})`, reason);
-        for (const event of events) sendBack(event);
+        for (const event of events) {
+          // The new url is the re-entry: <live-pusher> enters again once the page binds it. Restarting its context
+          // now would enter first with the url still bound, whose sig may have expired (-100018).
+          if (renewing && event.type === 'REENTER_REQUIRED') sendBack({ type: 'CONNECTION_LOST', reason: 'entering again with the renewed userSig' });
+          else sendBack(event);
+        }
         break;
       }
       case 'LEAVE':
@@ -260,6 +282,12 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
         // src), which the room has already set: there is no request Tencent could refuse, so a page call is
         // confirmed at once. What fails later shows on the tags (-1307, -2301: STREAM_FAILED, ERROR).
         if (command.callId !== undefined) sendBack({ type: 'CALL_CONFIRMED', callId: command.callId });
+        break;
+      case 'UPDATE_USER_SIG':
+        // Nothing here can verify it (only Tencent's backend holds the secret): it is taken as given.
+        userSig = command.userSig;
+        sendBack({ type: 'USER_SIG_UPDATED', userSig });
+        command.reply?.(null);
         break;
       default:
         // PLAYER_STATUS: the players' codes are the player machines' business.

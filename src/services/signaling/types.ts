@@ -32,7 +32,15 @@ export type SignalingCommand =
   /** A status code from the page's <live-pusher> (bindstatechange). */
   | { type: 'PUSHER_STATUS'; code: number; message: string }
   /** A status code from one of the page's <live-player>s. */
-  | { type: 'PLAYER_STATUS'; id: string; code: number; message: string };
+  | { type: 'PLAYER_STATUS'; id: string; code: number; message: string }
+  /**
+   * A fresh userSig from the page (updateUserSig): every later rejoin and re-enter uses it. `reply` hears once
+   * whether it took effect (null) or why not; the websocket driver answers after the server verified it.
+   */
+  | { type: 'UPDATE_USER_SIG'; userSig: string; reply?: UserSigReply | undefined };
+
+/** How a driver answers UPDATE_USER_SIG: null when the userSig took effect, else the refusal. */
+export type UserSigReply = (refusal: { code: number; message: string } | null) => void;
 
 /** What a driver tells the room. Every name says what happened. */
 export type SignalingEvent =
@@ -79,6 +87,10 @@ export type SignalingEvent =
   | { type: 'APP_SUSPENDED' }
   /** trtc-room 5001: the user closed the mini-program's floating window. */
   | { type: 'FLOAT_WINDOW_CLOSED' }
+  /** The driver took a fresh userSig (the server verified it, for the websocket driver): the room's params hold it now. */
+  | { type: 'USER_SIG_UPDATED'; userSig: string }
+  /** The userSig in use expires in `expiresInMs` (the websocket driver counts down what the server said). */
+  | { type: 'USER_SIG_WILL_EXPIRE'; expiresInMs: number }
   | { type: 'SIGNALING_ERROR'; code: number; message: string }
   | { type: 'SIGNALING_WARNING'; code: number; message: string }
   /** The command with this callId took effect (the server said so, or the driver knows nothing can refuse it). */

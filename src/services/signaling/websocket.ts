@@ -33,13 +33,14 @@ import {
   asWireError,
   checkJoinResult,
   checkResumeResult,
+  userSigExpiresInMsOf,
   isAcceptedUrl,
   isPlausibleSeq,
   urlOfResult,
   urlSchemesOf,
   wireErrorOf,
 } from './server-trust';
-import type { SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic } from './types';
+import type { SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic, UserSigReply } from './types';
 
 /** Options of {@link createWebSocketSignaling}: the server's url and the reconnect and timeout tuning. */
 export interface WebSocketSignalingOptions {
@@ -64,6 +65,11 @@ export interface WebSocketSignalingOptions {
    * applied and becomes STREAM_FAILED with URL_REFUSED.
    */
   urlSchemes?: readonly string[];
+  /**
+   * How long before the userSig expires USER_SIG_WILL_EXPIRE fires (default 30 s, as Agora's and Volcengine's
+   * warnings). The server says how long the sig lives, relative to its answer; the driver counts down on its own clock.
+   */
+  userSigWarningMs?: number;
 }
 
 /** When to open the socket again: before the room is entered (a few attempts), and after a drop (until the room's deadline). */
@@ -81,6 +87,9 @@ export function signalingReconnectPolicies(options: { reconnectBaseDelayMs: numb
 type Phase = 'connecting' | 'joining' | 'joined' | 'reconnecting' | 'leaving' | 'closed';
 /** Notifications held while a join or resume answer is on its way; a server that floods them loses the rest. */
 const MAX_EARLY_NOTIFICATIONS = 1024;
+
+/** setTimeout's longest delay (2^31-1 ms, about 24.8 days); a userSig valid for 180 days is counted down in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Pending = { resolve: (result: unknown) => void; reject: (error: WireError) => void; timer: ReturnType<typeof setTimeout> };
 type Subscription = { userID: string; streamType: StreamType; audio: boolean; video: boolean; url: string | null };
@@ -141,6 +150,17 @@ class SignalingSession {
   /** Page calls that came while the session was not joined, or whose answer a dropped socket lost: sent once back. */
   private heldCalls: CallCommand[] = [];
 
+  // --- the userSig (updateUserSig): its own part of the session, apart from media and membership -------------
+  /** The newest userSig the page gave: every join (the first, and each rejoin after a restart) sends it. */
+  private userSig: string;
+  /** The userSig the last join request carried: a renewal that arrives while that join is on its way is sent after it. */
+  private joinedWithUserSig: string;
+  /** A renewal not yet confirmed by the server (it came while the socket was down, or before the join answer). */
+  private pendingRenewal: { userSig: string; reply: UserSigReply | undefined } | null = null;
+  /** When (this device's clock, ms) the userSig in use expires, as the server last said; null when it said nothing. */
+  private userSigExpiresAt: number | null = null;
+  private userSigTimer: ReturnType<typeof setTimeout> | null = null;
+
   constructor(
     private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform' | 'urlSchemes'>> & { platform: Platform; urlSchemes?: readonly string[] },
     private readonly input: SignalingInput,
@@ -150,6 +170,8 @@ class SignalingSession {
     this.mute = { ...input.localMute };
     this.visible = input.visible;
     this.urlSchemes = urlSchemesOf(options.urlSchemes);
+    this.userSig = input.params.userSig;
+    this.joinedWithUserSig = input.params.userSig;
   }
 
   start(): void {
@@ -159,6 +181,7 @@ class SignalingSession {
   stop(): void {
     this.phase = 'closed';
     this.clearTimers();
+    this.settleRenewal({ code: ErrorCode.WRONG_STATE, message: 'the room was left before the new userSig was confirmed' });
     this.failPending({ code: ErrorCode.SIGNALING_UNAVAILABLE, message: 'signaling stopped' });
     this.closeSocket();
   }
@@ -203,6 +226,9 @@ class SignalingSession {
         if (parsed) this.reportMedia('play', parsed.userID, parsed.streamType, command.code);
         break;
       }
+      case 'UPDATE_USER_SIG':
+        this.updateUserSig(command.userSig, command.reply);
+        break;
     }
   }
 
@@ -309,6 +335,8 @@ class SignalingSession {
 
   private clearTimers(): void {
     this.stopHeartbeat();
+    if (this.userSigTimer) clearTimeout(this.userSigTimer);
+    this.userSigTimer = null;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }
@@ -518,7 +546,7 @@ class SignalingSession {
       type: 'join',
       sdkAppID: p.sdkAppID,
       userID: p.userID,
-      userSig: p.userSig,
+      userSig: this.userSig,
       ...(p.strRoomID !== null ? { strRoomID: p.strRoomID } : { roomID: p.roomID! }),
       scene: wireScene(p.scene),
       role: p.role,
@@ -533,7 +561,9 @@ class SignalingSession {
     const rejoin = this.phase === 'reconnecting';
     if (!rejoin) this.phase = 'joining';
     try {
-      const answer = await this.request<'join'>(this.joinRequest());
+      const request = this.joinRequest();
+      this.joinedWithUserSig = request.userSig;
+      const answer = await this.request<'join'>(request);
       if (this.phase === 'closed' || this.phase === 'leaving') return;
       // Checked before anything is believed: a malformed answer is a failed join, never a half-entered room.
       const result = checkJoinResult(answer);
@@ -544,6 +574,7 @@ class SignalingSession {
       this.attempts = 0;
       this.phase = 'joined';
       this.startHeartbeat();
+      this.countDownUserSig(result.userSigExpiresInMs);
       if (rejoin) {
         // The server forgot us (restart, or the grace period ran out): we are back, with new urls.
         this.sendBack({ type: 'CONNECTION_RESTORED' });
@@ -555,6 +586,7 @@ class SignalingSession {
         this.reconcile(result);
         this.flushEarly();
       }
+      this.afterSessionUp();
       this.flushHeldCalls();
     } catch (error) {
       const wire = asWireError(error);
@@ -563,6 +595,7 @@ class SignalingSession {
       this.phase = 'closed';
       this.clearTimers();
       this.closeSocket();
+      this.settleRenewal(wire);
       // Joining again was refused (the room filled up, the userSig expired): the session cannot come back.
       if (rejoin) this.sendBack({ type: 'CONNECTION_FAILED', code: wire.code, message: wire.message });
       else this.sendBack({ type: 'ENTER_FAILED', code: wire.code, message: wire.message });
@@ -605,6 +638,7 @@ class SignalingSession {
           this.sendBack({ type: 'REMOTE_URL_CHANGED', userID: current.userID, streamType: current.streamType, url: current.url });
         }
       }
+      this.afterSessionUp();
       this.flushHeldCalls();
     } catch (error) {
       const wire = asWireError(error);
@@ -613,6 +647,103 @@ class SignalingSession {
       this.resumeToken = null;
       void this.join();
     }
+  }
+
+  // --- the userSig ----------------------------------------------------------------------------------------
+
+  /**
+   * A fresh userSig from the page. In a session it goes to the server now (renew-user-sig) and takes effect once
+   * verified. While the socket is down (or the join is on its way) it becomes the sig of the next join at once, and
+   * is confirmed by that join's answer or sent right after a resume: a call whose first sig expired during the
+   * outage can then still come back after a restart.
+   */
+  private updateUserSig(userSig: string, reply: UserSigReply | undefined): void {
+    if (this.phase === 'closed' || this.phase === 'leaving') {
+      reply?.({ code: ErrorCode.WRONG_STATE, message: 'updateUserSig: the room is being left' });
+      return;
+    }
+    // A newer call supersedes one still waiting: it is answered, and only the newest is sent.
+    this.settleRenewal({ code: ErrorCode.WRONG_STATE, message: 'updateUserSig: superseded by a later call' });
+    this.pendingRenewal = { userSig, reply };
+    if (this.phase === 'joined') this.sendRenewal();
+    else this.userSig = userSig;
+  }
+
+  /** The join or resume answer is applied: confirm the renewal the join carried, or send the one that waited. */
+  private afterSessionUp(): void {
+    const pending = this.pendingRenewal;
+    if (!pending) return;
+    // The join itself carried it, so the server verified it there (as it verifies every join's sig).
+    if (pending.userSig === this.joinedWithUserSig) {
+      this.pendingRenewal = null;
+      this.sendBack({ type: 'USER_SIG_UPDATED', userSig: pending.userSig });
+      pending.reply?.(null);
+      return;
+    }
+    this.sendRenewal();
+  }
+
+  private sendRenewal(): void {
+    const pending = this.pendingRenewal;
+    if (!pending) return;
+    this.request<'renew-user-sig'>({ type: 'renew-user-sig', userSig: pending.userSig })
+      .then((result) => {
+        if (this.pendingRenewal !== pending) return;
+        this.pendingRenewal = null;
+        this.userSig = pending.userSig;
+        this.countDownUserSig(userSigExpiresInMsOf(result?.userSigExpiresInMs) ?? undefined);
+        this.sendBack({ type: 'USER_SIG_UPDATED', userSig: pending.userSig });
+        pending.reply?.(null);
+      })
+      .catch((thrown: unknown) => {
+        if (this.pendingRenewal !== pending) return;
+        const error = asWireError(thrown);
+        if (error.code === ErrorCode.SIGNALING_UNAVAILABLE) {
+          // The socket went: the next join carries the new sig, and after a resume it is sent again.
+          this.userSig = pending.userSig;
+          return;
+        }
+        this.pendingRenewal = null;
+        pending.reply?.(error);
+      });
+  }
+
+  /** Answer a renewal still waiting, once (the room was left, or a later call replaced it). */
+  private settleRenewal(refusal: WireError): void {
+    const pending = this.pendingRenewal;
+    this.pendingRenewal = null;
+    pending?.reply?.(refusal);
+  }
+
+  /**
+   * Start counting down to USER_SIG_WILL_EXPIRE from what the server said (ms from its answer). Without a figure
+   * (an older server) nothing is counted. It runs through reconnects: the sig expires whether a socket is up or not.
+   */
+  private countDownUserSig(expiresInMs: number | undefined): void {
+    if (this.userSigTimer) clearTimeout(this.userSigTimer);
+    this.userSigTimer = null;
+    if (expiresInMs === undefined) {
+      this.userSigExpiresAt = null;
+      return;
+    }
+    this.userSigExpiresAt = Date.now() + expiresInMs;
+    this.armUserSigTimer();
+  }
+
+  private armUserSigTimer(): void {
+    const expiresAt = this.userSigExpiresAt;
+    if (expiresAt === null) return;
+    const warnIn = expiresAt - this.options.userSigWarningMs - Date.now();
+    this.userSigTimer = setTimeout(() => {
+      this.userSigTimer = null;
+      if (this.phase === 'closed') return;
+      // A long-lived sig is counted down in steps no longer than setTimeout can wait.
+      if (expiresAt - this.options.userSigWarningMs - Date.now() > 0) {
+        this.armUserSigTimer();
+        return;
+      }
+      this.sendBack({ type: 'USER_SIG_WILL_EXPIRE', expiresInMs: Math.max(0, expiresAt - Date.now()) });
+    }, Math.min(MAX_TIMER_MS, Math.max(0, warnIn)));
   }
 
   /** Bring the room's view in line with a server snapshot: who is here, which streams are published. */
@@ -896,6 +1027,7 @@ export function createWebSocketSignaling(options: WebSocketSignalingOptions) {
     reconnectBaseDelayMs: options.reconnectBaseDelayMs ?? 500,
     reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 5_000,
     connectAttempts: options.connectAttempts ?? 3,
+    userSigWarningMs: options.userSigWarningMs ?? 30_000,
     url: options.url,
     ...(options.urlSchemes ? { urlSchemes: options.urlSchemes } : {}),
   };
