@@ -17,6 +17,7 @@ import { freePort } from './media/ports';
 import { WebMediaBridge, type WebBridgeOptions } from './media/web-bridge';
 import { WEB_MEDIA_PATH } from '../src/core/web-media';
 import { ReportStore } from './reports';
+import { StatsStore, type StatsStoreOptions } from './stats';
 import { RoomService, type RoomEvent } from './rooms';
 import { SessionRegistry } from './sessions';
 import { SIGNALING_PATH, SignalingServer } from './signaling';
@@ -39,6 +40,8 @@ export interface DevServerOptions extends ServerConfigInput {
   inspector?: boolean | InspectorServiceOptions;
   /** Bounds of the browsers' media bridges (docs/web-media.md); `baseUrl` overrides ws://host:port/v1/media/web (a TLS proxy: wss://...). */
   webMedia?: WebBridgeOptions & { baseUrl?: string };
+  /** Bounds of the stream quality series (samples per stream, streams, participants, retention; server/stats.ts). */
+  stats?: StatsStoreOptions;
 }
 
 export interface DevInspector {
@@ -72,6 +75,8 @@ export interface DevServer {
   readonly rooms: RoomService;
   readonly webhooks: WebhookQueue;
   readonly reports: ReportStore;
+  /** Stream quality series from net-stats frames and reported NET_STATS events (admin: /admin/stats). */
+  readonly stats: StatsStore;
   /** The live inspector, unless turned off with `inspector: false`. */
   readonly inspector: DevInspector | null;
   /** The browsers' media bridges (platform 'web' sessions' ws:// urls). */
@@ -85,7 +90,7 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, webMedia: webMediaOptions, ...configInput } = options;
+  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, webMedia: webMediaOptions, stats: statsOptions, ...configInput } = options;
   const config = resolveConfig({ logLevel: 'warn', ...configInput });
   const log = logger ?? createLogger(config.logLevel);
   if (givenStore && config.redisUrl) throw new ConfigError('give either a store or redisUrl, not both');
@@ -104,6 +109,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     log,
   );
   const reports = new ReportStore(config.reportsMaxBatches);
+  const stats = new StatsStore(statsOptions);
   // rtmpPort 0 = any free port; it is chosen here because the urls must name the port the media server binds.
   const rtmpPort = config.rtmpPort === 0 && config.mediaBaseUrl === null ? await freePort(config.host) : config.rtmpPort;
   const rtmpBaseUrl = config.mediaBaseUrl ?? `rtmp://${urlHost(config.host)}:${rtmpPort}/live`;
@@ -137,6 +143,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     access,
     log,
     cluster,
+    stats,
     onEvent: (event) => {
       webhooks.push(event);
       onRoomEvent?.(event);
@@ -153,6 +160,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           ...(config.inspectorKey !== null ? { viewKey: config.inspectorKey } : {}),
           ...(config.inspectorPublishKey !== null ? { publishKey: config.inspectorPublishKey } : {}),
           allowedOrigins: config.allowedOrigins,
+          stats: () => stats.rooms(),
           ...(typeof inspectorOption === 'object' ? inspectorOption : {}),
         });
 
@@ -163,7 +171,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     config,
     signaling,
     reports,
-    admin: { adminKey: config.adminKey, rooms, store, media, webhooks },
+    stats,
+    admin: { adminKey: config.adminKey, rooms, store, media, webhooks, stats },
     log,
     inspector,
     webMedia,
@@ -248,6 +257,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     rooms,
     webhooks,
     reports,
+    stats,
     webMedia,
     inspector: inspector
       ? {

@@ -5,6 +5,7 @@
 // Nothing here touches a socket: it is types, constants and pure checks.
 
 import { ErrorCode } from './errors';
+import { checkNetStatsBatch, type NetStatsSample } from './net-stats';
 
 export const PROTOCOL_VERSION = 1;
 /** Frames above this size are refused (FRAME_TOO_LARGE) and the socket closed. */
@@ -96,7 +97,9 @@ export type RequestBody =
   | { type: 'set-visibility'; visible: boolean }
   /** What the client's own <live-pusher>/<live-player> report (volc 2.1.0: the SDK tells the server). */
   | { type: 'media-state'; kind: 'push' | 'play'; userID: string; streamType: StreamTypeWire; state: 'started' | 'stopped' | 'failed'; code: number }
-  | { type: 'ping' };
+  | { type: 'ping' }
+  /** Stream quality samples (volc 2.0.0): at most MAX_NET_STATS_PER_FRAME, each one stream's figures (net-stats.ts). */
+  | { type: 'net-stats'; samples: NetStatsSample[] };
 
 export type RequestType = RequestBody['type'];
 export type Request = RequestBody & { v: number; id: number };
@@ -133,6 +136,8 @@ export interface ResultByType {
   'set-visibility': { visible: boolean };
   'media-state': Record<string, never>;
   ping: { now: number };
+  /** Samples kept, and those dropped (not a stream of this session, or sooner than the per-stream interval). */
+  'net-stats': { accepted: number; dropped: number };
 }
 
 export interface WireError {
@@ -191,7 +196,7 @@ export function encodeNotification(seq: number, body: NotificationBody): string 
 }
 
 const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
-  'join', 'resume', 'leave', 'publish', 'unpublish', 'mute', 'subscribe', 'unsubscribe', 'set-visibility', 'media-state', 'ping',
+  'join', 'resume', 'leave', 'publish', 'unpublish', 'mute', 'subscribe', 'unsubscribe', 'set-visibility', 'media-state', 'ping', 'net-stats',
 ]);
 
 export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: number | null; code: number; message: string };
@@ -274,6 +279,7 @@ const REQUEST_FIELDS: Record<RequestType, readonly string[]> = {
   'set-visibility': ['visible'],
   'media-state': ['kind', 'userID', 'streamType', 'state', 'code'],
   ping: [],
+  'net-stats': ['samples'],
 };
 const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['v', 'id', 'type']);
 
@@ -340,6 +346,11 @@ export function parseRequest(text: string): ParsedRequest {
       if (f.state !== 'started' && f.state !== 'stopped' && f.state !== 'failed') return fail(ErrorCode.BAD_REQUEST, 'media-state.state is invalid');
       if (!isMediaCode(f.code)) return fail(ErrorCode.BAD_REQUEST, 'media-state.code must be an integer (a pusher or player code)');
       break;
+    case 'net-stats': {
+      const check = checkNetStatsBatch(f.samples);
+      if (!check.ok) return fail(ErrorCode.BAD_REQUEST, `net-stats: ${check.message}`);
+      break;
+    }
     default:
       break;
   }

@@ -262,6 +262,7 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
         });
         break;
       default:
+        // NET_STATS goes to the event reporter instead (the facade's collector), Tencent's cloud has no place for it.
         // UNPUBLISH, SUBSCRIBE, UNSUBSCRIBE, MUTE_LOCAL, PLAYER_STATUS: with trtc-room these are carried by the
         // pusher and player attributes themselves (enableMic, muteVideo, src), which the room already set.
         break;

@@ -7,6 +7,7 @@ import type { ActorLogic, ActorSystem } from 'xstate';
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
 import type { KickReasonWire } from '../../core/protocol';
+import type { NetStatsSample } from '../../core/net-stats';
 
 /** Why the server took us out of the room (TRTC's names). */
 export type KickReason = KickReasonWire;
@@ -23,7 +24,12 @@ export type SignalingCommand =
   /** A status code from the page's <live-pusher> (bindstatechange). */
   | { type: 'PUSHER_STATUS'; code: number; message: string }
   /** A status code from one of the page's <live-player>s. */
-  | { type: 'PLAYER_STATUS'; id: string; code: number; message: string };
+  | { type: 'PLAYER_STATUS'; id: string; code: number; message: string }
+  /**
+   * One stream's quality sample (volc 2.0.0), at most one per stream per 2 s. Sent by the facade's collector
+   * straight to the driver, never through the room chart's microsteps (issue 17); trtc-room ignores it.
+   */
+  | { type: 'NET_STATS'; sample: NetStatsSample };
 
 /** What a driver tells the room. Every name says what happened. */
 export type SignalingEvent =

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../core/errors';
 import { logger } from '../../core/log';
 import { backoffPolicy, type ReconnectPolicy } from '../../core/reconnect-policy';
 import { parsePlayerId, type StreamType } from '../../core/attributes';
+import { MAX_NET_STATS_PER_FRAME, NET_STATS_INTERVAL_MS, type NetStatsSample } from '../../core/net-stats';
 import { connectWxSocket, type SocketFactory, type SocketLike } from '../../wx/socket';
 import { currentPlatform, type Platform } from '../../wx/system';
 import {
@@ -131,6 +132,9 @@ class SignalingSession {
   /** REMOTE_USER_LIMIT is said once per session, not once per user over the limit. */
   private userLimitWarned = false;
   private readonly policies: SignalingReconnectPolicies;
+  /** Stream quality samples waiting for the next net-stats frame (one frame per interval, the newest kept). */
+  private netStats: NetStatsSample[] = [];
+  private netStatsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform' | 'urlSchemes'>> & { platform: Platform; urlSchemes?: readonly string[] },
@@ -190,6 +194,9 @@ class SignalingSession {
         if (parsed) this.reportMedia('play', parsed.userID, parsed.streamType, command.code);
         break;
       }
+      case 'NET_STATS':
+        this.queueNetStats(command.sample);
+        break;
     }
   }
 
@@ -296,6 +303,9 @@ class SignalingSession {
 
   private clearTimers(): void {
     this.stopHeartbeat();
+    if (this.netStatsTimer) clearTimeout(this.netStatsTimer);
+    this.netStatsTimer = null;
+    this.netStats = [];
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }
@@ -702,6 +712,23 @@ class SignalingSession {
   private reportMedia(kind: 'push' | 'play', userID: string, streamType: StreamType, code: number): void {
     const state = code === 1002 || code === 2004 ? 'started' : code === -1307 || code === -2301 ? 'failed' : code === 2006 ? 'stopped' : null;
     if (state) this.fireAndForget({ type: 'media-state', kind, userID, streamType, state, code });
+  }
+
+  /**
+   * Stream quality (volc 2.0.0): the facade samples each stream at most every NET_STATS_INTERVAL_MS; the samples of
+   * one interval go up in one fire-and-forget frame. Quality is lossy by nature: while the socket is down the
+   * samples are dropped, not kept for a resume.
+   */
+  private queueNetStats(sample: NetStatsSample): void {
+    if (this.phase !== 'joined') return;
+    if (this.netStats.length >= MAX_NET_STATS_PER_FRAME) this.netStats.shift();
+    this.netStats.push(sample);
+    this.netStatsTimer ??= setTimeout(() => {
+      this.netStatsTimer = null;
+      const samples = this.netStats;
+      this.netStats = [];
+      this.fireAndForget({ type: 'net-stats', samples });
+    }, NET_STATS_INTERVAL_MS);
   }
 
   private leave(): void {
