@@ -144,6 +144,7 @@ export class StatsStore {
    */
   record(who: StatsParticipantRef, samples: readonly NetStatsSample[], now = Date.now()): { accepted: number; dropped: number } {
     this.prune(now);
+    if (samples.length === 0) return { accepted: 0, dropped: 0 };
     let record = this.participants.get(who.id);
     if (!record) {
       if (this.participants.size >= this.limits.maxParticipants && !this.evictOne()) {
