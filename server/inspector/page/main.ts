@@ -10,7 +10,7 @@ import { sparklineSvg } from '../sparkline';
 import type { ParticipantStats, RoomStatsResult, StoredSample, StreamStats } from '../../stats';
 
 /** Event types too frequent or too internal for the log by default (the slider still walks them). */
-const NOISE = /^(xstate\.|LIVE_PUSHER_NET_STATUS|LIVE_PLAYER_NET_STATUS|NET_STATUS|LIVE_PUSHER_AUDIO_VOLUME|LIVE_PLAYER_AUDIO_VOLUME|AUDIO_VOLUME)/;
+const NOISE = /^(xstate\.|LIVE_PUSHER_NET_STATUS|LIVE_PLAYER_NET_STATUS|NET_STATUS|NET_STATS|LIVE_PUSHER_AUDIO_VOLUME|LIVE_PLAYER_AUDIO_VOLUME|AUDIO_VOLUME)/;
 const PAYLOAD_PREVIEW = 240;
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -488,7 +488,7 @@ function streamBlock(stream: StreamStats): HTMLDivElement {
   block.append(metricRow('fps', stream.samples.map((s) => s.videoFPS), ' fps'));
   // WeChat's netstatus has no loss rate; a component that reports one is drawn, else the jitter it does report.
   const hasLoss = stream.samples.some((s) => s.packetLoss !== undefined);
-  block.append(hasLoss ? metricRow('loss', stream.samples.map((s) => s.packetLoss), ' %') : metricRow('jitter', stream.samples.map((s) => s.netJitter), ''));
+  block.append(hasLoss ? metricRow('loss', stream.samples.map((s) => s.packetLoss), '% loss') : metricRow('jitter', stream.samples.map((s) => s.netJitter), ' jitter'));
   return block;
 }
 
