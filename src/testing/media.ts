@@ -42,6 +42,7 @@ export interface MediaEngine {
   close(): Promise<void>;
 }
 
+/** Options of {@link SimulatedMedia}. */
 export interface SimulatedMediaOptions {
   /**
    * Report netstatus this often while a stream runs (a healthy 640x360 call's figures, varying a little), as
