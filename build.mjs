@@ -75,7 +75,7 @@ const common = {
 };
 
 async function buildNpm() {
-  const entryPoints = { index: 'src/index.ts', testing: 'src/testing/index.ts', inspect: 'src/inspect/index.ts', 'inspect-node': 'src/inspect/node.ts' };
+  const entryPoints = { index: 'src/index.ts', statecharts: 'src/statecharts.ts', testing: 'src/testing/index.ts', inspect: 'src/inspect/index.ts', 'inspect-node': 'src/inspect/node.ts' };
   const esm = await build({
     ...common,
     entryPoints,
@@ -134,10 +134,30 @@ async function buildDropIn() {
 async function buildMiniprogram() {
   // xstate is inlined so WeChat's "build npm" needs nothing else. Minified and without a sourcemap: "build
   // npm" copies the folder as it is into the mini-program, whose package has a size limit (2 MB).
-  return build({
+  // require('wxrtc/statecharts') in a page resolves to miniprogram_npm/wxrtc/statecharts.js. Each CommonJS
+  // bundle inlines what it imports, and "build npm" copies every file into the package whether a page uses it
+  // or not, so statecharts.js does not carry a second copy of the machines and xstate: index.js carries the
+  // statechart API under a private name and statecharts.js hands it out.
+  const facade = await build({
+    ...common,
+    stdin: {
+      contents: "export * from './src/index.ts';\nexport { default } from './src/index.ts';\nexport * as __statecharts from './src/statecharts.ts';\n",
+      resolveDir: root,
+      sourcefile: 'miniprogram-index.js',
+      loader: 'js',
+    },
+    outfile: 'miniprogram_dist/index.js',
+    format: 'cjs',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    ...MINIPROGRAM,
+    minify: true,
+    sourcemap: false,
+  });
+  const inspect = await build({
     ...common,
     // require('wxrtc/inspect') in a page resolves to miniprogram_npm/wxrtc/inspect.js.
-    entryPoints: { index: 'src/index.ts', inspect: 'src/inspect/index.ts' },
+    entryPoints: { inspect: 'src/inspect/index.ts' },
     outdir: 'miniprogram_dist',
     format: 'cjs',
     platform: 'neutral',
@@ -146,6 +166,8 @@ async function buildMiniprogram() {
     minify: true,
     sourcemap: false,
   });
+  writeFileSync(at('miniprogram_dist/statecharts.js'), "module.exports = require('./index.js').__statecharts;\n");
+  return [facade, inspect];
 }
 
 /** Declarations: the SDK with the mini-program typings, the Node-side testing entry with @types/node, the web entry with the DOM. */
@@ -233,6 +255,10 @@ function smokeTest() {
   if (!miniprogram.__esModule || miniprogram.default !== miniprogram.TRTC || typeof miniprogram.default?.EVENT !== 'object') {
     throw new Error('miniprogram_dist/index.js: default export is not TRTC');
   }
+  for (const file of ['dist/cjs/statecharts.js', 'miniprogram_dist/statecharts.js']) {
+    const statecharts = require(at(file));
+    if (typeof statecharts.createActor !== 'function' || typeof statecharts.roomMachine?.provide !== 'function') throw new Error(`${file}: no statechart API`);
+  }
   for (const file of ['dist/cjs/inspect.js', 'dist/cjs/inspect-node.js', 'miniprogram_dist/inspect.js']) {
     if (typeof require(at(file)).createInspector !== 'function') throw new Error(`${file}: no createInspector export`);
   }
@@ -258,7 +284,7 @@ async function main() {
   rmSync(at('miniprogram_dist'), { recursive: true, force: true });
   mkdirSync(at('dist'), { recursive: true });
 
-  const results = [...(await buildNpm()), await buildDropIn(), await buildMiniprogram(), ...(await buildWeb())];
+  const results = [...(await buildNpm()), await buildDropIn(), ...(await buildMiniprogram()), ...(await buildWeb())];
   const bundles = sdkBundleInputs(results);
   // Kept for test/build.test.ts, which checks the same property without rebuilding.
   writeFileSync(at('dist/bundle-inputs.json'), JSON.stringify(bundles, null, 2) + '\n');

@@ -1,8 +1,10 @@
-// wxrtc's public entry: the trtc-wx compatible facade, the statecharts behind it, and their types.
+// wxrtc's public entry: the trtc-wx compatible facade and what a page written for it needs. The statecharts
+// behind it have their own entry, 'wxrtc/statecharts' (src/statecharts.ts).
 
 /**
- * The SDK: the trtc-wx compatible `TRTC` facade (also the default export), the room, pusher and player
- * statecharts behind it, the signaling drivers, events, attributes and error codes.
+ * The SDK: the trtc-wx compatible `TRTC` facade (also the default export), its events, error codes and
+ * handles, the attribute and enterRoom types, and the websocket signaling driver for wxrtc's own server.
+ * The statechart API (`createActor(roomMachine)`, `bindPage`) is in 'wxrtc/statecharts'.
  * @module wxrtc
  */
 
@@ -11,31 +13,8 @@ export { EVENT, type EventCode, type EventHandler, type TRTCEvent } from './view
 export { ErrorCode, WxrtcError, errorCodeName, type ErrorEventData, type WxrtcErrorCode } from './core/errors';
 export { LogLevel } from './core/log';
 export { PusherInstance, PlayerInstance } from './instances';
-export { userListOf, playerListOf, type RemoteUserEntry } from './view/event-data';
-export { bindPage, computePatch, type PageBinding, type PageBindingOptions, type SetDataHost, type JsonValue } from './view/page-binding';
-
-// The statechart API: createActor(roomMachine.provide(...), { input: { page } }).send({ type: 'ENTER_ROOM', params })
-export { createActor } from 'xstate';
-export { roomMachine, type RoomMachine, type RoomActorRef, type RoomInput, type RoomContext, type RoomEvent, type RoomCommand, type ComponentEvent } from './machines/room.machine';
-export { pusherMachine, PusherStatus, type PusherMachine, type PusherEvent, type PusherInput } from './machines/pusher.machine';
-export { playerMachine, PlayerStatus, type PlayerMachine, type PlayerEvent, type PlayerInput } from './machines/player.machine';
-export type { RoomEmitted, RoomEmittedType, RoomView, RemoteStream, ConnectionState, PlayerRef } from './machines/room-events';
-export {
-  DEFAULT_PUSHER_ATTRIBUTES,
-  DEFAULT_PLAYER_ATTRIBUTES,
-  checkPusherAttributes,
-  checkPlayerAttributes,
-  playerIdOf,
-  parsePlayerId,
-  type PusherAttributes,
-  type PlayerAttributes,
-  type StreamType,
-} from './core/attributes';
-export { checkEnterParams, type EnterDefaults, type EnterRoomParams, type RoomParams, type Scene, type Role } from './core/enter-params';
-export { DEFAULT_RETRY_POLICY, FINAL_REFUSAL_CODES, isFinalRefusal, type RetryPolicy } from './core/retry';
-
-// Signaling drivers and services.
+export type { PusherAttributes, PlayerAttributes, StreamType } from './core/attributes';
+export type { EnterRoomParams, Scene, Role } from './core/enter-params';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './core/retry';
 export { createWebSocketSignaling, type WebSocketSignalingOptions } from './services/signaling/websocket';
-export { Reporter, type ReporterOptions, type ReportedEvent, type ReporterIdentity } from './services/reporter';
-export { trtcRoomSignaling, buildRoomUrl, translatePusherStatus, RoomStatus } from './services/signaling/trtc-room';
-export type { SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic, KickReason, DriverName } from './services/signaling/types';
+export type { ReporterOptions, ReportedEvent, ReporterIdentity } from './services/reporter';

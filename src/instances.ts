@@ -8,7 +8,7 @@ import type { RoomCommand, RoomEvent } from './machines/room.machine';
 import type { PusherContextMethod } from './wx/live-pusher';
 import type { PlayerContextMethod } from './wx/live-player';
 import type { WxCallbacks } from './wx/host';
-import { saveImageToAlbum } from './wx/album';
+import { saveImageToAlbum, wxApiError } from './wx/album';
 
 type Options = WxCallbacks | undefined;
 type PusherCommand = Extract<RoomCommand, { type: 'PUSHER' }>['command'];
@@ -26,7 +26,7 @@ function snapshotThenSave(call: (options: WxCallbacks) => void): Promise<{ tempI
         }
         saveImageToAlbum(shot.tempImagePath).then(() => resolve(shot as { tempImagePath: string }), reject);
       },
-      fail: (result) => reject(new Error(result?.errMsg ?? 'snapshot:fail')),
+      fail: (result) => reject(wxApiError(result?.errMsg ?? 'snapshot:fail')),
     });
   });
 }
@@ -176,7 +176,7 @@ export class PlayerInstance {
       this.call(method, {
         ...options,
         success: resolve,
-        fail: (result) => reject(new Error(result?.errMsg ?? `${method}:fail`)),
+        fail: (result) => reject(wxApiError(result?.errMsg ?? `${method}:fail`)),
       }),
     );
   }

@@ -228,7 +228,6 @@ export class TRTC {
    * trtc-cloud-wx sets a remote view's attributes before its stream arrives).
    */
   setPlayerAttributes(id: string, config: Record<string, unknown>): PlayerAttributes[] {
-    this.warnIfUnknown(id, 'setPlayerAttributes');
     this.send({ type: 'SET_PLAYER_ATTRIBUTES', id, attributes: config });
     return this.getPlayerList();
   }
@@ -238,10 +237,10 @@ export class TRTC {
     return this.actor.getSnapshot().context.pusher ? this.pusherInstance() : null;
   }
 
-  /** The instance for one player, or null when no such player is in the room. */
+  /** The instance for one player, or null (with a 7011 warning in the log) when no such player is in the room. */
   getPlayerInstance(id: string): PlayerInstance | null {
     if (!this.streamOf(id)) {
-      this.warnIfUnknown(id, 'getPlayerInstance');
+      logger.warn(`getPlayerInstance: no player '${id}' in the room (code ${ErrorCode.UNKNOWN_PLAYER})`);
       return null;
     }
     let handle = this.playerHandles.get(id);
@@ -255,9 +254,8 @@ export class TRTC {
     return handle;
   }
 
-  /** Toggle a player between the big and the small picture; returns the playerList. */
+  /** Toggle a player between the big and the small picture; returns the playerList (an unknown id: PLAYER_WARNING 7011). */
   switchStreamType(id: string): PlayerAttributes[] {
-    this.warnIfUnknown(id, 'switchStreamType');
     this.send({ type: 'SWITCH_STREAM_TYPE', id });
     return this.getPlayerList();
   }
@@ -481,12 +479,6 @@ export class TRTC {
 
   private streamOf(id: string) {
     return this.actor.getSnapshot().context.streams.find((s) => s.id === id);
-  }
-
-  private warnIfUnknown(id: string, method: string): void {
-    const snapshot = this.actor.getSnapshot();
-    if (this.streamOf(id) || snapshot.context.params?.enableinfiniteanchor === 1) return;
-    logger.warn(`${method}: no player '${id}' in the room; nothing changed (code ${ErrorCode.UNKNOWN_PLAYER})`);
   }
 }
 

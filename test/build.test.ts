@@ -81,8 +81,12 @@ test('miniprogram_dist default-exports TRTC for `import TRTC from "wxrtc"`', () 
 
 test('miniprogram_dist is minified and holds no source maps (build npm copies the folder into the package)', () => {
   const files = readdirSync(at('miniprogram_dist')).sort();
-  expect(files).toEqual(['index.js', 'inspect.js']);
-  for (const file of files) {
+  expect(files).toEqual(['index.js', 'inspect.js', 'statecharts.js']);
+  // 'wxrtc/statecharts' hands out what index.js carries: no second copy of the machines and xstate in the package.
+  expect(readFileSync(at('miniprogram_dist/statecharts.js'), 'utf8')).toBe("module.exports = require('./index.js').__statecharts;\n");
+  const statecharts = require(at('miniprogram_dist/statecharts.js')) as { createActor?: unknown; roomMachine?: { provide?: unknown } };
+  expect([typeof statecharts.createActor, typeof statecharts.roomMachine?.provide]).toEqual(['function', 'function']);
+  for (const file of files.filter((name) => name !== 'statecharts.js')) {
     const code = readFileSync(at(`miniprogram_dist/${file}`), 'utf8');
     expect(code).not.toMatch(/sourceMappingURL/);
     // esbuild's minified output: a handful of long lines, no indentation (unminified, index.js was 7000 lines).
@@ -97,9 +101,10 @@ const isSdkBundle = (bundle: string) => !isInspectBundle(bundle) && !isWebBundle
 
 test('no test-only or server-only input reached an SDK bundle', () => {
   const bundles = JSON.parse(readFileSync(at('dist/bundle-inputs.json'), 'utf8')) as Record<string, string[]>;
-  expect(Object.keys(bundles).filter(isSdkBundle).sort()).toEqual(['dist/cjs/index.js', 'dist/esm/index.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js']);
+  expect(Object.keys(bundles).filter(isSdkBundle).sort()).toEqual(['dist/cjs/index.js', 'dist/cjs/statecharts.js', 'dist/esm/index.js', 'dist/esm/statecharts.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js']);
   for (const [bundle, inputs] of Object.entries(bundles)) {
-    if (isSdkBundle(bundle)) expect(inputs).toContain('src/trtc.ts');
+    // The statechart entry is the machines without the facade; every other SDK bundle is the facade.
+    if (isSdkBundle(bundle)) expect(inputs).toContain(/statecharts\.js$/.test(bundle) ? 'src/machines/room.machine.ts' : 'src/trtc.ts');
     const offending = inputs.filter((input) => /^(src\/testing|server|test|scripts|bench|example)\//.test(input) || input.startsWith('node_modules/ws/'));
     expect({ bundle, offending }).toEqual({ bundle, offending: [] });
   }

@@ -15,7 +15,7 @@ const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('
 const app = await Application.bootstrapWithPlugins(
   {
     name: 'wxrtc',
-    entryPoints: ['src/index.ts', 'src/testing/index.ts', 'src/inspect/index.ts', 'src/inspect/node.ts'].map((entry) => join(root, entry)),
+    entryPoints: ['src/index.ts', 'src/statecharts.ts', 'src/testing/index.ts', 'src/inspect/index.ts', 'src/inspect/node.ts'].map((entry) => join(root, entry)),
     tsconfig: join(here, 'tsconfig.json'),
     readme: join(root, 'README.md'),
     out,

@@ -38,6 +38,11 @@ export const ErrorCode = {
   INVALID_ARGUMENT: 7012,
   /** The feature needs the other signaling driver (visibility, for example, needs the websocket driver). */
   NOT_SUPPORTED_BY_DRIVER: 7013,
+  /**
+   * A WeChat API called for the page failed or is missing: snapshot, saving to the album, a LivePusherContext or
+   * LivePlayerContext method. The message and `data.errMsg` are WeChat's own errMsg.
+   */
+  WX_API_FAILED: 7014,
   /** The method is not allowed in the room's current state (for example enterRoom while in a room). */
   WRONG_STATE: 7020,
   /** A status message from <live-pusher> or the signaling server could not be parsed; it was dropped. */

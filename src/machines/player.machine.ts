@@ -6,20 +6,9 @@ import { assign, sendParent, setup } from 'xstate';
 import { callPlayerContext, markPlayerActive, releasePlayerContext, type PlayerContextMethod } from '../wx/live-player';
 import type { PageHost, WxCallbacks } from '../wx/host';
 import { initialPlayerAttributes, type NetStatus, type PlayerAttributes, type StreamType } from '../core/attributes';
+import { PlayerStatus } from '../core/status-codes';
 import { DEFAULT_RETRY_POLICY, isFinalRefusal, retryDelayMs, streamRetries, type RetryPolicy } from '../core/retry';
 
-/** <live-player> status codes the machine acts on. */
-export const PlayerStatus = {
-  CONNECTED: 2001,
-  BEGIN: 2002,
-  FIRST_VIDEO_FRAME: 2003,
-  PLAYING: 2004,
-  ENDED: 2006,
-  LOADING: 2007,
-  FIRST_AUDIO_FRAME: 2026,
-  DISCONNECTED: -2301,
-  UNRECOVERABLE: -2302,
-} as const;
 
 /** What the room spawns a player with: the remote stream, its url and its tracks. */
 export interface PlayerInput {

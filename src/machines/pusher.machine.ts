@@ -7,18 +7,8 @@ import { ErrorCode } from '../core/errors';
 import { livePusherContext, type PusherContextEvent, type PusherContextMethod } from '../wx/live-pusher';
 import { failCall, hasFailCallback, succeedCall, type PageHost, type WxCallbacks } from '../wx/host';
 import { DEFAULT_PUSHER_ATTRIBUTES, type NetStatus, type PusherAttributes } from '../core/attributes';
+import { PusherStatus } from '../core/status-codes';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, streamRetries, type RetryPolicy } from '../core/retry';
-
-/** <live-pusher> status codes the machine acts on (the room handles the signaling ones). */
-export const PusherStatus = {
-  CONNECTED: 1001,
-  PUSH_BEGIN: 1002,
-  CAMERA_OPENED: 1003,
-  FIRST_FRAME: 1007,
-  ENCODER_STARTED: 1008,
-  DISCONNECTED: -1307,
-  APP_HUNG_UP: 5000,
-} as const;
 
 /** What the room starts its pusher with: the page and createPusher's attributes. */
 export interface PusherInput {

@@ -47,6 +47,7 @@ const codeOf = (snippet: string) =>
 
 const MODULES: Record<string, () => unknown> = {
   wxrtc: () => require('../../src/index'),
+  'wxrtc/statecharts': () => require('../../src/statecharts'),
   'wxrtc/testing': () => require('../../src/testing/index'),
   'wxrtc/inspect': () => require('../../src/inspect/index'),
   // build.mjs's drop-in entry: module.exports is the class, so `import TRTC from` gets it (no __esModule).

@@ -1,5 +1,6 @@
 // playerInstance methods reach that player's <live-player> context; promises resolve or reject with WeChat's callbacks.
 
+import { ErrorCode } from '../../src/core/errors';
 import { createRig, settle, type Rig } from '../helpers/facade';
 import { status } from '../helpers/status';
 import type { HeadlessWxOptions } from '../../src/testing/wx';
@@ -73,6 +74,8 @@ test('requestFullScreen and requestExitFullScreen reject when WeChat fails them'
   const player = rig.trtc.getPlayerInstance('bob_main')!;
   await expect(player.requestFullScreen({ direction: 0 })).rejects.toThrow('requestFullScreen:fail');
   await expect(player.requestExitFullScreen()).rejects.toThrow('exitFullScreen:fail');
+  // One error type on every path: a WxrtcError with the code, WeChat's errMsg kept as message and data.
+  await expect(player.requestFullScreen()).rejects.toMatchObject({ name: 'WxrtcError', code: ErrorCode.WX_API_FAILED, data: { errMsg: expect.stringContaining('requestFullScreen:fail') } });
 });
 
 test('a handle whose player has gone: calls fail through the callbacks and promises reject, nothing reaches WeChat', async () => {

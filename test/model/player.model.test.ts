@@ -1,7 +1,8 @@
 // Model-based coverage of the player machine: @xstate/graph plans paths to every state and through every transition, the real machine is driven along them on a simulated clock, and every state and transition must be taken.
 
 import { createActor, SimulatedClock, type AnyEventObject, type SnapshotFrom } from 'xstate';
-import { playerMachine, PlayerStatus, type PlayerInput } from '../../src/machines/player.machine';
+import { playerMachine, type PlayerInput } from '../../src/machines/player.machine';
+import { PlayerStatus } from '../../src/core/status-codes';
 import { checkPlayerAttributes } from '../../src/core/attributes';
 import type { RetryPolicy } from '../../src/core/retry';
 import { CoverageRecorder, coverFromInputs, formatFigures, inventoryOf, type PlannedPath } from '../helpers/model-coverage';

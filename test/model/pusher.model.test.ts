@@ -1,7 +1,8 @@
 // Model-based coverage of the pusher machine: @xstate/graph plans paths through every state and transition of its three regions, the real machine (with a recording <live-pusher> context) is driven along them on a simulated clock, and every state and transition must be taken.
 
 import { createActor, fromCallback, SimulatedClock, type AnyEventObject, type InputFrom, type SnapshotFrom } from 'xstate';
-import { pusherMachine, PusherStatus, type PusherInput } from '../../src/machines/pusher.machine';
+import { pusherMachine, type PusherInput } from '../../src/machines/pusher.machine';
+import { PusherStatus } from '../../src/core/status-codes';
 import { checkPusherAttributes } from '../../src/core/attributes';
 import type { RetryPolicy } from '../../src/core/retry';
 import type { livePusherContext, PusherContextCommand, PusherContextEvent } from '../../src/wx/live-pusher';

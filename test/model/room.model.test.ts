@@ -34,7 +34,7 @@ const SIGNALING_EVENTS = new Set<string>([
   'LOCAL_STREAM_UNPUBLISHED', 'LOCAL_STREAM_FAILED', 'VISIBILITY_CHANGED', 'CONNECTION_LOST', 'CONNECTION_RESTORED', 'CONNECTION_FAILED',
   'REENTER_REQUIRED', 'APP_SUSPENDED', 'FLOAT_WINDOW_CLOSED', 'SIGNALING_ERROR', 'SIGNALING_WARNING',
 ]);
-const APP_EVENTS = new Set<string>(['APP_SHOWN', 'APP_HIDDEN']);
+const APP_EVENTS = new Set<string>(['APP_SHOWN']);
 
 /**
  * The alphabet: every event type the room handles, with the parameter values its guards tell apart (valid and
@@ -123,7 +123,6 @@ function alphabet(snapshot: Snapshot): AnyEventObject[] {
     { type: 'PLAYER_RETRY', id: 'bob_main' },
     // --- the app
     { type: 'APP_SHOWN' },
-    { type: 'APP_HIDDEN' },
   ];
   if (snapshot.matches({ active: { inRoom: { connection: { reconnecting: 'network' } } } })) events.push({ type: AFTER_RECONNECT });
   if (snapshot.matches({ active: 'exiting' })) events.push({ type: AFTER_EXIT });

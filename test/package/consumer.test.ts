@@ -32,7 +32,8 @@ function compile(dir: string, tsconfig = 'tsconfig.json'): string {
 // tsc --init's module settings for Node (module nodenext); strict. Not skipLibCheck.
 const NODE_TSCONFIG = { compilerOptions: { module: 'nodenext', target: 'esnext', types: ['node'], strict: true, noEmit: true, verbatimModuleSyntax: true } };
 
-const ESM_USER = `import TRTC, { createActor, roomMachine, EVENT, type TRTCOptions } from 'wxrtc';
+const ESM_USER = `import TRTC, { EVENT, type TRTCOptions } from 'wxrtc';
+import { createActor, roomMachine } from 'wxrtc/statecharts';
 import { HeadlessRuntime, createPage, loadPageDefinition } from 'wxrtc/testing';
 import { createInspector } from 'wxrtc/inspect';
 import { createNodeInspector } from 'wxrtc/inspect/node';
@@ -47,23 +48,32 @@ export const used = [actor.id, runtime, createInspector, createNodeInspector, lo
 `;
 
 const CJS_USER = `import wxrtc = require('wxrtc');
+import statecharts = require('wxrtc/statecharts');
 import testing = require('wxrtc/testing');
 import inspect = require('wxrtc/inspect');
 import inspectNode = require('wxrtc/inspect/node');
 
 const page = testing.createPage({ data: {} });
 const trtc: wxrtc.TRTC = new wxrtc.default(page, {});
-const actor = wxrtc.createActor(wxrtc.roomMachine, { input: { page } });
+const actor = statecharts.createActor(statecharts.roomMachine, { input: { page } });
 export = [trtc.EVENT.LOCAL_JOIN, actor.id, inspect.createInspector, inspectNode.createNodeInspector, testing.HeadlessRuntime, testing.loadPageDefinition];
 `;
 
 const MINIPROGRAM_USER = `import TRTC, { EVENT } from 'wxrtc';
 import { createInspector } from 'wxrtc/inspect';
+import { createActor, roomMachine, bindPage } from 'wxrtc/statecharts';
 
 export function onLoad(page: object): TRTC {
   const trtc = new TRTC(page, { inspect: createInspector({ url: 'ws://127.0.0.1:8787/v1/inspect' }) });
   trtc.on(EVENT.LOCAL_JOIN, () => undefined);
   return trtc;
+}
+
+// The README's page on the statechart API: the actor, bound to the page's data.
+export function onLoadWithActor(page: { data: Record<string, unknown>; setData(data: Record<string, unknown>): void }): () => void {
+  const room = createActor(roomMachine, { input: { page } }).start();
+  bindPage(page, room);
+  return () => room.stop();
 }
 `;
 
@@ -113,7 +123,7 @@ afterAll(() => {
 });
 
 test('after `npm install wxrtc`, Node loads every entry with require and with import (ws and xstate came along)', () => {
-  const entries = ['wxrtc', 'wxrtc/testing', 'wxrtc/inspect', 'wxrtc/inspect/node'];
+  const entries = ['wxrtc', 'wxrtc/testing', 'wxrtc/inspect', 'wxrtc/inspect/node', 'wxrtc/statecharts'];
   const cjs = entries.map((entry) => `Object.keys(require('${entry}')).length`).join(', ');
   expect(execFileSync(process.execPath, ['-e', `console.log([${cjs}].every((n) => n > 0))`], { cwd: nodeProject, encoding: 'utf8' }).trim()).toBe('true');
   const esm = entries.map((entry, i) => `import * as m${i} from '${entry}';`).join(' ') + ` console.log(typeof m0.default, typeof m1.HeadlessRuntime, typeof m2.createInspector, typeof m3.createNodeInspector);`;

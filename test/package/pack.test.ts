@@ -56,8 +56,10 @@ test('prepack builds every entry, and the tarball holds them', () => {
     'miniprogram_dist/index.js',
     'miniprogram_dist/inspect.js',
     'dist/esm/package.json',
-    ...['index', 'testing', 'inspect', 'inspect-node'].flatMap((entry) => [`dist/esm/${entry}.js`, `dist/cjs/${entry}.js`]),
+    'miniprogram_dist/statecharts.js',
+    ...['index', 'statecharts', 'testing', 'inspect', 'inspect-node'].flatMap((entry) => [`dist/esm/${entry}.js`, `dist/cjs/${entry}.js`]),
     'dist/types/index.d.ts',
+    'dist/types/statecharts.d.ts',
     'dist/types/testing/index.d.ts',
     'dist/types/inspect/index.d.ts',
     'dist/types/inspect/node.d.ts',
@@ -87,7 +89,7 @@ test('every path package.json points at is in the tarball', () => {
   };
   walk(pkg.exports);
   for (const target of targets) expect(paths).toContain(target.replace(/^\.\//, ''));
-  expect(Object.keys(pkg.exports).sort()).toEqual(['.', './inspect', './inspect/node', './package.json', './testing', './trtc-wx.js', './web', './wxrtc-web.js']);
+  expect(Object.keys(pkg.exports).sort()).toEqual(['.', './inspect', './inspect/node', './package.json', './statecharts', './testing', './trtc-wx.js', './web', './wxrtc-web.js']);
   expect(paths.some((p) => p.startsWith(`${pkg.miniprogram}/`))).toBe(true);
 });
 
@@ -112,12 +114,12 @@ test('the SDK bundles hold no server, test or script code (build inputs and cont
   const inputs = JSON.parse(readFileSync(at('dist/bundle-inputs.json'), 'utf8')) as Record<string, string[]>;
   // node_modules is linked into the stage, so esbuild names dependencies by their real path: keep the tail.
   const normal = (input: string) => (input.includes('node_modules/') ? input.slice(input.lastIndexOf('node_modules/')) : input);
-  const sdkEntries = ['dist/esm/index.js', 'dist/cjs/index.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js'];
+  const sdkEntries = ['dist/esm/statecharts.js', 'dist/cjs/statecharts.js', 'dist/esm/index.js', 'dist/cjs/index.js', 'dist/trtc-wx.js', 'miniprogram_dist/index.js'];
   for (const entry of sdkEntries) {
     expect(inputs[entry]).toBeDefined();
     for (const input of inputs[entry]!.map(normal)) {
-      // trtc-wx-entry.js is build.mjs's one-line entry for the drop-in file (module.exports = TRTC).
-      const allowed = (/^src\//.test(input) && !/^src\/(testing|inspect)\//.test(input)) || /^node_modules\/xstate\//.test(input) || input === 'trtc-wx-entry.js';
+      // trtc-wx-entry.js and miniprogram-index.js are build.mjs's one-line entries for the drop-in file (module.exports = TRTC) and the mini-program's index (the facade, plus the statechart API that statecharts.js hands out).
+      const allowed = (/^src\//.test(input) && !/^src\/(testing|inspect)\//.test(input)) || /^node_modules\/xstate\//.test(input) || input === 'trtc-wx-entry.js' || input === 'miniprogram-index.js';
       expect([entry, input, allowed]).toEqual([entry, input, true]);
     }
     const code = readFileSync(at(entry), 'utf8');

@@ -9,29 +9,10 @@ import { logger } from '../../core/log';
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
 import { KICK_REASON_CODES } from '../../core/protocol';
+import { RoomStatus } from '../../core/status-codes';
 import { currentTuiScene } from '../../wx/tui-scene';
 import type { KickReason, SignalingCommand, SignalingEvent, SignalingInput, SignalingLogic } from './types';
 
-/** Status codes of <live-pusher> that carry room signaling (TRTC's PUSH_EVT_ROOM_*). */
-export const RoomStatus = {
-  ENTERED: 1018,
-  LEFT: 1019,
-  USER_LIST: 1020,
-  NEED_REENTER: 1021,
-  /**
-   * The push is up (1002, PUSH_EVT_PUSH_BEGIN). With a room:// url the push is the room connection: after 1021 or
-   * 5000 a phone may push again without a new 1018 (the SDK kept the room), and 1002 is then the only sign.
-   */
-  PUSH_BEGIN: 1002,
-  USERS_JOINED: 1031,
-  USERS_LEFT: 1032,
-  VIDEO_STATE: 1033,
-  AUDIO_STATE: 1034,
-  USER_SIG_INVALID: -100018,
-  ENTER_FAILED: -3301,
-  APP_HUNG_UP: 5000,
-  FLOAT_WINDOW_CLOSED: 5001,
-} as const;
 
 /** TUIKit scene names trtc-wx reports in the url's `component` field; a number 1..19 passes as is. */
 const COMPONENT_BY_SCENE: Readonly<Record<string, number>> = {

@@ -10,6 +10,7 @@ import { logger } from '../../core/log';
 import { backoffPolicy, type ReconnectPolicy } from '../../core/reconnect-policy';
 import { parsePlayerId, type StreamType } from '../../core/attributes';
 import { MAX_NET_STATS_PER_FRAME, NET_STATS_INTERVAL_MS, type NetStatsSample } from '../../core/net-stats';
+import { PlayerStatus, PusherStatus } from '../../core/status-codes';
 import { connectWxSocket, type SocketFactory, type SocketLike } from '../../wx/socket';
 import { currentPlatform, type Platform } from '../../wx/system';
 import {
@@ -710,7 +711,14 @@ class SignalingSession {
   }
 
   private reportMedia(kind: 'push' | 'play', userID: string, streamType: StreamType, code: number): void {
-    const state = code === 1002 || code === 2004 ? 'started' : code === -1307 || code === -2301 ? 'failed' : code === 2006 ? 'stopped' : null;
+    const state =
+      code === PusherStatus.PUSH_BEGIN || code === PlayerStatus.PLAYING
+        ? 'started'
+        : code === PusherStatus.DISCONNECTED || code === PlayerStatus.DISCONNECTED
+          ? 'failed'
+          : code === PlayerStatus.ENDED
+            ? 'stopped'
+            : null;
     if (state) this.fireAndForget({ type: 'media-state', kind, userID, streamType, state, code });
   }
 
