@@ -144,6 +144,10 @@ test('the inspector draws each participant\'s call quality from what the demo ro
   await page.waitForSelector(`${aliceUp} svg.spark[data-metric="bitrate"] polyline`, { timeout: 20_000 });
   await page.waitForSelector('.quality-participant[data-user="bob"] .quality-stream[data-stream="play:alice:main"] svg.spark[data-metric="fps"] polyline', { timeout: 20_000 });
   expect(await page.isVisible('#no-quality')).toBe(false);
+  // The two who stay are listed live, not folded with those who left.
+  const listed = await page.$$eval('#quality .quality-room[data-room="n:1234"] > .quality-participant', (items) => items.map((i) => `${i.getAttribute('data-user')}${i.classList.contains('ended') ? ' ended' : ''}`));
+  expect(listed).toEqual(expect.arrayContaining(['alice', 'bob']));
+  expect(listed.filter((entry) => entry.endsWith(' ended'))).toEqual([]);
 
   // What the page drew is what the server kept: the admin API's series for the same stream.
   const admin = (await (await fetch(`${server.httpUrl}/admin/rooms/n%3A1234/stats`, { headers: { 'x-admin-key': server.config.adminKey } })).json()) as {

@@ -449,6 +449,8 @@ ui.hideNoise.addEventListener('change', refilter);
 
 /** How often the page asks for the quality series (the SDK samples every 2 s). */
 const QUALITY_POLL_MS = 2000;
+/** Rooms whose "ended" fold the reader opened: the panel is redrawn on every poll. */
+const openQualityFolds = new Set<string>();
 
 /** The userID of the selected participant's room, to mark its quality entry. */
 function selectedUserID(): string | null {
@@ -515,7 +517,19 @@ function renderQuality(rooms: RoomStatsResult[]): void {
     section.dataset.room = room.roomKey;
     const title = document.createElement('h3');
     title.textContent = `room ${room.roomKey.slice(2)}`;
-    section.append(title, ...room.participants.map((p) => participantBlock(p, mine)));
+    section.append(title, ...room.participants.filter((p) => p.endedAt === null).map((p) => participantBlock(p, mine)));
+    // Those who left stay readable for the retention time, folded: a demo's visitors would bury the two who stay.
+    const ended = room.participants.filter((p) => p.endedAt !== null);
+    if (ended.length > 0) {
+      const fold = document.createElement('details');
+      fold.className = 'quality-ended';
+      fold.open = openQualityFolds.has(room.roomKey);
+      fold.addEventListener('toggle', () => (fold.open ? openQualityFolds.add(room.roomKey) : openQualityFolds.delete(room.roomKey)));
+      const summary = document.createElement('summary');
+      summary.textContent = `ended (${ended.length})`;
+      fold.append(summary, ...ended.reverse().map((p) => participantBlock(p, mine)));
+      section.append(fold);
+    }
     return section;
   });
   ui.quality.replaceChildren(...blocks);
