@@ -13,6 +13,7 @@ import { freePort } from '../../server/media/ports';
 import { startDemoRoom, type DemoRoom } from '../../server/media/demo-room';
 import type { HeadlessWx } from '../../src/testing/wx';
 import { browserSuite, CHROMIUM } from '../helpers/browser';
+import { TestClient } from '../server/helpers/client';
 
 const { test, beforeAll, afterAll } = browserSuite();
 
@@ -179,6 +180,23 @@ test('the inspector draws each participant\'s call quality from what the demo ro
     expect(y).toBeGreaterThanOrEqual(0);
     expect(y).toBeLessThanOrEqual(28);
   }
+  // Someone who reported and left is folded under "ended", with what they reported.
+  const carol = await TestClient.connect(server.wsUrl, 'carol');
+  await carol.ok<'join'>({ type: 'join', sdkAppID: server.sdkAppID, userID: 'carol', userSig: server.genUserSig('carol'), roomID: demo.roomID, scene: 'rtc', role: 'anchor', visible: true });
+  await carol.ok<'publish'>({ type: 'publish', streamType: 'main' });
+  expect(await carol.ok<'net-stats'>({ type: 'net-stats', samples: [{ kind: 'push', userID: 'carol', streamType: 'main', at: Date.now(), videoBitrate: 321, videoFPS: 9, packetLoss: 4 }] })).toEqual({ accepted: 1, dropped: 0 });
+  await carol.ok<'leave'>({ type: 'leave' });
+  await carol.close();
+  const folded = '#quality .quality-room[data-room="n:1234"] details.quality-ended .quality-participant.ended[data-user="carol"]';
+  await page.waitForSelector('#quality .quality-room[data-room="n:1234"] details.quality-ended summary', { timeout: 10_000 });
+  await page.click('#quality .quality-room[data-room="n:1234"] details.quality-ended summary');
+  await page.waitForSelector(folded);
+  // Its one sample is a dot, and a reported loss is drawn as loss rather than jitter.
+  expect(await page.textContent(`${folded} .quality-metric[data-metric="loss"] .value`)).toBe('4% loss');
+  expect(await page.$$eval(`${folded} svg.spark[data-metric="bitrate"] circle`, (dots) => dots.length)).toBe(1);
+  // The fold stays open across the panel's redraws.
+  await page.waitForTimeout(2_500);
+  expect(await page.isVisible(folded)).toBe(true);
   await page.locator('#quality-pane').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(OUTPUT, 'inspector-quality.png') });
   expect(pageErrors).toEqual([]);
