@@ -1,9 +1,16 @@
 // Stream quality on the server (issue 15 item 2): net-stats frames about a session's own streams are kept per
 // participant and stream in a bounded ring and served by the admin API; the series outlives its session by the
-// retention time. And end to end: the demo room's real facades, on the websocket driver, report what their
-// components' netstatus said, at most one sample per stream per 2 s.
+// retention time. And end to end through both drivers: the demo room's real facades on the websocket driver, and
+// trtc-room pages (the room:// emulation) with the event reporter, report what their components' netstatus
+// said, at most one sample per stream per 2 s.
 
 import { startDemoRoom, type DemoRoom } from '../../server/media/demo-room';
+import { EVENT } from '../../src/view/events';
+import { trtcWxHandlers } from '../../src/testing/bindings';
+import { SimulatedMedia } from '../../src/testing/media';
+import { createPage } from '../../src/testing/page';
+import { HeadlessRuntime } from '../../src/testing/runtime';
+import { TRTC } from '../../src/trtc';
 import type { RoomStatsResult, StatsIndexResult } from '../../server/stats';
 import { NET_STATS_INTERVAL_MS, type NetStatsSample } from '../../src/core/net-stats';
 import type { HeadlessWx } from '../../src/testing/wx';
@@ -138,5 +145,70 @@ describe('end to end, the demo room on the websocket driver', () => {
       expect(first!.videoFPS).toBeGreaterThan(0);
       expect(first!.netJitter).toEqual(expect.any(Number));
     }
+  }, 30_000);
+});
+
+describe('end to end, trtc-room pages with the event reporter', () => {
+  let e2e: Harness;
+  let runtime: HeadlessRuntime;
+  const sdks: TRTC[] = [];
+  beforeAll(async () => {
+    e2e = await startHarness({ media: 'none', inspector: false });
+    runtime = new HeadlessRuntime({ signalingUrl: e2e.server.wsUrl, media: new SimulatedMedia({ netStatusIntervalMs: 250 }) }).install();
+  });
+  afterAll(async () => {
+    for (const sdk of sdks) sdk.destroy();
+    const socketsClosed = (globalThis as unknown as { wx?: HeadlessWx }).wx?.whenSocketsClosed(5_000);
+    await runtime?.close();
+    await e2e?.close();
+    await socketsClosed;
+  }, 20_000);
+
+  /** A trtc-wx page on the default driver (trtc-room), reporting to the dev server. */
+  function open(userID: string): TRTC {
+    let trtc: TRTC | null = null;
+    const page = createPage({ data: { pusher: {}, playerList: [] }, ...trtcWxHandlers(() => trtc as unknown as Record<string, unknown>) });
+    trtc = new TRTC(page, { logLevel: 4, report: { endpoint: `${e2e.server.httpUrl}/v1/reports`, flushIntervalMs: 500, maxBatch: 4 } });
+    const sdk = trtc;
+    sdks.push(sdk);
+    runtime.mount(page);
+    for (const code of [EVENT.REMOTE_VIDEO_ADD, EVENT.REMOTE_AUDIO_ADD]) {
+      sdk.on(code, ({ data }) => page.setData({ playerList: sdk.setPlayerAttributes((data as { player: { id: string } }).player.id, code === EVENT.REMOTE_VIDEO_ADD ? { muteVideo: false } : { muteAudio: false }) }));
+    }
+    for (const code of [EVENT.REMOTE_USER_JOIN, EVENT.REMOTE_USER_LEAVE, EVENT.REMOTE_VIDEO_REMOVE, EVENT.REMOTE_AUDIO_REMOVE]) {
+      sdk.on(code, ({ data }) => page.setData({ playerList: (data as { playerList: unknown[] }).playerList }));
+    }
+    sdk.createPusher({});
+    const attributes = sdk.enterRoom({ sdkAppID: e2e.server.sdkAppID, userID, userSig: e2e.server.genUserSig(userID), roomID: 7400, enableMic: true, enableCamera: true });
+    page.setData({ pusher: attributes }, () => sdk.getPusherInstance()?.start());
+    return sdk;
+  }
+
+  test('the reporter carries each stream\'s samples and the server keeps them as the user\'s series (source report)', async () => {
+    open('alice');
+    open('bob');
+    const until = Date.now() + 20_000;
+    let body: RoomStatsResult;
+    const enough = (b: RoomStatsResult) =>
+      ['alice', 'bob'].every((u) => {
+        const p = b.participants.find((x) => x.userID === u);
+        return p !== undefined && p.streams.some((s) => s.kind === 'push' && s.samples.length >= 2) && p.streams.some((s) => s.kind === 'play');
+      });
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      body = (await e2e.admin('GET', '/admin/rooms/n%3A7400/stats')).body as RoomStatsResult;
+    } while (!enough(body) && Date.now() < until);
+    expect(enough(body)).toBe(true);
+    const alice = body.participants.find((p) => p.userID === 'alice')!;
+    expect(alice).toMatchObject({ source: 'report', id: 'report:n:7400:alice' });
+    expect(alice.streams.map((s) => `${s.kind}:${s.userID}`).sort()).toEqual(['play:bob', 'push:alice']);
+    const push = alice.streams.find((s) => s.kind === 'push')!;
+    const [first, second] = push.samples;
+    // netstatus every 250 ms, a sample every 2 s at most.
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(NET_STATS_INTERVAL_MS);
+    expect(first).toMatchObject({ videoWidth: 640, videoHeight: 360, audioBitrate: 48 });
+    // The same events are in the reports store too, as any reported event.
+    const reported = e2e.server.reports.list({ userID: 'alice' }).flatMap((b) => b.events).filter((e) => e.type === 'NET_STATS');
+    expect(reported.length).toBeGreaterThanOrEqual(2);
   }, 30_000);
 });
