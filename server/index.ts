@@ -160,7 +160,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           ...(config.inspectorKey !== null ? { viewKey: config.inspectorKey } : {}),
           ...(config.inspectorPublishKey !== null ? { publishKey: config.inspectorPublishKey } : {}),
           allowedOrigins: config.allowedOrigins,
-          stats: () => stats.rooms(),
+          // The page draws the last 2 minutes (60 samples at 2 s) of the 20 rooms heard from last.
+          stats: () => stats.rooms(Date.now(), { maxRooms: 20, samplesPerStream: 60 }),
           ...(typeof inspectorOption === 'object' ? inspectorOption : {}),
         });
 

@@ -131,6 +131,7 @@ export class StatsStore {
   private total = 0;
   private dropped = 0;
   private evicted = 0;
+  private prunedAt = -Infinity;
   readonly limits: Required<StatsStoreOptions>;
 
   constructor(options: StatsStoreOptions = {}) {
@@ -143,7 +144,8 @@ export class StatsStore {
    * once the store is full of live participants.
    */
   record(who: StatsParticipantRef, samples: readonly NetStatsSample[], now = Date.now()): { accepted: number; dropped: number } {
-    this.prune(now);
+    // Pruning walks every participant: at most once a second on the write path, not once per frame.
+    if (now - this.prunedAt >= 1000) this.prune(now);
     if (samples.length === 0) return { accepted: 0, dropped: 0 };
     let record = this.participants.get(who.id);
     if (!record) {
@@ -195,16 +197,23 @@ export class StatsStore {
     return { roomKey, participants };
   }
 
-  /** Every room's participants (the inspector shows them all). */
-  rooms(now = Date.now()): RoomStatsResult[] {
+  /**
+   * The rooms with the most recent samples, each with its participants' newest `samplesPerStream` samples per
+   * stream: what the inspector polls every 2 s, so its answer stays small whatever the store holds.
+   */
+  rooms(now = Date.now(), view: { maxRooms?: number; samplesPerStream?: number } = {}): RoomStatsResult[] {
     this.prune(now);
-    const byRoom = new Map<string, ParticipantStats[]>();
+    const byRoom = new Map<string, { last: number; participants: Record_[] }>();
     for (const p of this.participants.values()) {
-      const list = byRoom.get(p.roomKey) ?? [];
-      list.push(this.view(p, now));
-      byRoom.set(p.roomKey, list);
+      const room = byRoom.get(p.roomKey) ?? { last: 0, participants: [] };
+      room.participants.push(p);
+      room.last = Math.max(room.last, p.lastSampleAt);
+      byRoom.set(p.roomKey, room);
     }
-    return [...byRoom].map(([roomKey, participants]) => ({ roomKey, participants }));
+    return [...byRoom]
+      .sort((a, b) => b[1].last - a[1].last)
+      .slice(0, view.maxRooms ?? Infinity)
+      .map(([roomKey, room]) => ({ roomKey, participants: room.participants.map((p) => this.view(p, now, view.samplesPerStream)) }));
   }
 
   index(now = Date.now()): StatsIndexResult {
@@ -218,6 +227,7 @@ export class StatsStore {
 
   /** Forget ended participants past their retention. */
   prune(now = Date.now()): void {
+    this.prunedAt = now;
     for (const [id, p] of this.participants) {
       const endedAt = this.endedAt(p, now);
       if (endedAt !== null && now - endedAt >= this.limits.retentionMs) this.remove(id);
@@ -257,10 +267,13 @@ export class StatsStore {
     return { id: p.id, source: p.source, roomKey: p.roomKey, userID: p.userID, startedAt: p.startedAt, endedAt: this.endedAt(p, now), lastSampleAt: p.lastSampleAt };
   }
 
-  private view(p: Record_, now: number): ParticipantStats {
+  private view(p: Record_, now: number, tail = Infinity): ParticipantStats {
     return {
       ...this.info(p, now),
-      streams: [...p.streams.values()].map((s) => ({ kind: s.kind, userID: s.userID, streamType: s.streamType, samples: s.ring.toArray(), overwritten: s.ring.overwritten })),
+      streams: [...p.streams.values()].map((s) => {
+        const samples = s.ring.toArray();
+        return { kind: s.kind, userID: s.userID, streamType: s.streamType, samples: samples.slice(Math.max(0, samples.length - tail)), overwritten: s.ring.overwritten };
+      }),
     };
   }
 }

@@ -63,3 +63,15 @@ test('only the figures are kept, whatever else an object carries', () => {
   const sample = store.room('n:1', 5).participants[0]!.streams[0]!.samples[0]!;
   expect(sample).toEqual({ at: 1, receivedAt: 5, videoBitrate: 100 });
 });
+
+test('the inspector\'s view: the rooms heard from last, each stream\'s newest samples only', () => {
+  const store = new StatsStore({ minIntervalMs: 0 });
+  for (const [i, room] of ['n:1', 'n:2', 'n:3'].entries()) {
+    for (let k = 0; k < 4; k++) store.record({ id: `${room}-u`, source: 'signaling', roomKey: room, userID: 'u' }, [s('u', 'push', { videoBitrate: k })], 100 * i + k);
+  }
+  const view = store.rooms(1000, { maxRooms: 2, samplesPerStream: 2 });
+  expect(view.map((r) => r.roomKey)).toEqual(['n:3', 'n:2']);
+  expect(view[0]!.participants[0]!.streams[0]!.samples.map((x) => x.videoBitrate)).toEqual([2, 3]);
+  // The admin API's room view is whole.
+  expect(store.room('n:1', 1000).participants[0]!.streams[0]!.samples).toHaveLength(4);
+});
