@@ -309,3 +309,4 @@ export { MemoryRoomStore } from './store/memory-store';
 export type { RedisRoomStore } from './store/redis-store';
 export { genUserSig, verifyUserSig } from './usersig';
 export { verifyWebhookSignature, signWebhookBody } from './webhooks';
+export { StatsStore, type ParticipantStats, type RoomStatsResult, type StatsIndexResult, type StatsStoreOptions, type StoredSample, type StreamStats } from './stats';
