@@ -10,6 +10,9 @@
 //   POST /admin/rooms/:roomKey/dismiss                 -> { dismissed: true, roomKey, users }
 //   POST /admin/media/restart                          -> { generation }   (every url changes: url-updated)
 //   GET  /admin/webhooks                               -> webhook queue stats
+//   GET  /admin/stats                                  -> StatsIndexResult: who has quality series, totals, limits
+//   GET  /admin/rooms/:roomKey/stats                   -> RoomStatsResult: per participant and stream, the samples
+//                                                         (bitrate, fps, resolution, jitter, quality ...) oldest first
 // :roomKey is 'n:<roomID>' or 's:<strRoomID>', percent-encoded as one segment (encodeURIComponent).
 // Errors: { error: { code, message } } with 401 ADMIN_UNAUTHORIZED, 404 NOT_FOUND (no such room or user),
 // 404 ROUTE_NOT_FOUND (no such route), 400 BAD_REQUEST.
@@ -21,6 +24,7 @@ import type { MediaPlane } from './media-plane';
 import type { RoomService } from './rooms';
 import { parseRoomKey, type RoomStore } from './store/room-store';
 import type { WebhookQueue } from './webhooks';
+import type { StatsStore } from './stats';
 
 export const ADMIN_KEY_HEADER = 'x-admin-key';
 
@@ -30,6 +34,8 @@ export interface AdminContext {
   store: RoomStore;
   media: MediaPlane;
   webhooks: WebhookQueue;
+  /** Stream quality series; absent = the stats routes answer empty. */
+  stats?: StatsStore;
 }
 
 export interface HttpResult {
@@ -70,6 +76,10 @@ export async function handleAdmin(
     if (method !== 'GET') return methodNotAllowed(method);
     return { status: 200, body: { enabled: ctx.webhooks.enabled, ...ctx.webhooks.stats() } };
   }
+  if (first === 'stats' && roomKeyText === undefined) {
+    if (method !== 'GET') return methodNotAllowed(method);
+    return { status: 200, body: ctx.stats?.index() ?? { participants: [], totals: { participants: 0, samples: 0, dropped: 0, evicted: 0 }, limits: null } };
+  }
   if (first !== 'rooms' || roomKeyText === undefined || rest.length > 0) return notFound();
 
   const room = parseRoomKey(roomKeyText);
@@ -80,6 +90,11 @@ export async function handleAdmin(
     if (method !== 'GET') return methodNotAllowed(method);
     const detail = await ctx.rooms.describeRoom(room.key);
     return detail ? { status: 200, body: detail } : httpError(404, ErrorCode.NOT_FOUND, `no room ${room.key}`);
+  }
+  if (third === 'stats' && userID === undefined) {
+    if (method !== 'GET') return methodNotAllowed(method);
+    // Series outlive their room (retention): an ended room still answers, with what is kept of it.
+    return { status: 200, body: ctx.stats?.room(room.key) ?? { roomKey: room.key, participants: [] } };
   }
   if (third === 'dismiss' && userID === undefined) {
     if (method !== 'POST') return methodNotAllowed(method);

@@ -14,7 +14,8 @@ import { PROTOCOL_VERSION } from '../src/core/protocol';
 import { ADMIN_KEY_HEADER, handleAdmin, httpError, keyMatches, type AdminContext, type HttpResult } from './admin';
 import type { ServerConfig } from './config';
 import type { Logger } from './log';
-import { validateReportBatch, type ReportStore } from './reports';
+import { reportedNetStats, validateReportBatch, type ReportBatch, type ReportStore } from './reports';
+import type { StatsStore } from './stats';
 import { SIGNALING_PATH, type SignalingServer } from './signaling';
 import { verifyUserSig } from './usersig';
 import type { InspectorService } from './inspector';
@@ -30,6 +31,8 @@ export interface HttpDeps {
   config: ServerConfig;
   signaling: SignalingServer;
   reports: ReportStore;
+  /** Reported NET_STATS events (trtc-room) go into the quality series too. */
+  stats?: StatsStore;
   admin: AdminContext;
   log: Logger;
   /** Facts for the status document at / (urls are known only once listening). */
@@ -120,6 +123,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     const signed = verifyUserSig(userSig, { sdkAppID: deps.config.sdkAppID, secret: deps.config.secret, userID: batch.userID });
     if (!signed.ok) return write(res, httpError(401, signed.code, signed.message));
     deps.reports.add(batch);
+    if (deps.stats) recordReportedStats(deps.stats, batch);
     return write(res, { status: 202, body: { accepted: check.batch.events.length } });
   }
 
@@ -259,4 +263,14 @@ function pathOf(req: IncomingMessage): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * NET_STATS events of a checked, signed batch (the SDK's reporter, trtc-room) into the quality series of that
+ * user in that room. Only well-formed samples about the reporter's own push or a stream it plays count.
+ */
+function recordReportedStats(stats: StatsStore, batch: ReportBatch): void {
+  const found = reportedNetStats(batch);
+  if (!found) return;
+  stats.record({ id: `report:${found.roomKey}:${found.userID}`, source: 'report', roomKey: found.roomKey, userID: found.userID }, found.samples);
 }

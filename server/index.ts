@@ -17,6 +17,7 @@ import { freePort } from './media/ports';
 import { WebMediaBridge, type WebBridgeOptions } from './media/web-bridge';
 import { WEB_MEDIA_PATH } from '../src/core/web-media';
 import { ReportStore } from './reports';
+import { StatsStore, type StatsStoreOptions } from './stats';
 import { RoomService, type RoomEvent } from './rooms';
 import { SessionRegistry } from './sessions';
 import { SIGNALING_PATH, SignalingServer } from './signaling';
@@ -42,6 +43,8 @@ export interface DevServerOptions extends ServerConfigInput {
   call?: boolean;
   /** Bounds of the browsers' media bridges (docs/web-media.md); `baseUrl` overrides ws://host:port/v1/media/web (a TLS proxy: wss://...). */
   webMedia?: WebBridgeOptions & { baseUrl?: string };
+  /** Bounds of the stream quality series (samples per stream, streams, participants, retention; server/stats.ts). */
+  stats?: StatsStoreOptions;
 }
 
 export interface DevInspector {
@@ -75,6 +78,8 @@ export interface DevServer {
   readonly rooms: RoomService;
   readonly webhooks: WebhookQueue;
   readonly reports: ReportStore;
+  /** Stream quality series from net-stats frames and reported NET_STATS events (admin: /admin/stats). */
+  readonly stats: StatsStore;
   /** The live inspector, unless turned off with `inspector: false`. */
   readonly inspector: DevInspector | null;
   /** http://host:port/call — the call page (a browser in a room), or null when turned off. */
@@ -90,7 +95,7 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, call: callOption, webMedia: webMediaOptions, ...configInput } = options;
+  const { store: givenStore, mediaPlane, logger, onRoomEvent, inspector: inspectorOption, call: callOption, webMedia: webMediaOptions, stats: statsOptions, ...configInput } = options;
   const config = resolveConfig({ logLevel: 'warn', ...configInput });
   const log = logger ?? createLogger(config.logLevel);
   if (givenStore && config.redisUrl) throw new ConfigError('give either a store or redisUrl, not both');
@@ -109,6 +114,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     log,
   );
   const reports = new ReportStore(config.reportsMaxBatches);
+  const stats = new StatsStore(statsOptions);
   // rtmpPort 0 = any free port; it is chosen here because the urls must name the port the media server binds.
   const rtmpPort = config.rtmpPort === 0 && config.mediaBaseUrl === null ? await freePort(config.host) : config.rtmpPort;
   const rtmpBaseUrl = config.mediaBaseUrl ?? `rtmp://${urlHost(config.host)}:${rtmpPort}/live`;
@@ -142,6 +148,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     access,
     log,
     cluster,
+    stats,
     onEvent: (event) => {
       webhooks.push(event);
       onRoomEvent?.(event);
@@ -158,6 +165,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           ...(config.inspectorKey !== null ? { viewKey: config.inspectorKey } : {}),
           ...(config.inspectorPublishKey !== null ? { publishKey: config.inspectorPublishKey } : {}),
           allowedOrigins: config.allowedOrigins,
+          // The page draws the last 2 minutes (60 samples at 2 s) of the 20 rooms heard from last.
+          stats: () => stats.rooms(Date.now(), { maxRooms: 20, samplesPerStream: 60 }),
           ...(typeof inspectorOption === 'object' ? inspectorOption : {}),
         });
 
@@ -180,7 +189,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     config,
     signaling,
     reports,
-    admin: { adminKey: config.adminKey, rooms, store, media, webhooks },
+    stats,
+    admin: { adminKey: config.adminKey, rooms, store, media, webhooks, stats },
     log,
     inspector,
     call,
@@ -267,6 +277,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     rooms,
     webhooks,
     reports,
+    stats,
     webMedia,
     callUrl: call ? `${httpUrl}${CALL_PAGE_PATH}` : null,
     inspector: inspector
@@ -318,3 +329,4 @@ export { MemoryRoomStore } from './store/memory-store';
 export type { RedisRoomStore } from './store/redis-store';
 export { genUserSig, verifyUserSig } from './usersig';
 export { verifyWebhookSignature, signWebhookBody } from './webhooks';
+export { StatsStore, type ParticipantStats, type RoomStatsResult, type StatsIndexResult, type StatsStoreOptions, type StoredSample, type StreamStats } from './stats';

@@ -33,6 +33,8 @@ const ADMIN_ROUTES: ReadonlyArray<[string, string, string]> = [
   ['POST', '/admin/rooms/:roomKey/dismiss', 'end the room (reason room-disband)'],
   ['POST', '/admin/media/restart', 'restart the media plane (every url changes: UPDATE_URL)'],
   ['GET', '/admin/webhooks', 'the webhook queue'],
+  ['GET', '/admin/stats', 'who has call quality series: counts, totals, limits'],
+  ['GET', '/admin/rooms/:roomKey/stats', 'one room\'s call quality: per participant and stream, bitrate, fps, resolution, jitter, loss over time'],
 ];
 
 function escapeHtml(value: unknown): string {

@@ -4,6 +4,7 @@
 // stored), so a web page elsewhere cannot write reports, and reading them needs the admin key (http.ts).
 
 import { isUserID, isWellFormedString } from '../src/core/protocol';
+import { checkNetStatsSample, type NetStatsSample } from '../src/core/net-stats';
 
 export interface ReportBatch {
   receivedAt: number;
@@ -68,4 +69,28 @@ export class ReportStore {
   clear(): void {
     this.batches.length = 0;
   }
+}
+
+/** Reported NET_STATS events at most this many per batch count toward the quality series; the rest only as reports. */
+const MAX_REPORTED_SAMPLES = 64;
+
+/**
+ * The NET_STATS events of a batch (src/services/stats.ts records them), as net-stats samples of its user in its
+ * room: each checked as a net-stats frame's sample is; a push must be the reporter's own. Null when the batch
+ * names no user or room, or carries none.
+ */
+export function reportedNetStats(batch: ReportBatch): { roomKey: string; userID: string; samples: NetStatsSample[] } | null {
+  if (batch.userID === null || batch.roomID === null || batch.roomID === '') return null;
+  const samples: NetStatsSample[] = [];
+  for (const event of batch.events) {
+    if (event.type !== 'NET_STATS' || samples.length >= MAX_REPORTED_SAMPLES) continue;
+    const { type: _type, ...fields } = event;
+    const check = checkNetStatsSample(fields);
+    if (!check.ok || (check.sample.kind === 'push' && check.sample.userID !== batch.userID)) continue;
+    samples.push(check.sample);
+  }
+  if (samples.length === 0) return null;
+  // The reporter names the room as enterRoom had it: strRoomID, or roomID as digits.
+  const roomKey = /^[1-9]\d{0,9}$/.test(batch.roomID) ? `n:${batch.roomID}` : `s:${batch.roomID}`;
+  return { roomKey, userID: batch.userID, samples };
 }

@@ -41,6 +41,7 @@ import {
   type SubscriptionRecord,
 } from './store/room-store';
 import { verifyUserSig } from './usersig';
+import type { StatsStore } from './stats';
 
 export type RoomEventType = 'room.started' | 'room.ended' | 'user.joined' | 'user.left' | 'stream.published' | 'stream.unpublished';
 
@@ -73,6 +74,8 @@ export interface RoomServiceOptions {
   onEvent(event: RoomEvent): void;
   /** Sessions shared with other processes through Redis; absent = this process alone. */
   cluster?: RoomCluster | null;
+  /** Stream quality series (net-stats); absent = net-stats frames are answered and not kept. */
+  stats?: StatsStore;
 }
 
 type Body<T extends RequestBody['type']> = Extract<RequestBody, { type: T }>;
@@ -526,6 +529,21 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
     });
   }
 
+  /**
+   * Stream quality samples (volc 2.0.0). Only about the session's own streams, as media-state; the rest are
+   * dropped and counted, not refused: a sample of a stream unsubscribed a moment ago is stale, not hostile. No
+   * room lock: nothing in the room changes, and telemetry must never queue behind room work.
+   */
+  netStats(conn: SessionLink, req: Body<'net-stats'>, reply: Reply<ResultByType['net-stats']>): void {
+    const session = conn.session;
+    if (!session || session.state !== 'active' || session.link !== conn) return reply.fail(ErrorCode.REQUEST_OUT_OF_STATE, 'join a room first');
+    const own = req.samples.filter((s) =>
+      s.kind === 'push' ? s.userID === session.userID && session.publications.has(s.streamType) : session.pulls.has(pullKey(s.userID, s.streamType)),
+    );
+    const kept = this.options.stats?.record({ id: session.id, source: 'signaling', roomKey: session.room.key, userID: session.userID }, own) ?? { accepted: 0, dropped: own.length };
+    reply.ok({ accepted: kept.accepted, dropped: req.samples.length - kept.accepted });
+  }
+
   // --- admin ----------------------------------------------------------------------------------------------
 
   /** Remove a user (kicked {reason:'banned'}); false when the user is not in the room. */
@@ -892,6 +910,7 @@ export class RoomService implements MediaPlaneListener, ClusterRooms {
 
   private endSession(session: Session, closeCode?: number, closeReason?: string): void {
     session.state = 'closed';
+    this.options.stats?.ended(session.id);
     session.clearGraceTimer();
     if (this.sessions.remove(session) && this.cluster) this.cluster.release(session.room.key);
     const link = session.link;

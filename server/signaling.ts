@@ -245,6 +245,8 @@ export class Connection implements SessionLink {
         return rooms.setVisibility(this, req, reply);
       case 'media-state':
         return rooms.mediaState(this, req, reply);
+      case 'net-stats':
+        return rooms.netStats(this, req, reply);
     }
   }
 

@@ -14,8 +14,10 @@ import type { EnterRoomParams } from './core/enter-params';
 import { roomMachine, type RoomActorRef, type RoomEvent, type RoomInput } from './machines/room.machine';
 import { EventDelivery } from './view/delivery';
 import type { RetryPolicy } from './core/retry';
-import type { SignalingLogic } from './services/signaling/types';
+import type { SignalingCommand, SignalingLogic } from './services/signaling/types';
 import { Reporter, type ReporterOptions } from './services/reporter';
+import { NetStatsCollector } from './services/stats';
+import type { NetStatsSample } from './core/net-stats';
 import { roomKeyOf } from './core/enter-params';
 import { hasFailCallback, type PageHost } from './wx/host';
 import type { CallSettled, ConfirmedCall } from './machines/room-events';
@@ -156,6 +158,8 @@ export class TRTC {
   private readonly playerHandles = new Map<string, PlayerInstance>();
   private readonly reporter: Reporter | null;
   private readonly delivery: EventDelivery;
+  /** Samples each stream's netstatus at most every 2 s, for the server (beside the room chart, not in it). */
+  private readonly netStats: NetStatsCollector;
   private binding: PageBinding | null = null;
   /** The callbacks of calls not answered yet, by ticket (CALL_SETTLED names it). */
   private readonly waiting = new Map<number, { call: ConfirmedCall; callbacks: CallCallbacks }>();
@@ -176,10 +180,21 @@ export class TRTC {
     this.actor = createActor(machine, { input, ...(inspect ? { inspect } : {}) }) as RoomActorRef;
     // A handle lives as long as its player: a page that asks for each new user's handle must not keep every
     // user it ever saw. Heard synchronously (not through delivery) so no page call sees a stale entry.
-    this.actor.on('STREAM_REMOVED', (removed) => this.playerHandles.delete(playerIdOf(removed.userID, removed.streamType)));
+    this.netStats = new NetStatsCollector({ self: () => this.inRoomAs(), deliver: (sample) => this.reportNetStats(sample) });
+    this.actor.on('STREAM_REMOVED', (removed) => {
+      const id = playerIdOf(removed.userID, removed.streamType);
+      this.playerHandles.delete(id);
+      this.netStats.forget(id);
+    });
     // Leaving the room any other way (kicked, connection lost, float window closed) stops every player at once.
-    this.actor.on('LOCAL_LEAVE', () => this.playerHandles.clear());
-    this.actor.on('KICKED_OUT', () => this.playerHandles.clear());
+    this.actor.on('LOCAL_LEAVE', () => {
+      this.playerHandles.clear();
+      this.netStats.clear();
+    });
+    this.actor.on('KICKED_OUT', () => {
+      this.playerHandles.clear();
+      this.netStats.clear();
+    });
     this.reporter = options.report?.endpoint ? new Reporter(options.report) : null;
     this.delivery = new EventDelivery(this.actor, (emitted) => {
       if (emitted.type === 'CALL_SETTLED') {
@@ -461,6 +476,7 @@ export class TRTC {
     const info = event?.detail?.info;
     if (typeof info !== 'object' || info === null) return;
     this.send({ type: 'LIVE_PUSHER_NET_STATUS', info: info as Record<string, unknown> });
+    this.netStats.pusher(info as Record<string, unknown>);
   });
 
   /** For `<live-pusher binderror>`: camera or mic failures (10001 ...) become ERROR events. */
@@ -517,7 +533,9 @@ export class TRTC {
   playerNetStatus = guarded('playerNetStatus', (event: ComponentEventLike) => {
     const info = event?.detail?.info;
     if (typeof info !== 'object' || info === null) return;
-    this.send({ type: 'LIVE_PLAYER_NET_STATUS', id: playerIdOfEvent(event), info: info as Record<string, unknown> });
+    const id = playerIdOfEvent(event);
+    this.send({ type: 'LIVE_PLAYER_NET_STATUS', id, info: info as Record<string, unknown> });
+    this.netStats.player(id, info as Record<string, unknown>);
   });
 
   /** For `<live-player bindaudiovolumenotify>`: REMOTE_AUDIO_VOLUME_UPDATE. */
@@ -580,6 +598,22 @@ export class TRTC {
   private identifyReporter(): void {
     const params = this.actor.getSnapshot().context.params;
     if (this.reporter && params) this.reporter.identify({ sdkAppID: params.sdkAppID, userID: params.userID, roomID: roomKeyOf(params), userSig: params.userSig });
+  }
+
+  /** The local userID while the room is entered, else null: quality is sampled only in a room. */
+  private inRoomAs(): string | null {
+    const snapshot = this.actor.getSnapshot();
+    return snapshot.matches({ active: 'inRoom' }) ? (snapshot.context.params?.userID ?? null) : null;
+  }
+
+  /**
+   * One stream quality sample: straight to the signaling driver (websocket sends it to its server, trtc-room
+   * ignores it), not through the room chart's events; and to the event reporter when one is configured.
+   */
+  private reportNetStats(sample: NetStatsSample): void {
+    const driver = this.actor.getSnapshot().children.signaling as { send(command: SignalingCommand): void } | undefined;
+    driver?.send({ type: 'NET_STATS', sample });
+    this.reporter?.record({ ...sample, type: 'NET_STATS' });
   }
 
   /** A copy of the pusher's attributes; `{}` before any pusher exists (as trtc-wx after a reset). */

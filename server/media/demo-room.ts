@@ -66,7 +66,8 @@ export async function startDemoRoom(server: DevServer, options: DemoRoomOptions 
   const users = options.users ?? ['alice', 'bob'];
   const log = options.log ?? (() => undefined);
   const rtmp = (options.realMedia ?? server.media.name === 'rtmp') ? new RtmpMedia() : null;
-  const engine: MediaEngine = rtmp ?? new SimulatedMedia();
+  // Simulated media reports netstatus too, so the inspector's call quality graphs have something to draw.
+  const engine: MediaEngine = rtmp ?? new SimulatedMedia({ netStatusIntervalMs: 1000 });
   const runtime = new HeadlessRuntime({ signalingUrl: server.wsUrl, media: engine }).install();
   const inspectors: WxrtcInspector[] = [];
   const members: Member[] = users.map((userID) => join(userID));

@@ -5,6 +5,7 @@
 // Nothing here touches a socket: it is types, constants and pure checks.
 
 import { ErrorCode } from './errors';
+import { checkNetStatsBatch, type NetStatsSample } from './net-stats';
 
 export const PROTOCOL_VERSION = 1;
 /** Frames above this size are refused (FRAME_TOO_LARGE) and the socket closed. */
@@ -106,7 +107,9 @@ export type RequestBody =
   | RenewUserSigRequest
   /** What the client's own <live-pusher>/<live-player> report (volc 2.1.0: the SDK tells the server). */
   | { type: 'media-state'; kind: 'push' | 'play'; userID: string; streamType: StreamTypeWire; state: 'started' | 'stopped' | 'failed'; code: number }
-  | { type: 'ping' };
+  | { type: 'ping' }
+  /** Stream quality samples (volc 2.0.0): at most MAX_NET_STATS_PER_FRAME, each one stream's figures (net-stats.ts). */
+  | { type: 'net-stats'; samples: NetStatsSample[] };
 
 export type RequestType = RequestBody['type'];
 export type Request = RequestBody & { v: number; id: number };
@@ -154,6 +157,8 @@ export interface ResultByType {
   'renew-user-sig': RenewUserSigResult;
   'media-state': Record<string, never>;
   ping: { now: number };
+  /** Samples kept, and those dropped (not a stream of this session, or sooner than the per-stream interval). */
+  'net-stats': { accepted: number; dropped: number };
 }
 
 export interface WireError {
@@ -212,7 +217,7 @@ export function encodeNotification(seq: number, body: NotificationBody): string 
 }
 
 const REQUEST_TYPES: ReadonlySet<string> = new Set<RequestType>([
-  'join', 'resume', 'leave', 'publish', 'unpublish', 'mute', 'subscribe', 'unsubscribe', 'set-visibility', 'renew-user-sig', 'media-state', 'ping',
+  'join', 'resume', 'leave', 'publish', 'unpublish', 'mute', 'subscribe', 'unsubscribe', 'set-visibility', 'renew-user-sig', 'media-state', 'ping', 'net-stats',
 ]);
 
 export type ParsedRequest = { ok: true; request: Request } | { ok: false; id: number | null; code: number; message: string };
@@ -301,6 +306,7 @@ const REQUEST_FIELDS: Record<RequestType, readonly string[]> = {
   'renew-user-sig': ['userSig'],
   'media-state': ['kind', 'userID', 'streamType', 'state', 'code'],
   ping: [],
+  'net-stats': ['samples'],
 };
 const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['v', 'id', 'type']);
 
@@ -370,6 +376,11 @@ export function parseRequest(text: string): ParsedRequest {
       if (f.state !== 'started' && f.state !== 'stopped' && f.state !== 'failed') return fail(ErrorCode.BAD_REQUEST, 'media-state.state is invalid');
       if (!isMediaCode(f.code)) return fail(ErrorCode.BAD_REQUEST, 'media-state.code must be an integer (a pusher or player code)');
       break;
+    case 'net-stats': {
+      const check = checkNetStatsBatch(f.samples);
+      if (!check.ok) return fail(ErrorCode.BAD_REQUEST, `net-stats: ${check.message}`);
+      break;
+    }
     default:
       break;
   }

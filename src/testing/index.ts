@@ -14,7 +14,7 @@ export { applySetData, parseDataPath } from './set-data';
 export { HeadlessRuntime, MountedPage, type HeadlessRuntimeOptions, type Bindings } from './runtime';
 export { EmulatedLivePusher, EmulatedLivePlayer } from './components';
 export { TRTC_WX_PUSHER_BINDING, TRTC_WX_PLAYER_BINDING, trtcWxHandlers, type PusherBinding, type PlayerListBinding } from './bindings';
-export { SimulatedMedia, type MediaEngine, type MediaHandle, type PushRequest, type PullRequest } from './media';
+export { SimulatedMedia, type SimulatedMediaOptions, type MediaEngine, type MediaHandle, type PushRequest, type PullRequest } from './media';
 export { RtmpMedia, ffmpegAvailable } from './rtmp-media';
 export { RoomClient, RoomRequestError } from './room-client';
 export { TrtcRoomEmulation, parseRoomUrl, type RoomUrlParams } from './trtc-room-emulation';

@@ -10,6 +10,8 @@ import { logger } from '../core/log';
 import type { PusherAttributes, StreamType } from '../core/attributes';
 import type { RetryPolicy } from '../core/retry';
 import { createWebSocketSignaling } from '../services/signaling/websocket';
+import type { SignalingCommand } from '../services/signaling/types';
+import { NetStatsCollector } from '../services/stats';
 import { playerMachine } from '../machines/player.machine';
 import { pusherMachine } from '../machines/pusher.machine';
 import { roomMachine, type RoomActorRef, type RoomEvent } from '../machines/room.machine';
@@ -77,11 +79,23 @@ export class WebRoom {
   private readonly delivery: EventDelivery;
   private readonly stage: WebStage;
   private readonly unfollow: () => void;
+  /** Stream quality for the server, sampled beside the room chart as the TRTC facade does. */
+  private readonly netStats: NetStatsCollector;
 
   constructor(private readonly options: WebRoomOptions) {
     check(options);
     // Component events reach the room on a later turn, as a tag's bindstatechange does.
-    const stage = new WebStage(options.video ?? null, options.userId, options.devices ?? {}, (event) => setTimeout(() => this.send(event), 0));
+    this.netStats = new NetStatsCollector({
+      self: () => (this.actor.getSnapshot().matches({ active: 'inRoom' }) ? options.userId : null),
+      deliver: (sample) => (this.actor.getSnapshot().children.signaling as { send(command: SignalingCommand): void } | undefined)?.send({ type: 'NET_STATS', sample }),
+    });
+    const stage = new WebStage(options.video ?? null, options.userId, options.devices ?? {}, (event) =>
+      setTimeout(() => {
+        this.send(event);
+        if (event.type === 'LIVE_PUSHER_NET_STATUS') this.netStats.pusher(event.info);
+        else if (event.type === 'LIVE_PLAYER_NET_STATUS') this.netStats.player(event.id, event.info);
+      }, 0),
+    );
     this.stage = stage;
     const machine = roomMachine.provide({
       actors: {

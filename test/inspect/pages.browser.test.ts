@@ -1,7 +1,8 @@
 // The dev server's pages as a newcomer meets them after `npm start`, in Debian's chromium at 1400x900: the
 // landing page at / and its links, the inspector with a demo room whose visitor comes and goes (the event log
-// beside the charts, a zoom hint, labels readable on hover, ended sessions folded, flat payloads), and the
-// Stately bridge with the hosted inspector unreachable. Screenshots go to test-output/ (gitignored).
+// beside the charts, a zoom hint, labels readable on hover, ended sessions folded, flat payloads, the call
+// quality graphs drawn from what the room's participants reported), and the Stately bridge with the hosted
+// inspector unreachable. Screenshots go to test-output/ (gitignored).
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { freePort } from '../../server/media/ports';
 import { startDemoRoom, type DemoRoom } from '../../server/media/demo-room';
 import type { HeadlessWx } from '../../src/testing/wx';
 import { browserSuite, CHROMIUM } from '../helpers/browser';
+import { TestClient } from '../server/helpers/client';
 
 const { test, beforeAll, afterAll } = browserSuite();
 
@@ -131,6 +133,72 @@ test('the inspector at 1400x900: log beside the charts, zoom hint, labels on hov
   const payloads = await page.$$eval('#log tr[data-type^="LIVE_P"] td.payload', (cells) => cells.map((cell) => cell.getAttribute('title') ?? ''));
   expect(payloads.length).toBeGreaterThan(0);
   for (const payload of payloads) expect(payload).not.toContain('"detail":{');
+  expect(pageErrors).toEqual([]);
+}, 60_000);
+
+test('the inspector draws each participant\'s call quality from what the demo room reported: bitrate, fps and jitter per stream', async () => {
+  await page.goto(server.inspector!.url);
+  await page.waitForSelector('#status[data-status="live"]');
+  // The demo's components report netstatus every second, the SDK samples every 2 s, the page polls every 2 s:
+  // a line needs two samples of a stream.
+  const aliceUp = '#quality .quality-room[data-room="n:1234"] .quality-participant[data-user="alice"] .quality-stream[data-stream="push:alice:main"]';
+  await page.waitForSelector(`${aliceUp} svg.spark[data-metric="bitrate"] polyline`, { timeout: 20_000 });
+  await page.waitForSelector('.quality-participant[data-user="bob"] .quality-stream[data-stream="play:alice:main"] svg.spark[data-metric="fps"] polyline', { timeout: 20_000 });
+  expect(await page.isVisible('#no-quality')).toBe(false);
+  // The two who stay are listed live, not folded with those who left.
+  const listed = await page.$$eval('#quality .quality-room[data-room="n:1234"] > .quality-participant', (items) => items.map((i) => `${i.getAttribute('data-user')}${i.classList.contains('ended') ? ' ended' : ''}`));
+  expect(listed).toEqual(expect.arrayContaining(['alice', 'bob']));
+  expect(listed.filter((entry) => entry.endsWith(' ended'))).toEqual([]);
+
+  // What the page drew is what the server kept: the admin API's series for the same stream.
+  const admin = (await (await fetch(`${server.httpUrl}/admin/rooms/n%3A1234/stats`, { headers: { 'x-admin-key': server.config.adminKey } })).json()) as {
+    participants: Array<{ userID: string; streams: Array<{ kind: string; userID: string; samples: Array<{ videoBitrate?: number; audioBitrate?: number; videoFPS?: number }> }> }>;
+  };
+  const kept = admin.participants.find((p) => p.userID === 'alice')!.streams.find((s) => s.kind === 'push')!.samples;
+  const drawn = Number(await page.getAttribute(`${aliceUp} svg.spark[data-metric="bitrate"]`, 'data-points'));
+  expect(drawn).toBeGreaterThanOrEqual(2);
+  // The page polled a moment before this fetch: it drew at most what is kept now, and not much less.
+  expect(drawn).toBeLessThanOrEqual(kept.length);
+  expect(drawn).toBeGreaterThanOrEqual(kept.length - 2);
+  const bitrates = new Set(kept.map((s) => `${(s.videoBitrate ?? 0) + (s.audioBitrate ?? 0)} kbps`));
+  expect(bitrates.has((await page.textContent(`${aliceUp} .quality-metric[data-metric="bitrate"] .value`)) ?? '')).toBe(true);
+  expect(await page.textContent(`${aliceUp} .name`)).toContain('640×360');
+  // Three graphs per stream, each with a line inside its box.
+  // (Measured in one go: the panel is redrawn on every poll.)
+  const boxes = await page.$$eval(`${aliceUp} svg.spark`, (svgs) => svgs.map((svg) => ({ metric: svg.getAttribute('data-metric'), width: svg.getBoundingClientRect().width, height: svg.getBoundingClientRect().height })));
+  expect(boxes.map((b) => b.metric)).toEqual(['bitrate', 'fps', 'jitter']);
+  for (const box of boxes) {
+    expect(box.width).toBeGreaterThan(100);
+    expect(box.height).toBeGreaterThan(10);
+  }
+  const points = (await page.getAttribute(`${aliceUp} svg.spark[data-metric="fps"] polyline`, 'points'))!.split(' ');
+  expect(points.length).toBeGreaterThanOrEqual(2);
+  for (const point of points) {
+    const [x, y] = point.split(',').map(Number);
+    expect(x).toBeGreaterThanOrEqual(0);
+    expect(x).toBeLessThanOrEqual(200);
+    expect(y).toBeGreaterThanOrEqual(0);
+    expect(y).toBeLessThanOrEqual(28);
+  }
+  // Someone who reported and left is folded under "ended", with what they reported.
+  const carol = await TestClient.connect(server.wsUrl, 'carol');
+  await carol.ok<'join'>({ type: 'join', sdkAppID: server.sdkAppID, userID: 'carol', userSig: server.genUserSig('carol'), roomID: demo.roomID, scene: 'rtc', role: 'anchor', visible: true });
+  await carol.ok<'publish'>({ type: 'publish', streamType: 'main' });
+  expect(await carol.ok<'net-stats'>({ type: 'net-stats', samples: [{ kind: 'push', userID: 'carol', streamType: 'main', at: Date.now(), videoBitrate: 321, videoFPS: 9, packetLoss: 4 }] })).toEqual({ accepted: 1, dropped: 0 });
+  await carol.ok<'leave'>({ type: 'leave' });
+  await carol.close();
+  const folded = '#quality .quality-room[data-room="n:1234"] details.quality-ended .quality-participant.ended[data-user="carol"]';
+  await page.waitForSelector('#quality .quality-room[data-room="n:1234"] details.quality-ended summary', { timeout: 10_000 });
+  await page.click('#quality .quality-room[data-room="n:1234"] details.quality-ended summary');
+  await page.waitForSelector(folded);
+  // Its one sample is a dot, and a reported loss is drawn as loss rather than jitter.
+  expect(await page.textContent(`${folded} .quality-metric[data-metric="loss"] .value`)).toBe('4% loss');
+  expect(await page.$$eval(`${folded} svg.spark[data-metric="bitrate"] circle`, (dots) => dots.length)).toBe(1);
+  // The fold stays open across the panel's redraws.
+  await page.waitForTimeout(2_500);
+  expect(await page.isVisible(folded)).toBe(true);
+  await page.locator('#quality-pane').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(OUTPUT, 'inspector-quality.png') });
   expect(pageErrors).toEqual([]);
 }, 60_000);
 

@@ -6,9 +6,11 @@ import { ACTIVE_CLASS, FIRED_CLASS, activePaths, renderChart, type ChartMachine 
 import { InspectorModel, participantLabel, stateAt, stateText, timelineOf, type ActorState, type Entry, type Participant } from '../model';
 import { INSPECT_PATH, INSPECT_VIEW_PATH, type ViewerMessage } from '../../../src/inspect/protocol';
 import { flattenPayload } from './payload';
+import { sparklineSvg } from '../sparkline';
+import type { ParticipantStats, RoomStatsResult, StoredSample, StreamStats } from '../../stats';
 
 /** Event types too frequent or too internal for the log by default (the slider still walks them). */
-const NOISE = /^(xstate\.|LIVE_PUSHER_NET_STATUS|LIVE_PLAYER_NET_STATUS|NET_STATUS|LIVE_PUSHER_AUDIO_VOLUME|LIVE_PLAYER_AUDIO_VOLUME|AUDIO_VOLUME)/;
+const NOISE = /^(xstate\.|LIVE_PUSHER_NET_STATUS|LIVE_PLAYER_NET_STATUS|NET_STATUS|NET_STATS|LIVE_PUSHER_AUDIO_VOLUME|LIVE_PLAYER_AUDIO_VOLUME|AUDIO_VOLUME)/;
 const PAYLOAD_PREVIEW = 240;
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -38,6 +40,8 @@ const ui = {
   hideNoise: byId<HTMLInputElement>('hide-noise'),
   logScroll: byId<HTMLDivElement>('log-scroll'),
   log: byId<HTMLTableElement>('log').tBodies[0]!,
+  quality: byId<HTMLDivElement>('quality'),
+  noQuality: byId<HTMLParagraphElement>('no-quality'),
 };
 
 /** A participant's list item, in either list. */
@@ -451,5 +455,107 @@ ui.actors.addEventListener('mouseleave', () => {
 ui.filter.addEventListener('input', refilter);
 ui.hideNoise.addEventListener('change', refilter);
 
+// --- call quality ------------------------------------------------------------------------------------------
+
+/** How often the page asks for the quality series (the SDK samples every 2 s). */
+const QUALITY_POLL_MS = 2000;
+/** Rooms whose "ended" fold the reader opened: the panel is redrawn on every poll. */
+const openQualityFolds = new Set<string>();
+
+/** The userID of the selected participant's room, to mark its quality entry. */
+function selectedUserID(): string | null {
+  const participant = model.participant(selectedKey);
+  const context = participant ? (lastRootState(participant)?.context as { params?: { userID?: unknown } } | undefined) : undefined;
+  return typeof context?.params?.userID === 'string' ? context.params.userID : null;
+}
+
+function metricRow(metric: string, values: Array<number | undefined>, unit: string): HTMLDivElement {
+  const row = document.createElement('div');
+  row.className = 'quality-metric';
+  row.dataset.metric = metric;
+  const latest = [...values].reverse().find((v) => typeof v === 'number');
+  const value = document.createElement('span');
+  value.className = 'value';
+  value.textContent = latest === undefined ? `${metric} –` : `${Math.round(latest * 10) / 10}${unit}`;
+  value.title = metric;
+  const graph = document.createElement('div');
+  graph.innerHTML = sparklineSvg(values, metric);
+  row.append(value, graph);
+  return row;
+}
+
+function streamBlock(stream: StreamStats): HTMLDivElement {
+  const block = document.createElement('div');
+  block.className = 'quality-stream';
+  block.dataset.stream = `${stream.kind}:${stream.userID}:${stream.streamType}`;
+  const name = document.createElement('span');
+  name.className = 'name';
+  const last: StoredSample | undefined = stream.samples[stream.samples.length - 1];
+  const size = last?.videoWidth && last.videoHeight ? ` · ${last.videoWidth}×${last.videoHeight}` : '';
+  const quality = last?.netQualityLevel !== undefined ? ` · quality ${last.netQualityLevel}` : '';
+  name.textContent = `${stream.kind === 'push' ? 'up' : `down from ${stream.userID}`} ${stream.streamType}${size}${quality} · ${stream.samples.length} samples`;
+  block.append(name);
+  const bitrate = stream.samples.map((s) => (s.videoBitrate === undefined && s.audioBitrate === undefined ? undefined : (s.videoBitrate ?? 0) + (s.audioBitrate ?? 0)));
+  block.append(metricRow('bitrate', bitrate, ' kbps'));
+  block.append(metricRow('fps', stream.samples.map((s) => s.videoFPS), ' fps'));
+  // WeChat's netstatus has no loss rate; a component that reports one is drawn, else the jitter it does report.
+  const hasLoss = stream.samples.some((s) => s.packetLoss !== undefined);
+  block.append(hasLoss ? metricRow('loss', stream.samples.map((s) => s.packetLoss), '% loss') : metricRow('jitter', stream.samples.map((s) => s.netJitter), ' jitter'));
+  return block;
+}
+
+function participantBlock(participant: ParticipantStats, mine: string | null): HTMLDivElement {
+  const block = document.createElement('div');
+  block.className = 'quality-participant';
+  block.dataset.user = participant.userID;
+  block.dataset.source = participant.source;
+  block.classList.toggle('ended', participant.endedAt !== null);
+  block.classList.toggle('selected', participant.userID === mine);
+  const who = document.createElement('span');
+  who.className = 'who';
+  who.textContent = `${participant.userID}${participant.source === 'report' ? ' (reported)' : ''}${participant.endedAt !== null ? ` · ended ${formatTime(participant.endedAt)}` : ''}`;
+  block.append(who);
+  for (const stream of participant.streams) block.append(streamBlock(stream));
+  return block;
+}
+
+function renderQuality(rooms: RoomStatsResult[]): void {
+  const mine = selectedUserID();
+  const blocks = rooms.map((room) => {
+    const section = document.createElement('section');
+    section.className = 'quality-room';
+    section.dataset.room = room.roomKey;
+    const title = document.createElement('h3');
+    title.textContent = `room ${room.roomKey.slice(2)}`;
+    section.append(title, ...room.participants.filter((p) => p.endedAt === null).map((p) => participantBlock(p, mine)));
+    // Those who left stay readable for the retention time, folded: a demo's visitors would bury the two who stay.
+    const ended = room.participants.filter((p) => p.endedAt !== null);
+    if (ended.length > 0) {
+      const fold = document.createElement('details');
+      fold.className = 'quality-ended';
+      fold.open = openQualityFolds.has(room.roomKey);
+      fold.addEventListener('toggle', () => (fold.open ? openQualityFolds.add(room.roomKey) : openQualityFolds.delete(room.roomKey)));
+      const summary = document.createElement('summary');
+      summary.textContent = `ended (${ended.length})`;
+      fold.append(summary, ...ended.reverse().map((p) => participantBlock(p, mine)));
+      section.append(fold);
+    }
+    return section;
+  });
+  ui.quality.replaceChildren(...blocks);
+  ui.noQuality.hidden = blocks.length > 0;
+}
+
+async function pollQuality(): Promise<void> {
+  try {
+    const response = await fetch('/inspect/stats', { headers: { 'x-inspector-key': key }, cache: 'no-store' });
+    if (response.ok) renderQuality(((await response.json()) as { rooms: RoomStatsResult[] }).rooms);
+  } catch {
+    // The server is away: the socket's status says so; try again on the next tick.
+  }
+  setTimeout(() => void pollQuality(), QUALITY_POLL_MS);
+}
+
 connect();
+if (key !== '') void pollQuality();
 loadCharts().catch((error: unknown) => setStatus('closed', `charts failed: ${error instanceof Error ? error.message : String(error)}`));

@@ -291,6 +291,7 @@ export const trtcRoomSignaling = fromCallback<SignalingCommand, TrtcRoomInput, S
         break;
       default:
         // PLAYER_STATUS: the players' codes are the player machines' business.
+        // NET_STATS goes to the event reporter instead (the facade's collector): Tencent's cloud has no place for it.
         break;
     }
   });

@@ -7,6 +7,7 @@ import type { ActorLogic, ActorSystem } from 'xstate';
 import type { RoomParams } from '../../core/enter-params';
 import type { StreamType } from '../../core/attributes';
 import type { KickReasonWire } from '../../core/protocol';
+import type { NetStatsSample } from '../../core/net-stats';
 
 /** Why the server took us out of the room (TRTC's names). */
 export type KickReason = KickReasonWire;
@@ -37,7 +38,12 @@ export type SignalingCommand =
    * A fresh userSig from the page (updateUserSig): every later rejoin and re-enter uses it. `reply` hears once
    * whether it took effect (null) or why not; the websocket driver answers after the server verified it.
    */
-  | { type: 'UPDATE_USER_SIG'; userSig: string; reply?: UserSigReply | undefined };
+  | { type: 'UPDATE_USER_SIG'; userSig: string; reply?: UserSigReply | undefined }
+  /**
+   * One stream's quality sample (volc 2.0.0), at most one per stream per 2 s. Sent by the facade's collector
+   * straight to the driver, never through the room chart's microsteps (issue 17); trtc-room ignores it.
+   */
+  | { type: 'NET_STATS'; sample: NetStatsSample };
 
 /** How a driver answers UPDATE_USER_SIG: null when the userSig took effect, else the refusal. */
 export type UserSigReply = (refusal: { code: number; message: string } | null) => void;

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../core/errors';
 import { logger } from '../../core/log';
 import { backoffPolicy, type ReconnectPolicy } from '../../core/reconnect-policy';
 import { parsePlayerId, type StreamType } from '../../core/attributes';
+import { MAX_NET_STATS_PER_FRAME, NET_STATS_INTERVAL_MS, type NetStatsSample } from '../../core/net-stats';
 import { PlayerStatus, PusherStatus } from '../../core/status-codes';
 import { connectWxSocket, type SocketFactory, type SocketLike } from '../../wx/socket';
 import { currentPlatform, type Platform } from '../../wx/system';
@@ -161,6 +162,10 @@ class SignalingSession {
   private userSigExpiresAt: number | null = null;
   private userSigTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /** Stream quality samples waiting for the next net-stats frame (one frame per interval, the newest kept). */
+  private netStats: NetStatsSample[] = [];
+  private netStatsTimer: ReturnType<typeof setTimeout> | null = null;
+
   constructor(
     private readonly options: Required<Omit<WebSocketSignalingOptions, 'platform' | 'urlSchemes'>> & { platform: Platform; urlSchemes?: readonly string[] },
     private readonly input: SignalingInput,
@@ -228,6 +233,9 @@ class SignalingSession {
       }
       case 'UPDATE_USER_SIG':
         this.updateUserSig(command.userSig, command.reply);
+        break;
+      case 'NET_STATS':
+        this.queueNetStats(command.sample);
         break;
     }
   }
@@ -337,6 +345,9 @@ class SignalingSession {
     this.stopHeartbeat();
     if (this.userSigTimer) clearTimeout(this.userSigTimer);
     this.userSigTimer = null;
+    if (this.netStatsTimer) clearTimeout(this.netStatsTimer);
+    this.netStatsTimer = null;
+    this.netStats = [];
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }
@@ -994,6 +1005,23 @@ class SignalingSession {
             ? 'stopped'
             : null;
     if (state) this.fireAndForget({ type: 'media-state', kind, userID, streamType, state, code });
+  }
+
+  /**
+   * Stream quality (volc 2.0.0): the facade samples each stream at most every NET_STATS_INTERVAL_MS; the samples of
+   * one interval go up in one fire-and-forget frame. Quality is lossy by nature: while the socket is down the
+   * samples are dropped, not kept for a resume.
+   */
+  private queueNetStats(sample: NetStatsSample): void {
+    if (this.phase !== 'joined') return;
+    if (this.netStats.length >= MAX_NET_STATS_PER_FRAME) this.netStats.shift();
+    this.netStats.push(sample);
+    this.netStatsTimer ??= setTimeout(() => {
+      this.netStatsTimer = null;
+      const samples = this.netStats;
+      this.netStats = [];
+      this.fireAndForget({ type: 'net-stats', samples });
+    }, NET_STATS_INTERVAL_MS);
   }
 
   private leave(): void {
