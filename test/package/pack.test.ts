@@ -78,7 +78,10 @@ test('nothing but the built entries and the documents: no sources, tests, server
     if (path.endsWith('.ts')) expect(path).toMatch(/\.d\.ts$/);
   }
   expect(paths).not.toContain('dist/bundle-inputs.json');
-  expect(packed.unpackedSize).toBeLessThan(5 * 1024 * 1024);
+  // What `npm install` unpacks (not the mini-program package: miniprogram_dist is bounded above). The maps carry
+  // the sources, so each npm entry costs about 3x its bundle; 'wxrtc/statecharts' (ESM + CJS + maps, ~0.8 MB)
+  // took the package past 5 MiB.
+  expect(packed.unpackedSize).toBeLessThan(6 * 1024 * 1024);
 });
 
 test('every path package.json points at is in the tarball', () => {
