@@ -21,6 +21,7 @@ import { verifyUserSig } from './usersig';
 import type { InspectorService } from './inspector';
 import type { CallService } from './call';
 import { landingPage, prefersHtml } from './landing';
+import { isJsonContentType, readBody } from './request-body';
 
 export const REPORTS_PATH = '/v1/reports';
 /** Where a media plane's server calls back (nginx: /v1/media/nginx/publish, ...). */
@@ -194,39 +195,6 @@ function writeHtml(res: ServerResponse, html: string): void {
   res.end(html);
 }
 
-/** The body as text, or null once it passes `limit` bytes (the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
-}
-
-/** application/json, with or without parameters (charset), in any letter case. */
-function isJsonContentType(header: string | undefined): boolean {
-  return typeof header === 'string' && header.split(';')[0]!.trim().toLowerCase() === 'application/json';
-}
 
 /**
  * The query's parameters, decoded strictly: URLSearchParams would turn bytes that are not UTF-8 (a lone

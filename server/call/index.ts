@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../src/core/errors';
 import { httpError, type HttpResult } from '../admin';
 import type { DemoFacts } from '../landing';
+import { isJsonContentType, readBody } from '../request-body';
 import { CALL_PAGE_PATH, callAsset } from './assets';
 import { CALL_SESSION_MAX_BYTES, CALL_SESSION_PATH, mintSession, parseSessionBody, refusal, type CallSessionDeps } from './session';
 
@@ -36,38 +37,6 @@ function sendJson(res: ServerResponse, result: HttpResult, closeAfter = false): 
   send(res, result.status, 'application/json; charset=utf-8', JSON.stringify(result.body), closeAfter ? { connection: 'close' } : {});
 }
 
-/** The body as text, or null once it passes `limit` bytes (the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', reject);
-  });
-}
-
-function isJsonContentType(header: string | undefined): boolean {
-  return typeof header === 'string' && header.split(';')[0]!.trim().toLowerCase() === 'application/json';
-}
 
 export function createCallService(deps: CallServiceDeps): CallService {
   async function session(req: IncomingMessage, res: ServerResponse): Promise<void> {
